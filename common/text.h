@@ -1,0 +1,42 @@
+/*
+ * text.h - validation and Unicode normalisation of text fields.
+ *
+ * Vietnamese arrives composed or decomposed depending on the input method;
+ * nhanluc stores and compares NFC (libutf8proc does the normalisation).
+ */
+#ifndef NL_TEXT_H
+#define NL_TEXT_H
+
+#include <stddef.h>
+
+#include "arena.h"
+
+/* Return codes of nl_text_nfc(). */
+enum nl_text_rc {
+    NL_TEXT_OK = 0,
+    NL_TEXT_EMPTY = -1,    /* empty while min_len > 0 */
+    NL_TEXT_TOOLONG = -2,  /* NFC result longer than max_len bytes */
+    NL_TEXT_BADUTF8 = -3,  /* not valid UTF-8 */
+    NL_TEXT_CONTROL = -4,  /* contains a control character (C0, DEL, C1) */
+    NL_TEXT_NOMEM = -5,
+};
+
+/*
+ * Validates `s` (len bytes, need not be NUL-terminated) as UTF-8 without
+ * control characters, normalises it to NFC and copies the result into the
+ * arena (*out, NUL-terminated, owned by the arena). Length bounds apply to
+ * the NFC bytes: min_len..max_len. Returns an nl_text_rc.
+ */
+int nl_text_nfc(struct nl_arena *a, const char *s, size_t len, size_t min_len, size_t max_len,
+                char **out);
+
+/* A short English reason for an nl_text_rc ("is not valid UTF-8"), static. */
+const char *nl_text_strerror(int rc);
+
+/*
+ * Display width in terminal columns of a UTF-8 string (combining marks 0,
+ * wide CJK 2); invalid bytes count 1. For table output.
+ */
+size_t nl_text_width(const char *s);
+
+#endif
