@@ -1,0 +1,317 @@
+/*
+ * dispatch.c - from a complete request to a job, and from a finished job to
+ * the response frames.
+ *
+ * Generic checks run here before any handler, in the order of PROTOCOL.md
+ * section 4: method, content-type and path at the end of the headers (so a
+ * call that is refused never has its body buffered), then at END_STREAM the
+ * message count, and only then is a job made. No database work starts before
+ * END_STREAM. Non-OK answers are Trailers-Only: one HEADERS frame with
+ * END_STREAM carrying :status 200, content-type, grpc-status and
+ * grpc-message. OK answers are HEADERS, one DATA, and trailers submitted from
+ * the data provider at EOF (PROTOCOL.md rule 2.2.3).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "server_int.h"
+#include "store.h"
+
+#define NV(n, v)                                                                                   \
+    {                                                                                              \
+        (uint8_t *)(uintptr_t)(n), (uint8_t *)(uintptr_t)(v), sizeof(n) - 1, sizeof(v) - 1,                              \
+            NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE                           \
+    }
+
+/* Status codes as decimal strings without leading zeros, as grpc-status wants. */
+static const char *const status_text[NL_STATUS_COUNT] = {
+    "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16",
+};
+
+void nl_dispatch_count(struct nl_server *srv, enum nl_status st)
+{
+    if ((unsigned)st < NL_STATUS_COUNT)
+        srv->calls_by_status[st]++;
+}
+
+static nghttp2_nv nv_make(const char *name, const char *value, size_t vlen)
+{
+    nghttp2_nv nv = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name), vlen,
+                     NGHTTP2_NV_FLAG_NO_COPY_NAME};
+    return nv;
+}
+
+void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const char *msg)
+{
+    struct nl_conn *c = call->conn;
+    struct nl_buf enc;
+    nghttp2_nv nv[6] = {
+        NV(":status", "200"),
+        NV("content-type", "application/grpc"),
+    };
+    size_t n = 2;
+
+    if (c == NULL || call->responded || c->h2 == NULL)
+        return;
+    nv[n++] = nv_make("grpc-status", status_text[st], strlen(status_text[st]));
+    nl_buf_init(&enc, 1024);
+    if (msg != NULL && msg[0] != '\0' && nl_wire_pct_encode(&enc, msg, strlen(msg)) == 0)
+        nv[n++] = nv_make("grpc-message", (const char *)enc.data, enc.len);
+    if (st == NL_UNIMPLEMENTED && call->bad_encoding)
+        nv[n++] = nv_make("grpc-accept-encoding", "identity", 8);
+    /* Values are copied by nghttp2 (no NO_COPY_VALUE on the dynamic ones). */
+    int rv = nghttp2_submit_response(c->h2, call->stream_id, nv, n, NULL);
+    nl_buf_release(&enc);
+    if (rv != 0) {
+        nl_log_warnx("conn=%lu call=%lu cannot submit a response: %s", c->id, call->id,
+                     nghttp2_strerror(rv));
+        nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, call->stream_id,
+                                  NGHTTP2_INTERNAL_ERROR);
+    }
+    call->responded = 1;
+    nl_deadlines_remove(c->srv, call);
+    nl_dispatch_count(c->srv, st);
+    if (st != NL_OK)
+        nl_log_debug("conn=%lu call=%lu status %s", c->id, call->id, nl_status_name(st));
+    nl_conn_mark_dirty(c);
+}
+
+void nl_dispatch_http_error(struct nl_call *call, int http_status)
+{
+    struct nl_conn *c = call->conn;
+    nghttp2_nv nv405[] = {NV(":status", "405")};
+    nghttp2_nv nv415[] = {NV(":status", "415")};
+
+    if (c == NULL || call->responded)
+        return;
+    nghttp2_submit_response(c->h2, call->stream_id, http_status == 405 ? nv405 : nv415, 1, NULL);
+    call->responded = 1;
+    nl_deadlines_remove(c->srv, call);
+    c->srv->http_rejects++;
+    nl_conn_mark_dirty(c);
+}
+
+void nl_dispatch_reset(struct nl_call *call, uint32_t h2_error, enum nl_status counted)
+{
+    struct nl_conn *c = call->conn;
+
+    if (c == NULL)
+        return;
+    if (call->job != NULL)
+        atomic_store(&call->job->cancel, 1);
+    nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, call->stream_id, h2_error);
+    if (!call->responded) {
+        call->responded = 1;
+        nl_dispatch_count(c->srv, counted);
+    }
+    nl_deadlines_remove(c->srv, call);
+    nl_conn_mark_dirty(c);
+}
+
+void nl_dispatch_headers_done(struct nl_call *call)
+{
+    struct nl_server *srv = call->conn->srv;
+    uint64_t timeout;
+
+    if (call->responded)
+        return;
+    if (!call->post) {
+        nl_dispatch_http_error(call, 405);
+        return;
+    }
+    if (!call->grpc_ct) {
+        nl_dispatch_http_error(call, 415);
+        return;
+    }
+    if (call->method == NULL) {
+        nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED, "unknown method");
+        return;
+    }
+    if (call->bad_timeout) {
+        nl_dispatch_trailers_only(call, NL_INTERNAL, "malformed grpc-timeout");
+        return;
+    }
+    if (call->bad_encoding) {
+        nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED, "message compression is not supported");
+        return;
+    }
+    if (call->has_timeout) {
+        if (call->timeout_ms == 0) {
+            nl_dispatch_trailers_only(call, NL_DEADLINE_EXCEEDED, "deadline exceeded");
+            return;
+        }
+        timeout = call->timeout_ms < srv->cfg.max_deadline_ms ? call->timeout_ms
+                                                               : srv->cfg.max_deadline_ms;
+    } else {
+        timeout = (call->method->flags & NL_M_WRITE) ? srv->cfg.write_deadline_ms
+                                                     : srv->cfg.read_deadline_ms;
+    }
+    nl_deadlines_remove(srv, call);
+    nl_deadlines_add(srv, call, nl_now_ms() + timeout);
+}
+
+/* Runs a job on the loop thread against the test store (tests and fuzzing only). */
+static void run_inline_store(struct nl_server *srv, struct nl_job *job)
+{
+    struct nl_store *st = srv->inline_store;
+
+    if (job->method->flags & NL_M_WRITE) {
+        if (nl_store_begin_write(st) != NL_OK) {
+            job->status = NL_UNAVAILABLE;
+            snprintf(job->msg, sizeof(job->msg), "database busy");
+            return;
+        }
+        nl_job_run(job, st);
+        if (job->status == NL_OK ? nl_store_commit(st) != NL_OK : nl_store_rollback(st) != NL_OK) {
+            nl_store_rollback(st);
+            job->status = NL_UNAVAILABLE;
+            snprintf(job->msg, sizeof(job->msg), "commit failed");
+        }
+    } else {
+        if (nl_store_begin_read(st) != NL_OK) {
+            job->status = NL_UNAVAILABLE;
+            snprintf(job->msg, sizeof(job->msg), "database busy");
+            return;
+        }
+        nl_job_run(job, st);
+        nl_store_end_read(st);
+    }
+}
+
+void nl_dispatch_end_stream(struct nl_call *call)
+{
+    struct nl_conn *c = call->conn;
+    struct nl_server *srv = c->srv;
+
+    if (call->responded)
+        return;
+    if (call->method == NULL) {
+        /* Headers never completed properly (e.g. END_STREAM on a HEADERS without :path). */
+        nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED, "unknown method");
+        return;
+    }
+    if (nl_framer_partial(&call->framer)) {
+        nl_dispatch_trailers_only(call, NL_INTERNAL, "incomplete request message");
+        return;
+    }
+    if (call->nmsgs != 1) {
+        nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED,
+                                  "a unary call takes exactly one request message");
+        return;
+    }
+    if (call->compressed) {
+        nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED, "message compression is not supported");
+        return;
+    }
+
+    uint8_t *msg = call->msg;
+    size_t len = call->msg_len;
+    call->msg = NULL;
+    call->msg_len = 0;
+    c->input_bytes -= call->buffered;
+    call->buffered = 0;
+    struct nl_job *job = nl_job_new(call->method, msg, len, call->deadline_ms);
+    if (job == NULL) {
+        nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "out of memory");
+        return;
+    }
+    job->owner = call;
+    job->conn_id = c->id;
+    job->call_id = call->id;
+    call->job = job;
+    srv->jobs_in_flight++;
+
+    unsigned flags = call->method->flags;
+    if (flags & NL_M_INLINE) {
+        nl_job_run(job, NULL);
+        nl_dispatch_complete(srv, job);
+        return;
+    }
+    if (srv->inline_store != NULL) {
+        run_inline_store(srv, job);
+        nl_dispatch_complete(srv, job);
+        return;
+    }
+    int rv = (flags & NL_M_WRITE) ? nl_writer_submit(srv->writer, job)
+                                  : nl_readers_submit(srv->readers, job);
+    if (rv != 0) {
+        call->job = NULL;
+        srv->jobs_in_flight--;
+        nl_job_free(job);
+        nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "server busy, retry later");
+    }
+}
+
+/* Data provider: the prefixed message, then trailers at EOF (rule 2.2.3). */
+static ssize_t resp_read(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t length,
+                         uint32_t *data_flags, nghttp2_data_source *source, void *ud)
+{
+    struct nl_call *call = source->ptr;
+    nghttp2_nv trailers[] = {NV("grpc-status", "0")};
+    size_t left = call->resp.len - call->resp_off;
+    size_t n = left < length ? left : length;
+
+    (void)ud;
+    memcpy(buf, call->resp.data + call->resp_off, n);
+    call->resp_off += n;
+    if (call->resp_off == call->resp.len) {
+        *data_flags |= NGHTTP2_DATA_FLAG_EOF | NGHTTP2_DATA_FLAG_NO_END_STREAM;
+        if (nghttp2_submit_trailer(s, stream_id, trailers, 1) != 0)
+            return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+        call->trailers_sent = 1;
+    }
+    return (ssize_t)n;
+}
+
+void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
+{
+    struct nl_call *call = job->owner;
+    static const nghttp2_nv hdrs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
+
+    srv->jobs_in_flight--;
+    if (call == NULL) {
+        nl_job_free(job);
+        nl_server_maybe_finish(srv);
+        return;
+    }
+    call->job = NULL;
+    if (call->conn == NULL || !call->in_session || call->responded) {
+        /* The stream closed, the deadline fired or the connection went away meanwhile. */
+        nl_job_free(job);
+        if (!call->in_session)
+            nl_call_free(call);
+        nl_server_maybe_finish(srv);
+        return;
+    }
+    struct nl_conn *c = call->conn;
+    if (job->status != NL_OK) {
+        nl_dispatch_trailers_only(call, job->status, job->msg);
+        nl_job_free(job);
+        return;
+    }
+    /* Move the response bytes into the call: the job dies here. */
+    nl_buf_release(&call->resp);
+    call->resp = job->out;
+    nl_buf_init(&job->out, 0);
+    call->resp_off = 0;
+    nl_job_free(job);
+
+    nghttp2_data_provider prd;
+    prd.source.ptr = call;
+    prd.read_callback = resp_read;
+    int rv = nghttp2_submit_response(c->h2, call->stream_id, hdrs, 2, &prd);
+    if (rv != 0) {
+        nl_log_warnx("conn=%lu call=%lu cannot submit a response: %s", c->id, call->id,
+                     nghttp2_strerror(rv));
+        nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, call->stream_id,
+                                  NGHTTP2_INTERNAL_ERROR);
+        nl_dispatch_count(srv, NL_INTERNAL);
+    } else {
+        nl_dispatch_count(srv, NL_OK);
+    }
+    call->responded = 1;
+    nl_deadlines_remove(srv, call);
+    nl_conn_mark_dirty(c);
+}

@@ -1,0 +1,280 @@
+/*
+ * server.c - the lifetime of one nhanlucd: start (store, writer, read pool,
+ * listener), the per-turn check handle that flushes connections and hands
+ * read batches to the pool, and the graceful drain of PROTOCOL.md section 9.
+ *
+ * Drain: health turns NOT_SERVING and the listener closes at once; every
+ * connection gets a GOAWAY notice (last id 2^31-1), and after 1 s the final
+ * GOAWAY with the last stream id processed; in-flight calls finish; each
+ * connection closes when idle. After drain_timeout_ms, or on a second
+ * signal, whatever is left is closed. When no connection and no job remain,
+ * the server closes its own handles so uv_run returns.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/log.h"
+#include "server_int.h"
+#include "store.h"
+
+static void server_on_job_done(struct nl_job *job, void *ud)
+{
+    nl_dispatch_complete(ud, job);
+}
+
+/* Once per loop turn, after I/O: flush what completions produced, feed the pool. */
+static void server_on_check(uv_check_t *h)
+{
+    struct nl_server *srv = h->data;
+
+    while (srv->dirty != NULL) {
+        struct nl_conn *c = srv->dirty;
+        srv->dirty = c->next_dirty;
+        c->dirty = 0;
+        c->next_dirty = NULL;
+        nl_conn_flush(c);
+    }
+    if (srv->readers != NULL)
+        nl_readers_flush(srv->readers);
+}
+
+int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store *inline_store,
+                  struct nl_server **out, char *err, size_t errlen)
+{
+    struct nl_server *srv = calloc(1, sizeof(*srv));
+    struct nl_store *wst = NULL;
+
+    if (srv == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    srv->loop = loop;
+    srv->cfg = *cfg;
+    if (nl_method_table_check() != 0) {
+        snprintf(err, errlen, "the method table does not match the services");
+        goto fail;
+    }
+    if (inline_store != NULL) {
+        srv->inline_store = inline_store;
+    } else {
+        enum nl_status st = nl_store_open(cfg->db, NL_STORE_READWRITE, &wst, err, errlen);
+        if (st != NL_OK)
+            goto fail;
+        srv->writer = nl_writer_start(loop, wst, cfg->write_queue_max, cfg->group_commit_max,
+                                      cfg->group_commit_wait_ms, server_on_job_done, srv);
+        if (srv->writer == NULL) {
+            snprintf(err, errlen, "cannot start the writer thread");
+            goto fail;
+        }
+        unsigned threads = cfg->threads;
+        if (threads == 0) {
+            threads = 2;
+        }
+        srv->readers = nl_readers_new(loop, cfg->db, threads, cfg->read_queue_max,
+                                      server_on_job_done, srv);
+        if (srv->readers == NULL) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+    }
+    nl_deadlines_init(srv);
+    uv_check_init(loop, &srv->check);
+    srv->check.data = srv;
+    uv_check_start(&srv->check, server_on_check);
+    uv_unref((uv_handle_t *)&srv->check);
+    uv_timer_init(loop, &srv->goaway_timer);
+    srv->goaway_timer.data = srv;
+    uv_timer_init(loop, &srv->drain_timer);
+    srv->drain_timer.data = srv;
+    nl_health_set_serving(1);
+    *out = srv;
+    return 0;
+fail:
+    if (srv->writer != NULL) {
+        nl_writer_stop(srv->writer);
+        uv_run(loop, UV_RUN_NOWAIT);
+        nl_writer_free(srv->writer);
+    }
+    free(srv);
+    return -1;
+}
+
+static void server_on_connection(uv_stream_t *l, int status)
+{
+    struct nl_server *srv = l->data;
+
+    if (status < 0) {
+        nl_log_warnx("accept: %s", uv_strerror(status));
+        return;
+    }
+    int rv = nl_conn_accept(srv);
+    if (rv != 0)
+        nl_log_warnx("accept: %s", uv_strerror(rv));
+}
+
+int nl_server_listen(struct nl_server *srv, char *bound, size_t boundlen)
+{
+    char host[256];
+    int port, rv;
+    struct sockaddr_storage ss;
+
+    if (nl_config_split_hostport(srv->cfg.listen, host, sizeof(host), &port) != 0)
+        return UV_EINVAL;
+    if (strcmp(host, "localhost") == 0)
+        snprintf(host, sizeof(host), "127.0.0.1");
+    if (uv_ip4_addr(host, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss) != 0)
+        return UV_EINVAL;
+    if ((rv = uv_tcp_init(srv->loop, &srv->listener)) != 0)
+        return rv;
+    srv->listener.data = srv;
+    srv->listening = 1;
+    if ((rv = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0)) != 0)
+        return rv;
+    if ((rv = uv_listen((uv_stream_t *)&srv->listener, 511, server_on_connection)) != 0)
+        return rv;
+    int len = sizeof(ss);
+    if ((rv = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&ss, &len)) != 0)
+        return rv;
+    char ip[64];
+    if (ss.ss_family == AF_INET6) {
+        uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
+        snprintf(bound, boundlen, "[%s]:%d", ip, ntohs(((struct sockaddr_in6 *)&ss)->sin6_port));
+    } else {
+        uv_ip4_name((struct sockaddr_in *)&ss, ip, sizeof(ip));
+        snprintf(bound, boundlen, "%s:%d", ip, ntohs(((struct sockaddr_in *)&ss)->sin_port));
+    }
+    return 0;
+}
+
+static void server_close_all(struct nl_server *srv)
+{
+    struct nl_conn *c = srv->conns, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->next;
+        if (!c->mem)
+            nl_conn_close(c);
+    }
+}
+
+static void server_on_goaway_timer(uv_timer_t *t)
+{
+    struct nl_server *srv = t->data;
+
+    for (struct nl_conn *c = srv->conns; c != NULL; c = c->next) {
+        if (c->h2 == NULL || c->state == NL_CONN_CLOSING)
+            continue;
+        nghttp2_submit_goaway(c->h2, NGHTTP2_FLAG_NONE,
+                              nghttp2_session_get_last_proc_stream_id(c->h2), NGHTTP2_NO_ERROR,
+                              NULL, 0);
+        c->goaway_final = 1;
+        nl_conn_mark_dirty(c);
+    }
+}
+
+static void server_on_drain_timer(uv_timer_t *t)
+{
+    struct nl_server *srv = t->data;
+
+    nl_log_warnx("drain: %u connection(s) still open after %u ms; closing them", srv->nconns,
+                 srv->cfg.drain_timeout_ms);
+    srv->forced = 1;
+    server_close_all(srv);
+    nl_server_maybe_finish(srv);
+}
+
+void nl_server_shutdown(struct nl_server *srv)
+{
+    if (srv->draining) {
+        if (!srv->forced) {
+            nl_log_warnx("second stop request: closing every connection now");
+            srv->forced = 1;
+            server_close_all(srv);
+        }
+        nl_server_maybe_finish(srv);
+        return;
+    }
+    srv->draining = 1;
+    nl_health_set_serving(0);
+    nl_log_info("draining: %u connection(s), %u call(s) in flight", srv->nconns,
+                srv->jobs_in_flight);
+    if (srv->listening) {
+        uv_close((uv_handle_t *)&srv->listener, NULL);
+        srv->listening = 0;
+    }
+    for (struct nl_conn *c = srv->conns; c != NULL; c = c->next) {
+        if (c->h2 == NULL || c->state == NL_CONN_CLOSING)
+            continue;
+        nghttp2_submit_shutdown_notice(c->h2);
+        if (c->state == NL_CONN_OPEN)
+            c->state = NL_CONN_DRAINING;
+        nl_conn_mark_dirty(c);
+    }
+    uv_timer_start(&srv->goaway_timer, server_on_goaway_timer, 1000, 0);
+    uv_timer_start(&srv->drain_timer, server_on_drain_timer, srv->cfg.drain_timeout_ms, 0);
+    /* The check handle is unreferenced; make sure one more turn happens to flush. */
+    uv_ref((uv_handle_t *)&srv->check);
+    nl_server_maybe_finish(srv);
+}
+
+void nl_server_conn_closed(struct nl_server *srv, struct nl_conn *c)
+{
+    if (c->prev != NULL)
+        c->prev->next = c->next;
+    else
+        srv->conns = c->next;
+    if (c->next != NULL)
+        c->next->prev = c->prev;
+    srv->nconns--;
+    nl_server_maybe_finish(srv);
+}
+
+void nl_server_maybe_finish(struct nl_server *srv)
+{
+    if (!srv->draining || srv->closing)
+        return;
+    /* Connections close themselves once idle after the final GOAWAY (conn.c). */
+    if (srv->nconns > 0 || srv->jobs_in_flight > 0)
+        return;
+    srv->closing = 1;
+    nl_log_info("drained: stopping");
+    uv_timer_stop(&srv->goaway_timer);
+    uv_timer_stop(&srv->drain_timer);
+    uv_close((uv_handle_t *)&srv->goaway_timer, NULL);
+    uv_close((uv_handle_t *)&srv->drain_timer, NULL);
+    uv_check_stop(&srv->check);
+    uv_close((uv_handle_t *)&srv->check, NULL);
+    nl_deadlines_close(srv);
+    if (srv->writer != NULL)
+        nl_writer_stop(srv->writer);
+}
+
+uint64_t nl_server_calls(const struct nl_server *srv, enum nl_status st)
+{
+    return (unsigned)st < NL_STATUS_COUNT ? srv->calls_by_status[st] : 0;
+}
+
+void nl_server_free(struct nl_server *srv)
+{
+    char line[1024];
+    size_t n = 0;
+
+    if (srv == NULL)
+        return;
+    nl_readers_free(srv->readers);
+    nl_writer_free(srv->writer);
+    for (int st = 0; st < NL_STATUS_COUNT; st++) {
+        if (srv->calls_by_status[st] == 0 || n >= sizeof(line))
+            continue;
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " %s=%llu", nl_status_name(st),
+                              (unsigned long long)srv->calls_by_status[st]);
+    }
+    if (srv->http_rejects > 0 && n < sizeof(line))
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP_REJECTED=%llu",
+                              (unsigned long long)srv->http_rejects);
+    nl_log_info("calls by status:%s", n > 0 ? line : " none");
+    free(srv->deadlines.v);
+    free(srv);
+}

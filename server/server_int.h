@@ -1,0 +1,149 @@
+/*
+ * server_int.h - structures shared by the loop-thread modules of nhanlucd:
+ * server.c (listener, drain), conn.c (sockets, buffers, timers), h2.c
+ * (nghttp2 callbacks), dispatch.c (checks, jobs, replies), deadline.c.
+ *
+ * Ownership: the server owns its connections; a connection owns its calls
+ * while they are in its session; a call with a job in flight outlives its
+ * connection (detached, conn = NULL) and is freed by the job's completion.
+ */
+#ifndef NL_SERVER_INT_H
+#define NL_SERVER_INT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include <nghttp2/nghttp2.h>
+#include <uv.h>
+
+#include "../common/buf.h"
+#include "../common/wire.h"
+#include "config.h"
+#include "job.h"
+#include "method.h"
+#include "readers.h"
+#include "server.h"
+#include "writer.h"
+
+enum nl_conn_state {
+    NL_CONN_PREFACE,  /* waiting for the client preface and first SETTINGS */
+    NL_CONN_OPEN,     /* serving */
+    NL_CONN_DRAINING, /* GOAWAY sent; finishing streams */
+    NL_CONN_CLOSING,  /* uv_close issued or in-memory close; no more I/O */
+};
+
+/* One gRPC call = one HTTP/2 stream. Loop thread only. */
+struct nl_call {
+    struct nl_call *prev, *next; /* in conn->calls while in the session */
+    struct nl_conn *conn;        /* NULL once detached from a closed connection */
+    int32_t stream_id;
+    unsigned long id;
+
+    /* request headers (copied, capped) */
+    uint32_t hdr_bytes, hdr_fields;
+    const struct nl_method *method; /* from :path; NULL = unknown */
+    unsigned bad_path : 1, post : 1, grpc_ct : 1, has_timeout : 1, bad_timeout : 1,
+        bad_encoding : 1, saw_path : 1, saw_ct : 1;
+    uint64_t timeout_ms;
+
+    /* request body */
+    struct nl_framer framer;
+    uint8_t *msg; /* owned; the one request message */
+    size_t msg_len;
+    unsigned nmsgs;
+    unsigned compressed : 1, discard : 1;
+    size_t buffered; /* bytes charged to conn->input_bytes */
+
+    /* state */
+    unsigned in_session : 1, responded : 1, trailers_sent : 1, remote_closed : 1;
+    struct nl_job *job;   /* running job, or NULL */
+    uint64_t deadline_ms; /* monotonic; 0 = none */
+    size_t heap_index;    /* position in the deadline heap, SIZE_MAX when not in it */
+
+    /* OK response: prefixed message bytes and how much went out */
+    struct nl_buf resp;
+    size_t resp_off;
+};
+
+struct nl_conn {
+    uv_tcp_t tcp; /* embedded; tcp.data = this */
+    struct nl_server *srv;
+    struct nl_conn *prev, *next; /* in srv->conns */
+    nghttp2_session *h2;
+    enum nl_conn_state state;
+    unsigned long id;
+    unsigned mem : 1, fatal : 1, reading : 1, dirty : 1, goaway_final : 1, timer_closed : 1;
+    struct nl_call *calls;
+    unsigned ncalls;
+    uv_timer_t timer; /* handshake, then idle */
+    struct nl_buf out;    /* bytes pulled from nghttp2, not yet handed to libuv */
+    struct nl_buf wbuf;   /* bytes of the write in flight */
+    uv_write_t wreq;
+    unsigned writing : 1;
+    size_t input_bytes;   /* request bytes buffered in calls */
+    struct nl_conn *next_dirty;
+    uint64_t abuse_window_start;
+    unsigned abuse_events;
+    char peer[64];
+};
+
+/* A binary min-heap of calls by deadline, one uv_timer armed at the earliest. */
+struct nl_deadlines {
+    struct nl_call **v;
+    size_t n, cap;
+    uv_timer_t timer;
+};
+
+struct nl_server {
+    uv_loop_t *loop;
+    struct nl_config cfg;
+    uv_tcp_t listener;
+    unsigned listening : 1, draining : 1, forced : 1, closing : 1;
+    struct nl_conn *conns;
+    unsigned nconns;
+    struct nl_conn *dirty; /* connections to flush at the end of this loop turn */
+    uv_check_t check;
+    uv_timer_t goaway_timer, drain_timer;
+    struct nl_deadlines deadlines;
+    struct nl_readers *readers;
+    struct nl_writer *writer;
+    struct nl_store *inline_store;
+    unsigned long next_conn_id, next_call_id;
+    unsigned jobs_in_flight;
+    uint64_t calls_by_status[NL_STATUS_COUNT];
+    uint64_t http_rejects;
+    uint64_t te_missing;
+};
+
+/* conn.c */
+int nl_conn_accept(struct nl_server *srv);
+void nl_conn_mark_dirty(struct nl_conn *c);
+void nl_conn_flush(struct nl_conn *c);
+void nl_conn_close(struct nl_conn *c);
+void nl_conn_misbehaved(struct nl_conn *c, const char *what);
+void nl_conn_streams_changed(struct nl_conn *c);
+
+/* h2.c */
+int nl_h2_session_new(struct nl_conn *c);
+void nl_call_free(struct nl_call *call);
+
+/* dispatch.c */
+void nl_dispatch_headers_done(struct nl_call *call);
+void nl_dispatch_end_stream(struct nl_call *call);
+void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job);
+void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const char *msg);
+void nl_dispatch_http_error(struct nl_call *call, int http_status);
+void nl_dispatch_reset(struct nl_call *call, uint32_t h2_error, enum nl_status counted);
+void nl_dispatch_count(struct nl_server *srv, enum nl_status st);
+
+/* deadline.c */
+int nl_deadlines_init(struct nl_server *srv);
+void nl_deadlines_close(struct nl_server *srv);
+int nl_deadlines_add(struct nl_server *srv, struct nl_call *call, uint64_t deadline_ms);
+void nl_deadlines_remove(struct nl_server *srv, struct nl_call *call);
+
+/* server.c */
+void nl_server_conn_closed(struct nl_server *srv, struct nl_conn *c);
+void nl_server_maybe_finish(struct nl_server *srv);
+
+#endif

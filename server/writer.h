@@ -1,0 +1,48 @@
+/*
+ * writer.h - the writer thread: the only read-write SQLite connection, and
+ * group commit.
+ *
+ * The loop thread submits write jobs; the writer takes every queued job (up
+ * to group_commit_max) into one BEGIN IMMEDIATE ... COMMIT, each job in its
+ * own savepoint, and posts all of them back only after COMMIT returned
+ * (RELIABILITY.md 2.3). Completions reach the loop through one uv_async_t,
+ * whose callback drains the whole completion list.
+ */
+#ifndef NL_WRITER_H
+#define NL_WRITER_H
+
+#include <uv.h>
+
+#include "job.h"
+#include "readers.h"
+
+struct nl_writer;
+struct nl_store;
+
+/*
+ * Starts the writer thread on `store` (takes ownership: closed by
+ * nl_writer_free). Returns NULL on failure (store is then closed).
+ */
+struct nl_writer *nl_writer_start(uv_loop_t *loop, struct nl_store *store, unsigned queue_max,
+                                  unsigned batch_max, unsigned batch_wait_ms, nl_job_done_fn done,
+                                  void *ud);
+
+/* Queues a job. Returns 0, or -1 when the queue is full (caller keeps the job). */
+int nl_writer_submit(struct nl_writer *w, struct nl_job *job);
+
+/* Jobs queued, running or waiting for their completion callback. */
+unsigned nl_writer_pending(const struct nl_writer *w);
+
+/*
+ * Asks the thread to finish its queue and stop, and closes the async handle
+ * (the loop must run once more for the close). Idempotent.
+ */
+void nl_writer_stop(struct nl_writer *w);
+
+/*
+ * Joins the thread, checkpoints and truncates the WAL, closes the store and
+ * frees. Call after nl_writer_stop and after the loop finished. NULL no-op.
+ */
+void nl_writer_free(struct nl_writer *w);
+
+#endif
