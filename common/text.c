@@ -1,0 +1,140 @@
+/*
+ * text.c - validation and NFC normalisation of text fields (libutf8proc).
+ *
+ * nl_text_nfc() first walks the input with utf8proc_iterate(), which rejects
+ * malformed, overlong and surrogate sequences, and refuses C0 controls, DEL
+ * and C1 controls; nothing else is special (line breaks are controls too).
+ * Only then does utf8proc_map() compose to NFC, and the length bounds are
+ * checked on its output, which is copied into the caller's arena.
+ */
+#include "text.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include <utf8proc.h>
+
+/* C0 controls, DEL and the C1 controls U+0080..U+009F. */
+static int is_control(utf8proc_int32_t cp)
+{
+    return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+}
+
+/* Returns NL_TEXT_OK, NL_TEXT_BADUTF8 or NL_TEXT_CONTROL for the first problem found. */
+static int text_check(const uint8_t *p, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+
+        if (n <= 0)
+            return NL_TEXT_BADUTF8;
+        if (is_control(cp))
+            return NL_TEXT_CONTROL;
+        i += (size_t)n;
+    }
+    return NL_TEXT_OK;
+}
+
+int nl_text_nfc(struct nl_arena *a, const char *s, size_t len, size_t min_len, size_t max_len,
+                char **out)
+{
+    const uint8_t *in = (const uint8_t *)s;
+    utf8proc_uint8_t *nfc = NULL;
+    utf8proc_ssize_t r;
+    size_t nlen;
+    int rc;
+
+    *out = NULL;
+    if (len > (size_t)(SSIZE_MAX / 8))
+        return NL_TEXT_TOOLONG;
+    rc = text_check(in, len);
+    if (rc != NL_TEXT_OK)
+        return rc;
+    /*
+     * NFC never shrinks text below a third of its bytes (U+212A KELVIN SIGN
+     * becomes 'K', a Hangul L+V+T sequence one syllable), so an input over
+     * 4 * max_len is too long without paying for the normalisation.
+     */
+    if (max_len < SIZE_MAX / 4 && len > 4 * max_len)
+        return NL_TEXT_TOOLONG;
+
+    if (len > 0) {
+        r = utf8proc_map(in, (utf8proc_ssize_t)len, &nfc, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+        if (r < 0) {
+            free(nfc);
+            if (r == UTF8PROC_ERROR_NOMEM)
+                return NL_TEXT_NOMEM;
+            if (r == UTF8PROC_ERROR_OVERFLOW)
+                return NL_TEXT_TOOLONG;
+            return NL_TEXT_BADUTF8;
+        }
+        nlen = (size_t)r;
+    } else {
+        nlen = 0;
+    }
+
+    if (nlen < min_len) {
+        rc = NL_TEXT_EMPTY;
+        goto out;
+    }
+    if (nlen > max_len) {
+        rc = NL_TEXT_TOOLONG;
+        goto out;
+    }
+    *out = nl_arena_strndup(a, nlen > 0 ? (const char *)nfc : "", nlen);
+    rc = *out != NULL ? NL_TEXT_OK : NL_TEXT_NOMEM;
+out:
+    free(nfc);
+    return rc;
+}
+
+const char *nl_text_strerror(int rc)
+{
+    switch (rc) {
+    case NL_TEXT_OK:
+        return "is valid";
+    case NL_TEXT_EMPTY:
+        return "is empty or too short";
+    case NL_TEXT_TOOLONG:
+        return "is too long";
+    case NL_TEXT_BADUTF8:
+        return "is not valid UTF-8";
+    case NL_TEXT_CONTROL:
+        return "contains a control character";
+    case NL_TEXT_NOMEM:
+        return "could not be stored: out of memory";
+    default:
+        return "is not valid text";
+    }
+}
+
+size_t nl_text_width(const char *s)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t len = strlen(s);
+    size_t i = 0;
+    size_t width = 0;
+
+    while (i < len) {
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(p + i, (utf8proc_ssize_t)(len - i), &cp);
+
+        if (n <= 0) {
+            width += 1;
+            i += 1;
+            continue;
+        }
+        int w = utf8proc_charwidth(cp);
+
+        if (w > 0)
+            width += (size_t)w;
+        i += (size_t)n;
+    }
+    return width;
+}

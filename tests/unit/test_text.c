@@ -1,0 +1,217 @@
+/*
+ * test_text.c - unit tests of common/text.c: NFC normalisation of
+ * Vietnamese typed composed or decomposed, rejection of invalid UTF-8,
+ * control characters, empty and over-long input with the right code, and
+ * terminal display width.
+ *
+ * C hex escapes swallow every following hex digit, so a hex letter right
+ * after an escape is itself written as an escape ("\xc4\x90\x61" for "Đa").
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "arena.h"
+#include "text.h"
+
+/* Composed (NFC) forms. */
+#define HA_NOI_NFC    "H\xc3\xa0 N\xe1\xbb\x99i" /* "Hà Nội" */
+#define THANH_TRI_NFC "Thanh Tr\xc3\xac"         /* "Thanh Trì" */
+#define HOAN_KIEM_NFC                                                                              \
+    "\xc4\x90\xe1\xba\xa3ng b\xe1\xbb\x99 Qu\xe1\xba\xad"                                          \
+    "n Ho\xc3\xa0n Ki\xe1\xba\xbfm" /* "Đảng bộ Quận Hoàn Kiếm" */
+
+/* Decomposed (NFD) forms: base letters followed by combining marks. */
+#define HA_NOI_NFD    "Ha\xcc\x80 No\xcc\xa3\xcc\x82i"
+#define THANH_TRI_NFD "Thanh Tri\xcc\x80"
+#define HOAN_KIEM_NFD                                                                              \
+    "\xc4\x90\x61\xcc\x89ng bo\xcc\xa3\xcc\x82 Qua\xcc\xa3\xcc\x82n Hoa\xcc\x80n "                 \
+    "Kie\xcc\x82\xcc\x81m"
+
+static int nfc(struct nl_arena *a, const char *s, size_t len, size_t min, size_t max, char **out)
+{
+    *out = (char *)a; /* any non-NULL value: failures must reset it */
+    return nl_text_nfc(a, s, len, min, max, out);
+}
+
+static void expect_nfc(const char *in, size_t len, const char *want)
+{
+    struct nl_arena a;
+    char *out;
+
+    nl_arena_init(&a, 0);
+    assert_int_equal(nfc(&a, in, len, 1, 200, &out), NL_TEXT_OK);
+    assert_non_null(out);
+    assert_ptr_not_equal(out, in);
+    assert_string_equal(out, want);
+    nl_arena_release(&a);
+}
+
+static void test_nfc_composes(void **state)
+{
+    (void)state;
+    expect_nfc(THANH_TRI_NFD, strlen(THANH_TRI_NFD), THANH_TRI_NFC);
+    expect_nfc(HA_NOI_NFD, strlen(HA_NOI_NFD), HA_NOI_NFC);
+    expect_nfc(HOAN_KIEM_NFD, strlen(HOAN_KIEM_NFD), HOAN_KIEM_NFC);
+    /* Marks in the other canonical order compose to the same letter. */
+    expect_nfc("No\xcc\x82\xcc\xa3i", 7, "N\xe1\xbb\x99i");
+    /* Partly composed input ("ê" + acute) ends up fully composed. */
+    expect_nfc("Ki\xc3\xaa\xcc\x81m", 7, "Ki\xe1\xba\xbfm");
+}
+
+static void test_nfc_composed_unchanged(void **state)
+{
+    (void)state;
+    expect_nfc(THANH_TRI_NFC, strlen(THANH_TRI_NFC), THANH_TRI_NFC);
+    expect_nfc(HA_NOI_NFC, strlen(HA_NOI_NFC), HA_NOI_NFC);
+    expect_nfc(HOAN_KIEM_NFC, strlen(HOAN_KIEM_NFC), HOAN_KIEM_NFC);
+    expect_nfc("plain ASCII 123", 15, "plain ASCII 123");
+    /* No-break space (U+00A0) and a non-character are not controls. */
+    expect_nfc("a\xc2\xa0\x62", 4, "a\xc2\xa0\x62");
+    expect_nfc("\xef\xbf\xbe", 3, "\xef\xbf\xbe");
+    /* Only `len` bytes are read: no NUL needed. */
+    expect_nfc("abcdef", 3, "abc");
+}
+
+static void expect_rc(const char *in, size_t len, size_t min, size_t max, int want)
+{
+    struct nl_arena a;
+    char *out;
+    int rc;
+
+    nl_arena_init(&a, 0);
+    rc = nfc(&a, in, len, min, max, &out);
+    if (rc != want)
+        fail_msg("input of %zu bytes: got %d, want %d", len, rc, want);
+    assert_null(out);
+    nl_arena_release(&a);
+}
+
+static void test_nfc_bad_utf8(void **state)
+{
+    static const char *const bad[] = {
+        "\xff",             /* never valid */
+        "abc\xc3",          /* truncated sequence */
+        "\xc3(",            /* bad continuation */
+        "\x80",             /* lone continuation */
+        "\xc0\xaf",         /* overlong '/' */
+        "\xe0\x80\xaf",     /* overlong, 3 bytes */
+        "\xed\xa0\x80",     /* UTF-16 surrogate */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "ok \xe1\xba",      /* cut inside a Vietnamese letter */
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_rc(bad[i], strlen(bad[i]), 1, 100, NL_TEXT_BADUTF8);
+}
+
+static void test_nfc_control(void **state)
+{
+    static const char *const ctl[] = {
+        /* C0, DEL, then U+0080 (first C1), U+0085 (NEL), U+009F (last C1) */
+        "a\nb", "line\r", "\t", "\x1b[31m", "\x7f", "x\x01", "\xc2\x80", "\xc2\x85", "\xc2\x9f",
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++)
+        expect_rc(ctl[i], strlen(ctl[i]), 1, 100, NL_TEXT_CONTROL);
+    /* An embedded NUL counts when it is inside len. */
+    expect_rc("ab\0cd", 5, 1, 100, NL_TEXT_CONTROL);
+}
+
+static void test_nfc_lengths(void **state)
+{
+    struct nl_arena a;
+    char *out;
+
+    (void)state;
+    expect_rc("", 0, 1, 100, NL_TEXT_EMPTY);
+    expect_rc("ab", 2, 3, 100, NL_TEXT_EMPTY);
+    expect_rc("abcdef", 6, 1, 5, NL_TEXT_TOOLONG);
+    expect_rc(HA_NOI_NFC, strlen(HA_NOI_NFC), 1, strlen(HA_NOI_NFC) - 1, NL_TEXT_TOOLONG);
+
+    nl_arena_init(&a, 0);
+    /* Empty is fine when the minimum is 0. */
+    assert_int_equal(nfc(&a, "", 0, 0, 10, &out), NL_TEXT_OK);
+    assert_string_equal(out, "");
+    /* Exactly max_len bytes is fine. */
+    assert_int_equal(nfc(&a, "abcde", 5, 5, 5, &out), NL_TEXT_OK);
+    assert_string_equal(out, "abcde");
+    /* Bounds apply to the NFC bytes: 3 decomposed bytes compose into 2. */
+    assert_int_equal(nfc(&a, "i\xcc\x80", 3, 1, 2, &out), NL_TEXT_OK);
+    assert_string_equal(out, "\xc3\xac");
+    nl_arena_release(&a);
+
+    /* Far too long input is refused (without normalising it). */
+    {
+        static char big[5000];
+
+        memset(big, 'a', sizeof(big));
+        expect_rc(big, sizeof(big), 1, 100, NL_TEXT_TOOLONG);
+        expect_rc(big, sizeof(big), 1, 4999, NL_TEXT_TOOLONG);
+        /* Invalid bytes win over length: the caller learns the real problem. */
+        big[10] = '\x01';
+        expect_rc(big, sizeof(big), 1, 100, NL_TEXT_CONTROL);
+    }
+}
+
+static void test_nfc_nomem(void **state)
+{
+    struct nl_arena a;
+    char *out;
+
+    (void)state;
+    nl_arena_init(&a, 16); /* too small for the copy */
+    assert_int_equal(nfc(&a, HOAN_KIEM_NFD, strlen(HOAN_KIEM_NFD), 1, 100, &out), NL_TEXT_NOMEM);
+    assert_null(out);
+    nl_arena_release(&a);
+}
+
+static void test_strerror(void **state)
+{
+    static const int codes[] = {NL_TEXT_EMPTY, NL_TEXT_TOOLONG, NL_TEXT_BADUTF8, NL_TEXT_CONTROL,
+                                NL_TEXT_NOMEM};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *s = nl_text_strerror(codes[i]);
+
+        assert_non_null(s);
+        assert_true(strlen(s) > 0);
+        for (size_t k = 0; k < i; k++)
+            assert_string_not_equal(s, nl_text_strerror(codes[k]));
+    }
+    assert_non_null(strstr(nl_text_strerror(NL_TEXT_BADUTF8), "UTF-8"));
+    assert_non_null(strstr(nl_text_strerror(NL_TEXT_CONTROL), "control"));
+    assert_non_null(nl_text_strerror(12345));
+}
+
+static void test_width(void **state)
+{
+    (void)state;
+    assert_int_equal(nl_text_width(HA_NOI_NFC), 6);
+    assert_int_equal(nl_text_width(HA_NOI_NFD), 6); /* combining marks are 0 */
+    assert_int_equal(nl_text_width(HOAN_KIEM_NFC), 22);
+    assert_int_equal(nl_text_width("abc"), 3);
+    assert_int_equal(nl_text_width(""), 0);
+    assert_int_equal(nl_text_width("\xe4\xb8\xad\xe6\x96\x87"), 4); /* two wide CJK */
+    assert_int_equal(nl_text_width("a\xff\x62"), 3); /* an invalid byte is 1 column */
+    assert_int_equal(nl_text_width("\xe1\xba"), 2);  /* a cut sequence: 1 per byte */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nfc_composes), cmocka_unit_test(test_nfc_composed_unchanged),
+        cmocka_unit_test(test_nfc_bad_utf8), cmocka_unit_test(test_nfc_control),
+        cmocka_unit_test(test_nfc_lengths),  cmocka_unit_test(test_nfc_nomem),
+        cmocka_unit_test(test_strerror),     cmocka_unit_test(test_width),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
