@@ -56,8 +56,10 @@ int nl_store_schema_version(struct nl_store *st);
 /*
  * While set, a long statement polls *cancel (non-zero: stop) and the
  * monotonic deadline (ms, 0 = none) and is interrupted (the call returns
- * DEADLINE_EXCEEDED). Pass cancel = NULL, deadline 0 to clear. `cancel` is
- * borrowed and must outlive the setting.
+ * DEADLINE_EXCEEDED, or CANCELLED when *cancel was set). Pass cancel = NULL,
+ * deadline 0 to clear. `cancel` is borrowed and must outlive the setting.
+ * Note: SQLite rolls back the whole transaction when a *write* statement is
+ * interrupted (also on FULL, NOMEM and IOERR); check nl_store_txn_active().
  */
 void nl_store_set_interrupt(struct nl_store *st, const atomic_int *cancel, uint64_t deadline_ms);
 
@@ -70,9 +72,33 @@ enum nl_status nl_store_rollback(struct nl_store *st);    /* ROLLBACK (ok if non
 enum nl_status nl_store_savepoint(struct nl_store *st);   /* SAVEPOINT job */
 enum nl_status nl_store_savepoint_release(struct nl_store *st);  /* RELEASE job */
 enum nl_status nl_store_savepoint_rollback(struct nl_store *st); /* ROLLBACK TO job; RELEASE job */
+/*
+ * nl_store_savepoint_rollback returns NL_ABORTED, running nothing, when no
+ * transaction is open any more: SQLite rolled the whole transaction back
+ * with the failing statement (see nl_store_set_interrupt), so the batch's
+ * earlier jobs are gone too and must not be acknowledged.
+ */
 
-/* PRAGMA wal_checkpoint(TRUNCATE) on the read-write connection. */
+/*
+ * 1 while a transaction is open on the connection, else 0. After a failed
+ * statement in a write transaction, 0 means SQLite already rolled the whole
+ * transaction back (interrupt, FULL, NOMEM, IOERR): the writer must not
+ * COMMIT the batch's other jobs as if they had been kept.
+ */
+int nl_store_txn_active(struct nl_store *st);
+
+/*
+ * PRAGMA wal_checkpoint(TRUNCATE) on the read-write connection. NL_OK, or
+ * UNAVAILABLE when readers kept it from completing, or a mapped status.
+ */
 enum nl_status nl_store_checkpoint(struct nl_store *st);
+
+/*
+ * A short English message for a status returned by a store function, safe to
+ * send to a client ("the database is busy or unavailable, try again").
+ * Static; "" for NL_OK.
+ */
+const char *nl_store_errmsg(enum nl_status st);
 
 /* A unit of the reporting tree. Strings are borrowed (input) or arena-owned (output). */
 struct nl_unit_rec {
@@ -120,5 +146,19 @@ enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_re
 /* Lists terms ordered by kind, start_year, code; kind 0 = every kind. */
 enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_rec **rows, size_t *n,
                                   struct nl_arena *a);
+
+#ifdef NL_TEST_HOOKS
+/*
+ * Test builds only. Runs trusted constant SQL (sqlite3_exec); returns NL_OK
+ * or the mapped status. For tests that need a raw pragma or a long query.
+ */
+enum nl_status nl_store_test_exec(struct nl_store *st, const char *sql);
+
+/*
+ * Test builds only. Runs trusted constant SQL and copies the first column of
+ * its first row as text into out ("" when no row). NL_OK or the mapped status.
+ */
+enum nl_status nl_store_test_query(struct nl_store *st, const char *sql, char *out, size_t outlen);
+#endif
 
 #endif
