@@ -236,6 +236,7 @@ void nl_server_maybe_finish(struct nl_server *srv)
     if (!srv->draining || srv->closing)
         return;
     /* Connections close themselves once idle after the final GOAWAY (conn.c). */
+    nl_log_debug("drain: %u connection(s), %u job(s) left", srv->nconns, srv->jobs_in_flight);
     if (srv->nconns > 0 || srv->jobs_in_flight > 0)
         return;
     srv->closing = 1;

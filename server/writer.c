@@ -76,6 +76,26 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
     for (struct nl_job *j = jobs; j != NULL; j = j->next) {
         if (j->status != NL_UNKNOWN)
             continue;
+        if (!nl_store_txn_active(w->store)) {
+            /*
+             * SQLite rolled the whole transaction back with a failing statement
+             * (interrupt, FULL, NOMEM, IOERR): the jobs before this one are gone
+             * and must not be acknowledged. They are answered UNAVAILABLE and the
+             * client's idempotent retry redoes them; this job gets a new
+             * transaction.
+             */
+            for (struct nl_job *k = jobs; k != j; k = k->next) {
+                if (k->status == NL_OK)
+                    job_fail(k, NL_UNAVAILABLE, "write rolled back, retry");
+            }
+            if (nl_store_begin_write(w->store) != NL_OK) {
+                for (struct nl_job *k = j; k != NULL; k = k->next) {
+                    if (k->status == NL_UNKNOWN)
+                        job_fail(k, NL_UNAVAILABLE, "database busy, retry");
+                }
+                return;
+            }
+        }
         if (nl_store_savepoint(w->store) != NL_OK) {
             job_fail(j, NL_UNAVAILABLE, "database busy, retry");
             continue;
@@ -85,8 +105,19 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
             st = nl_store_savepoint_release(w->store);
         else
             st = nl_store_savepoint_rollback(w->store);
+        if (st == NL_ABORTED) {
+            /* The failing job took the transaction with it; handled at the next job. */
+            continue;
+        }
         if (st != NL_OK)
             job_fail(j, NL_UNAVAILABLE, "database error, retry");
+    }
+    if (!nl_store_txn_active(w->store)) {
+        for (struct nl_job *k = jobs; k != NULL; k = k->next) {
+            if (k->status == NL_OK)
+                job_fail(k, NL_UNAVAILABLE, "write rolled back, retry");
+        }
+        return;
     }
     st = nl_store_commit(w->store);
     if (st != NL_OK) {
