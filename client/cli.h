@@ -1,0 +1,104 @@
+/*
+ * cli.h - what the nhanluc subcommands share: global options, the command
+ * table row, error reporting in git style and the call helper.
+ *
+ * Exit codes: the gRPC status of the failing call (0 OK, 3, 4, 5, 14, ...),
+ * NL_EXIT_USAGE for a usage error, NL_EXIT_IO when stdout cannot be written.
+ */
+#ifndef NL_CLI_H
+#define NL_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <protobuf-c/protobuf-c.h>
+
+#include "output.h"
+#include "rpc_client.h"
+#include "status.h"
+
+#define NL_EXIT_USAGE 64 /* sysexits EX_USAGE */
+#define NL_EXIT_IO    74 /* sysexits EX_IOERR */
+
+#define NL_CLI_DEFAULT_SERVER  "127.0.0.1:50051"
+#define NL_CLI_DEFAULT_TIMEOUT (10u * 1000u)
+
+struct nl_cli {
+    const char *server;  /* borrowed (argv, environment or the default) */
+    uint64_t timeout_ms; /* --timeout: covers the whole command */
+    enum nl_output output;
+    int help;                  /* --help / -h seen */
+    int version;               /* --version seen */
+    uint64_t deadline;         /* monotonic ms; set by nl_cli_start() */
+    struct nl_rpc_client *rpc; /* owned; created by the first call */
+    FILE *out;                 /* borrowed: where records go (stdout) */
+};
+
+/* One subcommand: git's commands[], tmux's cmd_entry. */
+struct nl_cli_cmd {
+    const char *name;
+    /* argv[0] is the command name; returns the exit code. */
+    int (*fn)(struct nl_cli *cli, int argc, char **argv);
+    const char *usage;   /* "usage: ..." lines, no final newline */
+    const char *summary; /* one line for `nhanluc help` */
+    /* Optional enum whose accepted names the help lists ("KIND: city, ..."). */
+    const char *enum_label;
+    const ProtobufCEnumDescriptor *enum_desc;
+};
+
+/*
+ * Sets the defaults: server = `env_server` when non-empty (NHANLUC_SERVER)
+ * else NL_CLI_DEFAULT_SERVER, timeout 10 s, output table when `stdout_tty`
+ * else json, out = stdout.
+ */
+void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty);
+
+/*
+ * Takes the global options (--server, --timeout, --output, as "--opt VALUE"
+ * or "--opt=VALUE"; --help/-h, --version) from anywhere in argv[1..argc-1]
+ * up to a "--", and copies every other word, in order, into rest[] (borrowed
+ * pointers; room for argc entries). Returns the number of words in rest, or
+ * -1 with a one-line reason in err (unknown global value, bad duration, bad
+ * address, missing value).
+ */
+int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest, char *err,
+                         size_t errlen);
+
+/* Starts the command's clock: the deadline is now + timeout. */
+void nl_cli_start(struct nl_cli *cli);
+
+/* Frees what the CLI state owns (the rpc client). */
+void nl_cli_release(struct nl_cli *cli);
+
+/*
+ * Prints "nhanluc: <message>" and the hint "see 'nhanluc help <cmd>'" on
+ * stderr (the hint names plain 'nhanluc help' when cmd is NULL). Returns
+ * NL_EXIT_USAGE.
+ */
+int nl_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "nhanluc: <msg> (<STATUS_NAME>)" on stderr; returns `st` as exit code. */
+int nl_cli_fail(enum nl_status st, const char *msg);
+
+/*
+ * Calls `path` within what is left of the command's deadline (see
+ * nl_rpc_call for the contract of req, resp and msg). A local deadline expiry
+ * reports the whole --timeout ("deadline exceeded after 10s").
+ */
+enum nl_status nl_cli_call(struct nl_cli *cli, const char *path, const ProtobufCMessage *req,
+                           const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp,
+                           char *msg, size_t msglen);
+
+/*
+ * Writes records in the chosen format (single: one record, a JSON object).
+ * Returns 0, or prints an error and returns NL_EXIT_IO.
+ */
+int nl_cli_print(struct nl_cli *cli, const struct nl_records *r, int single);
+
+/* The subcommands (cmd_*.c). */
+int nl_cmd_health(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_unit(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_term(struct nl_cli *cli, int argc, char **argv);
+
+#endif
