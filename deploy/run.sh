@@ -1,0 +1,170 @@
+#!/bin/bash
+# deploy/run.sh: build nhanluc and run nhanlucd on 127.0.0.1:50051 with the
+# database in ./var/nhanluc.db, the first of the README's two commands.
+#
+# Steps: Debian packages (deploy/deps.sh run) -> release build in build-release/
+# -> start nhanlucd in the background -> wait (at most 10 s) until
+# `nhanluc health` answers -> show what the database holds through the CLI ->
+# stream the server log until Ctrl-C. Ctrl-C (or SIGTERM to this script) is
+# forwarded to the server as SIGTERM, which drains and exits; this script exits
+# with the server's exit code.
+#
+# Environment: NL_RUN_LISTEN (default 127.0.0.1:50051), NL_RUN_DB (default
+# ./var/nhanluc.db), NL_RUN_LOG_LEVEL (default info).
+set -euo pipefail
+cd "$(dirname "$(readlink -f "$0")")/.."
+
+LISTEN=${NL_RUN_LISTEN:-127.0.0.1:50051}
+DB=${NL_RUN_DB:-./var/nhanluc.db}
+LOG_LEVEL=${NL_RUN_LOG_LEVEL:-info}
+BUILD=build-release
+LOG=var/nhanlucd.log
+HOST=${LISTEN%:*}
+PORT=${LISTEN##*:}
+
+say() { printf 'run: %s\n' "$*"; }
+die() {
+    printf 'run: %s\n' "$*" >&2
+    exit 1
+}
+
+./deploy/deps.sh run
+
+# --- build ------------------------------------------------------------------
+gen=()
+[ -f "$BUILD/CMakeCache.txt" ] || gen=(-G Ninja)
+cmake -S . -B "$BUILD" "${gen[@]}" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$BUILD" --target nhanlucd nhanluc nl_protoset
+SERVER=$PWD/$BUILD/server/nhanlucd
+CLI=$PWD/$BUILD/client/nhanluc
+[ -x "$SERVER" ] || die "build produced no $SERVER"
+[ -x "$CLI" ] || die "build produced no $CLI"
+export NHANLUC_SERVER=$LISTEN
+nl() { "$CLI" --server "$LISTEN" "$@"; }
+
+# --- start --------------------------------------------------------------------
+mkdir -p var "$(dirname "$DB")"
+# Something already answering on the port? Then nhanlucd could not bind it.
+if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
+    die "port $PORT on $HOST is already in use (another nhanlucd?); stop that process" \
+        "or set NL_RUN_LISTEN=127.0.0.1:OTHERPORT"
+fi
+
+: >"$LOG"
+# setsid: the server gets its own process group, so a Ctrl-C reaches only this
+# script, which then sends the server exactly one SIGTERM.
+setsid "$SERVER" --listen "$LISTEN" --db "$DB" --log-level "$LOG_LEVEL" \
+    </dev/null >>"$LOG" 2>&1 &
+server_pid=$!
+
+stop_server() {
+    say "stopping nhanlucd (pid $server_pid)"
+    kill -TERM "$server_pid" 2>/dev/null || true
+}
+signalled=0
+trap 'signalled=1; stop_server' INT TERM
+trap 'kill -TERM "$server_pid" 2>/dev/null || true' EXIT
+
+# Startup failure: show the log and exit with the server's code.
+startup_failed() {
+    local rc=0
+    wait "$server_pid" || rc=$?
+    trap - EXIT
+    echo "run: nhanlucd exited during startup with code $rc; its log ($LOG):" >&2
+    sed 's/^/    /' "$LOG" >&2
+    if grep -qiE 'address already in use|EADDRINUSE' "$LOG"; then
+        echo "run: port $PORT on $HOST is already in use;" \
+            "stop the other process or set NL_RUN_LISTEN" >&2
+    fi
+    exit $((rc == 0 ? 1 : rc))
+}
+
+# Ready = the "listening on" line is out and `nhanluc health` answers, within
+# 10 s in all. Each health call is bounded too: the CLI retries UNAVAILABLE
+# with backoff, which could outlast our budget.
+ready=0
+SECONDS=0
+while [ $SECONDS -lt 10 ] && [ $signalled = 0 ]; do
+    kill -0 "$server_pid" 2>/dev/null || startup_failed
+    if grep -q '^listening on ' "$LOG" && timeout 3 "$CLI" --server "$LISTEN" health \
+        >/dev/null 2>&1; then
+        ready=1
+        break
+    fi
+    sleep 0.1
+done
+if [ $signalled = 1 ]; then
+    rc=0
+    wait "$server_pid" || rc=$?
+    trap - EXIT
+    exit "$rc"
+fi
+if [ $ready = 0 ]; then
+    kill -0 "$server_pid" 2>/dev/null || startup_failed
+    echo "run: nhanlucd did not answer 'nhanluc health' within 10 s; its log ($LOG):" >&2
+    sed 's/^/    /' "$LOG" >&2
+    stop_server
+    wait "$server_pid" || true
+    trap - EXIT
+    exit 1
+fi
+
+# === LATER ISSUES: demo data and report ======================================
+# Issue "demo data" loads the sample Hanoi units/terms/classes here through the
+# CLI when the database is empty; issue "report" prints the indicator report
+# here. Keep both between the health check above and the listing below, and
+# run every step through "$CLI" (function nl) so they exercise the real API.
+# === END LATER ISSUES ========================================================
+
+# show TITLE CMD...: run a listing through the CLI, say so if it is empty.
+show() {
+    local title=$1 out rc=0 rows
+    shift
+    out=$(nl --output table "$@" 2>&1) || rc=$?
+    echo
+    echo "== $title"
+    if [ $rc -ne 0 ]; then
+        printf '%s\n' "$out"
+        echo "(nhanluc $* failed with exit code $rc)"
+        return 0
+    fi
+    # Empty: no output, or a header line only.
+    rows=$(printf '%s\n' "$out" | grep -c . || true)
+    if [ "$rows" -le 1 ]; then
+        [ "$rows" -eq 1 ] && printf '%s\n' "$out"
+        echo "(none yet; add some with: $CLI $1 add ...)"
+    else
+        printf '%s\n' "$out"
+    fi
+}
+echo
+say "database $DB holds:"
+show units unit list
+show terms term list
+echo
+say "server running on $LISTEN (pid $server_pid, log $LOG), Ctrl-C to stop"
+say "try: $CLI --server $LISTEN health"
+
+# Stream the log from here on; tail ends by itself when the server exits.
+tail -n 0 --pid="$server_pid" -f "$LOG" &
+tail_pid=$!
+
+# `wait` returns early when a trapped signal arrives; wait again until the
+# server itself has exited, and keep its exit code.
+# (127 = already reaped by the previous wait: keep the code that wait gave.)
+rc=0
+while :; do
+    signalled=0
+    prev=$rc
+    rc=0
+    wait "$server_pid" || rc=$?
+    if [ $rc = 127 ] && ! kill -0 "$server_pid" 2>/dev/null; then
+        rc=$prev
+        break
+    fi
+    [ $signalled = 1 ] || break
+done
+trap - EXIT INT TERM
+wait "$tail_pid" 2>/dev/null || true
+say "nhanlucd exited with code $rc"
+exit "$rc"
