@@ -815,6 +815,19 @@ static void call_result(struct nl_rpc_client *c, struct rc_call *call)
             call->retryable = 0;
         return;
     }
+    if (call->rst && call->rst_code == NGHTTP2_CANCEL && remaining_ms(c) <= 20) {
+        /*
+         * The server enforces the grpc-timeout we sent, which is whole
+         * milliseconds and so may run out a moment before our own timer:
+         * its CANCEL at our deadline is the deadline, not a cancellation.
+         */
+        char dl[32];
+        call->status = NL_DEADLINE_EXCEEDED;
+        call->retryable = 0;
+        snprintf(call->msg, sizeof(call->msg), "deadline exceeded after %s",
+                 nl_duration_format(c->timeout_ms, dl, sizeof(dl)));
+        return;
+    }
     if (call->rst) {
         call->status = rst_status(call->rst_code);
         call->retryable = call->rst_code == NGHTTP2_REFUSED_STREAM;

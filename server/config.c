@@ -64,6 +64,10 @@ static const struct opt opts[] = {
          "extra wait for more write jobs per transaction"),
     UINT("misbehaviour-max", misbehaviour_max, 1, 100000, 100,
          "protocol abuse events per 10 s before GOAWAY"),
+    UINT("server-input-max", server_input_max, 1u << 20, 4095u << 20, 256u << 20,
+         "request bytes buffered over all connections"),
+    UINT("write-stall-ms", write_stall_ms, 100, 3600000, 30000,
+         "close a connection whose output makes no progress this long"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

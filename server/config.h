@@ -34,6 +34,8 @@ struct nl_config {
     unsigned group_commit_max;     /* jobs per write transaction */
     unsigned group_commit_wait_ms; /* wait this long for more jobs after the first (0 = none) */
     unsigned misbehaviour_max;     /* protocol abuse events per 10 s before GOAWAY */
+    unsigned server_input_max;     /* request bytes buffered, all connections (MiB) */
+    unsigned write_stall_ms;       /* output pending without progress this long -> close */
 };
 
 /* Fills every field with its default. */

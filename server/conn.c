@@ -66,8 +66,7 @@ static void conn_drop_calls(struct nl_conn *c)
     for (; call != NULL; call = next) {
         next = call->next;
         nl_deadlines_remove(c->srv, call);
-        c->input_bytes -= call->buffered;
-        call->buffered = 0;
+        nl_call_charge(call, 0);
         call->in_session = 0;
         call->prev = call->next = NULL;
         if (!call->responded) {
@@ -214,6 +213,7 @@ void nl_conn_flush(struct nl_conn *c)
             return;
         }
         c->writing = 1;
+        c->write_started = nl_now_ms();
     }
 
     /* Back-pressure: a peer that does not read stops being read. */
@@ -224,6 +224,11 @@ void nl_conn_flush(struct nl_conn *c)
 
     if (conn_done(c) && !c->mem)
         nl_conn_close(c);
+}
+
+int nl_conn_write_stalled(const struct nl_conn *c, uint64_t now)
+{
+    return c->writing && now - c->write_started > c->srv->cfg.write_stall_ms;
 }
 
 void nl_conn_mark_dirty(struct nl_conn *c)

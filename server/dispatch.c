@@ -59,7 +59,7 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
     nl_buf_init(&enc, 1024);
     if (msg != NULL && msg[0] != '\0' && nl_wire_pct_encode(&enc, msg, strlen(msg)) == 0)
         nv[n++] = nv_make("grpc-message", (const char *)enc.data, enc.len);
-    if (st == NL_UNIMPLEMENTED && call->bad_encoding)
+    if (st == NL_UNIMPLEMENTED && (call->bad_encoding || call->compressed))
         nv[n++] = nv_make("grpc-accept-encoding", "identity", 8);
     /* Values are copied by nghttp2 (no NO_COPY_VALUE on the dynamic ones). */
     int rv = nghttp2_submit_response(c->h2, call->stream_id, nv, n, NULL);
@@ -210,8 +210,7 @@ void nl_dispatch_end_stream(struct nl_call *call)
     size_t len = call->msg_len;
     call->msg = NULL;
     call->msg_len = 0;
-    c->input_bytes -= call->buffered;
-    call->buffered = 0;
+    nl_call_charge(call, 0);
     struct nl_job *job = nl_job_new(call->method, msg, len, call->deadline_ms);
     if (job == NULL) {
         nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "out of memory");

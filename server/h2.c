@@ -22,24 +22,28 @@ static struct nl_call *call_of(nghttp2_session *s, int32_t stream_id)
     return nghttp2_session_get_stream_user_data(s, stream_id);
 }
 
-/* Re-computes how many request bytes this call buffers and charges the connection. */
+void nl_call_charge(struct nl_call *call, size_t bytes)
+{
+    struct nl_conn *c = call->conn;
+
+    if (c != NULL) {
+        c->input_bytes = c->input_bytes - call->buffered + bytes;
+        c->srv->input_bytes = c->srv->input_bytes - call->buffered + bytes;
+        call->buffered = bytes;
+    }
+}
+
+/* Charges what the call buffers now: its message and the framer's partial one. */
 static void call_charge(struct nl_call *call)
 {
-    size_t now = call->msg_len + (call->framer.msg != NULL ? call->framer.msg_len : 0);
-
-    if (call->conn != NULL) {
-        call->conn->input_bytes -= call->buffered;
-        call->conn->input_bytes += now;
-    }
-    call->buffered = now;
+    nl_call_charge(call, call->msg_len + (call->framer.msg != NULL ? call->framer.msg_len : 0));
 }
 
 void nl_call_free(struct nl_call *call)
 {
     if (call == NULL)
         return;
-    if (call->conn != NULL)
-        call->conn->input_bytes -= call->buffered;
+    nl_call_charge(call, 0);
     if (call->heap_index != SIZE_MAX && call->conn != NULL)
         nl_deadlines_remove(call->conn->srv, call);
     nl_framer_release(&call->framer);
@@ -170,8 +174,24 @@ static int on_data_chunk_recv(nghttp2_session *s, uint8_t flags, int32_t stream_
     }
     call_charge(call);
     if (c->input_bytes > c->srv->cfg.conn_input_max) {
+        /* One connection may not hold more than its share of request bytes. */
         nl_conn_misbehaved(c, "connection input budget exceeded");
+        call->discard = 1;
+        nl_framer_release(&call->framer);
+        free(call->msg);
+        call->msg = NULL;
+        call->msg_len = 0;
+        call_charge(call);
         nl_dispatch_reset(call, NGHTTP2_ENHANCE_YOUR_CALM, NL_RESOURCE_EXHAUSTED);
+    } else if (c->srv->input_bytes > c->srv->cfg.server_input_max) {
+        /* The whole server holds too much unprocessed input: refuse, the client retries. */
+        call->discard = 1;
+        nl_framer_release(&call->framer);
+        free(call->msg);
+        call->msg = NULL;
+        call->msg_len = 0;
+        call_charge(call);
+        nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "server busy, retry later");
     }
     return 0;
 }
@@ -207,6 +227,25 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
             c->state = NL_CONN_OPEN;
             nl_log_debug("conn=%lu state PREFACE -> OPEN", c->id);
             nl_conn_streams_changed(c);
+        }
+        break;
+    case NGHTTP2_PING:
+        if (!(frame->hd.flags & NGHTTP2_FLAG_ACK) && c->ncalls == 0) {
+            /*
+             * Pings are free while calls run; without calls at most one per
+             * 30 s, and the second early one ends the connection
+             * (PROTOCOL.md 7: district clients behind NAT ping every 60 s).
+             */
+            uint64_t now = nl_now_ms();
+            if (c->idle_ping_ms != 0 && now - c->idle_ping_ms < 30000 && ++c->ping_strikes >= 2) {
+                static const uint8_t why[] = "too_many_pings";
+                nl_log_info("conn=%lu too many pings: GOAWAY", c->id);
+                nghttp2_submit_goaway(s, NGHTTP2_FLAG_NONE,
+                                      nghttp2_session_get_last_proc_stream_id(s),
+                                      NGHTTP2_ENHANCE_YOUR_CALM, why, sizeof(why) - 1);
+                c->fatal = 1; /* closes once the GOAWAY is written */
+            }
+            c->idle_ping_ms = now;
         }
         break;
     case NGHTTP2_PRIORITY:
@@ -268,8 +307,7 @@ static int on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error
     if (call->job != NULL) {
         /* The job finishes on its thread; its completion frees the call. */
         atomic_store(&call->job->cancel, 1);
-        c->input_bytes -= call->buffered;
-        call->buffered = 0;
+        nl_call_charge(call, 0);
         call->conn = NULL;
     } else {
         nl_call_free(call);

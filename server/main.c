@@ -83,10 +83,15 @@ int main(int argc, char **argv)
 
     uv_run(loop, UV_RUN_DEFAULT);
 
+    /*
+     * Checkpoint and close while the signal handles still exist: a second
+     * SIGTERM now is swallowed by libuv instead of killing the process
+     * halfway through the final checkpoint.
+     */
+    nl_server_free(srv);
     uv_close((uv_handle_t *)&sigterm, NULL);
     uv_close((uv_handle_t *)&sigint, NULL);
     uv_run(loop, UV_RUN_DEFAULT);
-    nl_server_free(srv);
     rv = uv_loop_close(loop);
     if (rv != 0)
         nl_log_warnx("loop closed with handles open: %s", uv_strerror(rv));

@@ -39,6 +39,23 @@ static void server_on_check(uv_check_t *h)
         nl_readers_flush(srv->readers);
 }
 
+/* Every few seconds: close connections whose peer stopped reading (PROTOCOL.md 8). */
+static void server_on_sweep(uv_timer_t *t)
+{
+    struct nl_server *srv = t->data;
+    uint64_t now = nl_now_ms();
+    struct nl_conn *c = srv->conns, *next;
+
+    for (; c != NULL; c = next) {
+        next = c->next;
+        if (!c->mem && c->state != NL_CONN_CLOSING && nl_conn_write_stalled(c, now)) {
+            nl_log_info("conn=%lu output stalled for %u ms: closing", c->id,
+                        srv->cfg.write_stall_ms);
+            nl_conn_close(c);
+        }
+    }
+}
+
 int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store *inline_store,
                   struct nl_server **out, char *err, size_t errlen)
 {
@@ -87,6 +104,11 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     srv->goaway_timer.data = srv;
     uv_timer_init(loop, &srv->drain_timer);
     srv->drain_timer.data = srv;
+    uv_timer_init(loop, &srv->sweep_timer);
+    srv->sweep_timer.data = srv;
+    unsigned sweep = cfg->write_stall_ms / 4 < 5000 ? cfg->write_stall_ms / 4 : 5000;
+    uv_timer_start(&srv->sweep_timer, server_on_sweep, sweep, sweep);
+    uv_unref((uv_handle_t *)&srv->sweep_timer);
     nl_health_set_serving(1);
     *out = srv;
     return 0;
@@ -245,6 +267,7 @@ void nl_server_maybe_finish(struct nl_server *srv)
     uv_timer_stop(&srv->drain_timer);
     uv_close((uv_handle_t *)&srv->goaway_timer, NULL);
     uv_close((uv_handle_t *)&srv->drain_timer, NULL);
+    uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
     uv_check_stop(&srv->check);
     uv_close((uv_handle_t *)&srv->check, NULL);
     nl_deadlines_close(srv);

@@ -84,6 +84,9 @@ struct nl_conn {
     struct nl_conn *next_dirty;
     uint64_t abuse_window_start;
     unsigned abuse_events;
+    uint64_t idle_ping_ms;  /* when the last PING without active streams came */
+    unsigned ping_strikes;  /* idle PINGs closer than 30 s apart */
+    uint64_t write_started; /* when the write in flight started (stall detection) */
     char peer[64];
 };
 
@@ -103,7 +106,7 @@ struct nl_server {
     unsigned nconns;
     struct nl_conn *dirty; /* connections to flush at the end of this loop turn */
     uv_check_t check;
-    uv_timer_t goaway_timer, drain_timer;
+    uv_timer_t goaway_timer, drain_timer, sweep_timer;
     struct nl_deadlines deadlines;
     struct nl_readers *readers;
     struct nl_writer *writer;
@@ -111,6 +114,7 @@ struct nl_server {
     unsigned long next_conn_id, next_call_id;
     unsigned jobs_in_flight;
     uint64_t calls_by_status[NL_STATUS_COUNT];
+    size_t input_bytes; /* request bytes buffered in calls, all connections */
     uint64_t http_rejects;
     uint64_t te_missing;
 };
@@ -122,9 +126,13 @@ void nl_conn_flush(struct nl_conn *c);
 void nl_conn_close(struct nl_conn *c);
 void nl_conn_misbehaved(struct nl_conn *c, const char *what);
 void nl_conn_streams_changed(struct nl_conn *c);
+/* 1 when a write has been in flight longer than cfg.write_stall_ms. */
+int nl_conn_write_stalled(const struct nl_conn *c, uint64_t now);
 
 /* h2.c */
 int nl_h2_session_new(struct nl_conn *c);
+/* Sets the request bytes `call` holds to `bytes`, adjusting the connection and server totals. */
+void nl_call_charge(struct nl_call *call, size_t bytes);
 void nl_call_free(struct nl_call *call);
 
 /* dispatch.c */
