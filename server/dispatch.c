@@ -36,6 +36,16 @@ void nl_dispatch_count(struct nl_server *srv, enum nl_status st)
         srv->calls_by_status[st]++;
 }
 
+/* One debug line per answered call: ids, method, status, time. Never field values. */
+static void call_log(const struct nl_call *call, enum nl_status st)
+{
+    if (!nl_log_enabled(NL_LOG_DEBUG) || call->conn == NULL)
+        return;
+    nl_log(NL_LOG_DEBUG, "conn=%lu call=%lu %s %s %llu ms", call->conn->id, call->id,
+           call->method != NULL ? call->method->path : "(unknown method)", nl_status_name(st),
+           (unsigned long long)(nl_now_ms() - call->start_ms));
+}
+
 static nghttp2_nv nv_make(const char *name, const char *value, size_t vlen)
 {
     nghttp2_nv nv = {(uint8_t *)(uintptr_t)name, (uint8_t *)(uintptr_t)value, strlen(name), vlen,
@@ -73,8 +83,7 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
     call->responded = 1;
     nl_deadlines_remove(c->srv, call);
     nl_dispatch_count(c->srv, st);
-    if (st != NL_OK)
-        nl_log_debug("conn=%lu call=%lu status %s", c->id, call->id, nl_status_name(st));
+    call_log(call, st);
     nl_conn_mark_dirty(c);
 }
 
@@ -105,6 +114,7 @@ void nl_dispatch_reset(struct nl_call *call, uint32_t h2_error, enum nl_status c
     if (!call->responded) {
         call->responded = 1;
         nl_dispatch_count(c->srv, counted);
+        call_log(call, counted);
     }
     nl_deadlines_remove(c->srv, call);
     nl_conn_mark_dirty(c);
@@ -221,6 +231,7 @@ void nl_dispatch_end_stream(struct nl_call *call)
     job->call_id = call->id;
     call->job = job;
     srv->jobs_in_flight++;
+    nl_log_debug("conn=%lu call=%lu %s dispatched", c->id, call->id, call->method->path);
 
     unsigned flags = call->method->flags;
     if (flags & NL_M_INLINE) {
@@ -309,6 +320,7 @@ void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
         nl_dispatch_count(srv, NL_INTERNAL);
     } else {
         nl_dispatch_count(srv, NL_OK);
+        call_log(call, NL_OK);
     }
     call->responded = 1;
     nl_deadlines_remove(srv, call);

@@ -67,6 +67,7 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void
     call->id = ++srv->next_call_id;
     call->in_session = 1;
     call->heap_index = SIZE_MAX;
+    call->start_ms = nl_now_ms();
     nl_framer_init(&call->framer, srv->cfg.max_message);
     nl_buf_init(&call->resp, NL_WIRE_PREFIX_LEN + srv->cfg.max_message);
     if (nghttp2_session_set_stream_user_data(s, frame->hd.stream_id, call) != 0) {

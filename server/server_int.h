@@ -58,6 +58,7 @@ struct nl_call {
     unsigned in_session : 1, responded : 1, trailers_sent : 1, remote_closed : 1;
     struct nl_job *job;   /* running job, or NULL */
     uint64_t deadline_ms; /* monotonic; 0 = none */
+    uint64_t start_ms;    /* first HEADERS, for the debug log */
     size_t heap_index;    /* position in the deadline heap, SIZE_MAX when not in it */
 
     /* OK response: prefixed message bytes and how much went out */

@@ -403,20 +403,28 @@ class CountersTest(GrpcTestCase):
 
 
 class DrainTest(GrpcTestCase):
-    server_env = {"NL_TEST_HANDLER_DELAY_MS": 500}
+    server_env = {"NL_TEST_HANDLER_DELAY_MS": 1500}
     # The read pool runs the reads of one loop turn in at most `threads` batches, one call
-    # after another within a batch, so with the 500 ms hook 50 calls on 2 threads would take
-    # 12.5 s. 64 threads let the 50 calls wait in parallel, as slow independent calls would.
-    server_args = ("--threads", "64")
+    # after another within a batch, so with the 1500 ms hook 50 calls on 2 threads would take
+    # 37.5 s. 64 threads let the 50 calls wait in parallel, as slow independent calls would.
+    server_args = ("--threads", "64", "--log-level", "debug")
 
     def test_sigterm_during_load_finishes_in_flight_calls(self):
         serving = self.s.health_pb2.HealthCheckResponse.SERVING
-        self.create_unit("ha-noi", "Thành phố Hà Nội", self.pb.CITY)  # 1 OK, waits 0.5 s
+        self.create_unit("ha-noi", "Thành phố Hà Nội", self.pb.CITY)  # 1 OK, waits 1.5 s
         self.assertEqual(self.health("").status, serving)  # 2 OK
         n = 50
         futs = [self.stub.GetUnit.future(self.pb.GetUnitRequest(code="ha-noi"), timeout=30)
                 for _ in range(n)]
-        time.sleep(0.2)  # the calls reach the server and wait in the 500 ms hook
+        # Wait until the server has dispatched all of them (its debug log says so): on a
+        # loaded machine grpcio may still hold some, and a connection without calls would
+        # simply close at the GOAWAY.
+        t_end = time.monotonic() + 10
+        while time.monotonic() < t_end:  # bounded: 10 s
+            if self.srv.stderr_text().count("GetUnit dispatched") >= n:
+                break
+            time.sleep(0.01)
+        self.assertEqual(self.srv.stderr_text().count("GetUnit dispatched"), n)
         self.assertEqual(sum(f.done() for f in futs), 0, "calls finished before SIGTERM")
         t_term = time.monotonic()
         self.srv.signal(signal.SIGTERM)
