@@ -2,14 +2,16 @@
 # deploy/test.sh: the whole test suite, the second of the README's two
 # commands and what CI runs (.ci/run).
 #
-# Steps: Debian packages (deploy/deps.sh test) -> tests/lint.sh -> build build/
+# Steps: Debian packages (deploy/deps.sh test) -> tests/lint.sh -> the clang
+# libFuzzer targets in build-fuzz/ (corpus replay + a short fuzzing run) -> build build/
 # (RelWithDebInfo, -Werror) and build-asan/ (Debug, -Werror, ASan + UBSan) ->
 # CTest in build/, then CTest in build-asan/. Exits non-zero if anything
 # failed. CTest's own summary of the last suite run is the last output.
 #
-# Environment: NL_CTEST_J (parallel tests, default 2), NL_TEST_KEEP_GOING=1
-# (run the ASan suite even when the normal one failed), NL_CTEST_ARGS (extra
-# ctest arguments, e.g. "-L unit" or "-R wire").
+# Environment: NL_FUZZ_SECONDS (fuzzing per target, default 30), NL_CTEST_J
+# (parallel tests, default 2), NL_TEST_KEEP_GOING=1 (run the ASan suite even
+# when the normal one failed), NL_CTEST_ARGS (extra ctest arguments, e.g.
+# "-L unit" or "-R wire").
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -29,6 +31,15 @@ configure() {
     [ -f "$dir/CMakeCache.txt" ] || gen=(-G Ninja)
     cmake -S . -B "$dir" "${gen[@]}" "$@"
 }
+
+# The libFuzzer targets (clang-14): replay the committed corpora through
+# libFuzzer itself and fuzz each target for NL_FUZZ_SECONDS (default 30).
+configure build-fuzz -DCMAKE_C_COMPILER=clang-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DNL_WERROR=ON -DNL_FUZZ=ON -DNL_FUZZ_SECONDS="${NL_FUZZ_SECONDS:-30}"
+cmake --build build-fuzz --target fuzz_wire fuzz_session
+echo
+echo "=== ctest: build-fuzz/ (clang libFuzzer, ASan + UBSan) ==="
+(cd build-fuzz && ctest --output-on-failure -j "$J" -R '^fuzz_(run|short)_' </dev/null) || exit $?
 
 configure build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNL_WERROR=ON -DNL_SANITIZE=
 cmake --build build

@@ -52,6 +52,17 @@ void nl_call_free(struct nl_call *call)
     free(call);
 }
 
+/* Drops whatever the call buffered and ignores the rest of its body. */
+static void call_discard_body(struct nl_call *call)
+{
+    call->discard = 1;
+    nl_framer_release(&call->framer);
+    free(call->msg);
+    call->msg = NULL;
+    call->msg_len = 0;
+    call_charge(call);
+}
+
 static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *frame, void *ud)
 {
     struct nl_conn *c = ud;
@@ -145,9 +156,7 @@ static int on_data_chunk_recv(nghttp2_session *s, uint8_t flags, int32_t stream_
         data += used;
         len -= used;
         if (rc == NL_FRAMER_TOOBIG || rc == NL_FRAMER_NOMEM) {
-            call->discard = 1;
-            nl_framer_release(&call->framer);
-            call_charge(call);
+            call_discard_body(call);
             nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED,
                                       rc == NL_FRAMER_TOOBIG
                                           ? "request message larger than the 4 MiB limit"
@@ -166,9 +175,7 @@ static int on_data_chunk_recv(nghttp2_session *s, uint8_t flags, int32_t stream_
             } else {
                 /* A unary call has one message; stop buffering, answer at END_STREAM. */
                 free(m);
-                call->discard = 1;
-                nl_framer_release(&call->framer);
-                call_charge(call);
+                call_discard_body(call);
                 return 0;
             }
         }
@@ -177,21 +184,11 @@ static int on_data_chunk_recv(nghttp2_session *s, uint8_t flags, int32_t stream_
     if (c->input_bytes > c->srv->cfg.conn_input_max) {
         /* One connection may not hold more than its share of request bytes. */
         nl_conn_misbehaved(c, "connection input budget exceeded");
-        call->discard = 1;
-        nl_framer_release(&call->framer);
-        free(call->msg);
-        call->msg = NULL;
-        call->msg_len = 0;
-        call_charge(call);
+        call_discard_body(call);
         nl_dispatch_reset(call, NGHTTP2_ENHANCE_YOUR_CALM, NL_RESOURCE_EXHAUSTED);
     } else if (c->srv->input_bytes > c->srv->cfg.server_input_max) {
         /* The whole server holds too much unprocessed input: refuse, the client retries. */
-        call->discard = 1;
-        nl_framer_release(&call->framer);
-        free(call->msg);
-        call->msg = NULL;
-        call->msg_len = 0;
-        call_charge(call);
+        call_discard_body(call);
         nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "server busy, retry later");
     }
     return 0;
