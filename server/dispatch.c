@@ -281,6 +281,11 @@ void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
     static const nghttp2_nv hdrs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
 
     srv->jobs_in_flight--;
+    if (job->status == NL_DATA_LOSS && nl_health_serving()) {
+        /* Never serve damaged data: health says so, load balancers move away. */
+        nl_log_error("the database reports corruption: health is NOT_SERVING");
+        nl_health_set_serving(0);
+    }
     if (call == NULL) {
         nl_job_free(job);
         nl_server_maybe_finish(srv);
