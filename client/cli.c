@@ -1,6 +1,7 @@
 /*
- * cli.c - global options, error reporting and the call helper the
- * subcommands share.
+ * cli.c - global options, error reporting, the call helper and the record
+ * printing the subcommands share, so that each cmd_*.c holds only what is
+ * its own: its options, its request and the row of its reply.
  *
  * Global options may stand before or after the command name (git allows
  * neither, but scripts write `nhanluc unit list --output csv`), so they are
@@ -177,6 +178,15 @@ enum nl_status nl_cli_call(struct nl_cli *cli, const char *path, const ProtobufC
     return st;
 }
 
+int nl_cli_call_or_fail(struct nl_cli *cli, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp)
+{
+    char msg[NL_RPC_MSG_MAX];
+    enum nl_status st = nl_cli_call(cli, path, req, resp_desc, resp, msg, sizeof(msg));
+
+    return st == NL_OK ? 0 : nl_cli_fail(st, msg);
+}
+
 int nl_cli_print(struct nl_cli *cli, const struct nl_records *r, int single)
 {
     if (nl_output_write(cli->out, cli->output, r, single) != 0 || fflush(cli->out) != 0) {
@@ -185,4 +195,55 @@ int nl_cli_print(struct nl_cli *cli, const struct nl_records *r, int single)
         return NL_EXIT_IO;
     }
     return 0;
+}
+
+int nl_cli_add_row(struct nl_records *r, const char *const *row)
+{
+    return nl_records_add(r, row) == 0 ? 0 : nl_cli_fail(NL_INTERNAL, "out of memory");
+}
+
+int nl_cli_print_row(struct nl_cli *cli, const struct nl_col *cols, size_t ncols,
+                     const char *const *row)
+{
+    struct nl_records r;
+    int rc;
+
+    nl_records_init(&r, cols, ncols);
+    rc = nl_cli_add_row(&r, row);
+    if (rc == 0)
+        rc = nl_cli_print(cli, &r, 1);
+    nl_records_release(&r);
+    return rc;
+}
+
+const char *nl_cli_enum_text(const ProtobufCEnumDescriptor *desc, int v, char *num, size_t numlen)
+{
+    const char *name = nl_enum_name(desc, v);
+
+    if (name != NULL)
+        return name;
+    snprintf(num, numlen, "%d", v);
+    return num;
+}
+
+int nl_cli_enum_opt(const char *cmd, const char *opt, const ProtobufCEnumDescriptor *desc,
+                    const char *s, int *out)
+{
+    char names[256];
+
+    if (nl_enum_parse(desc, s, out) == 0)
+        return 0;
+    return nl_cli_usage_error(cmd, "%s: unknown --%s '%s' (expected one of: %s)", cmd, opt, s,
+                              nl_enum_names(desc, names, sizeof(names)));
+}
+
+int nl_cli_dispatch(struct nl_cli *cli, const char *cmd, const struct nl_cli_sub *subs,
+                    const char *names, int argc, char **argv)
+{
+    if (argc < 2)
+        return nl_cli_usage_error(cmd, "%s: missing subcommand (%s)", cmd, names);
+    for (const struct nl_cli_sub *sub = subs; sub->name != NULL; sub++)
+        if (strcmp(argv[1], sub->name) == 0)
+            return sub->fn(cli, argc - 2, argv + 2);
+    return nl_cli_usage_error(cmd, "%s: unknown subcommand '%s'", cmd, argv[1]);
 }

@@ -1,6 +1,7 @@
 /*
  * cli.h - what the nhanluc subcommands share: global options, the command
- * table row, error reporting in git style and the call helper.
+ * and subcommand table rows, error reporting in git style, the call helper
+ * and the printing of records.
  *
  * Exit codes: the gRPC status of the failing call (0 OK, 3, 4, 5, 14, ...),
  * NL_EXIT_USAGE for a usage error, NL_EXIT_IO when stdout cannot be written.
@@ -91,10 +92,65 @@ enum nl_status nl_cli_call(struct nl_cli *cli, const char *path, const ProtobufC
                            char *msg, size_t msglen);
 
 /*
+ * nl_cli_call() for a command's one step: on NL_OK returns 0 and *resp holds
+ * the reply (the caller frees it with protobuf_c_message_free_unpacked); on
+ * failure reports it as nl_cli_fail() does, leaves *resp NULL and returns the
+ * status as exit code.
+ */
+int nl_cli_call_or_fail(struct nl_cli *cli, const char *path, const ProtobufCMessage *req,
+                        const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp);
+
+/*
  * Writes records in the chosen format (single: one record, a JSON object).
  * Returns 0, or prints an error and returns NL_EXIT_IO.
  */
 int nl_cli_print(struct nl_cli *cli, const struct nl_records *r, int single);
+
+/*
+ * Appends `row` (r->ncols values) to r. Returns 0, or reports "out of memory"
+ * as nl_cli_fail(NL_INTERNAL, ..) does and returns that exit code.
+ */
+int nl_cli_add_row(struct nl_records *r, const char *const *row);
+
+/*
+ * Prints one record, `row` under the first `ncols` of `cols`, as
+ * nl_cli_print(.., single = 1) does. Returns 0 or the exit code of the
+ * failure it reported (out of memory, NL_EXIT_IO).
+ */
+int nl_cli_print_row(struct nl_cli *cli, const struct nl_col *cols, size_t ncols,
+                     const char *const *row);
+
+/*
+ * The name of value `v` of enum `desc` ("URBAN_DISTRICT"), or, when this CLI
+ * does not know the value (a newer server), its decimal number written into
+ * num (numlen bytes). Returns a static name or `num`.
+ */
+const char *nl_cli_enum_text(const ProtobufCEnumDescriptor *desc, int v, char *num, size_t numlen);
+
+/*
+ * Parses the value `s` of option --`opt` of command `cmd` as a name of enum
+ * `desc` (see nl_enum_parse). Returns 0 and stores the value in *out, or
+ * prints "<cmd>: unknown --<opt> '<s>' (expected one of: ...)" as a usage
+ * error and returns NL_EXIT_USAGE.
+ */
+int nl_cli_enum_opt(const char *cmd, const char *opt, const ProtobufCEnumDescriptor *desc,
+                    const char *s, int *out);
+
+/* One subcommand of a command ("add" of "unit"): a row of a {NULL}-ended table. */
+struct nl_cli_sub {
+    const char *name;
+    /* argv holds the words after the subcommand name; returns the exit code. */
+    int (*fn)(struct nl_cli *cli, int argc, char **argv);
+};
+
+/*
+ * Runs the subcommand of command `cmd` that argv[1] names, from `subs`, with
+ * the words after it. `names` lists the subcommands for the error when argv[1]
+ * is missing ("add or list"). Returns the subcommand's exit code, or
+ * NL_EXIT_USAGE after a usage error when argv[1] is missing or unknown.
+ */
+int nl_cli_dispatch(struct nl_cli *cli, const char *cmd, const struct nl_cli_sub *subs,
+                    const char *names, int argc, char **argv);
 
 /* The subcommands (cmd_*.c). */
 int nl_cmd_health(struct nl_cli *cli, int argc, char **argv);

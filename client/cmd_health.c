@@ -34,29 +34,22 @@ int nl_cmd_health(struct nl_cli *cli, int argc, char **argv)
     if (n == 1)
         req.service = pos[0];
 
-    enum nl_status st =
-        nl_cli_call(cli, "/grpc.health.v1.Health/Check", &req.base,
-                    &grpc__health__v1__health_check_response__descriptor, &m, msg, sizeof(msg));
-    if (st != NL_OK)
-        return nl_cli_fail(st, msg);
+    rc = nl_cli_call_or_fail(cli, "/grpc.health.v1.Health/Check", &req.base,
+                             &grpc__health__v1__health_check_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
     resp = (Grpc__Health__V1__HealthCheckResponse *)m;
 
-    const char *name = nl_enum_name(
-        &grpc__health__v1__health_check_response__serving_status__descriptor, (int)resp->status);
-    if (name == NULL) {
-        snprintf(num, sizeof(num), "%d", (int)resp->status);
-        name = num;
-    }
+    const char *name =
+        nl_cli_enum_text(&grpc__health__v1__health_check_response__serving_status__descriptor,
+                         (int)resp->status, num, sizeof(num));
     int serving = resp->status == GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
 
     if (cli->output == NL_OUTPUT_TABLE) {
         rc = fprintf(cli->out, "%s\n", name) < 0 || fflush(cli->out) != 0 ? NL_EXIT_IO : 0;
     } else {
-        struct nl_records r;
         const char *row[2] = {req.service, name};
-        nl_records_init(&r, health_cols, 2);
-        rc = nl_records_add(&r, row) == 0 ? nl_cli_print(cli, &r, 1) : NL_INTERNAL;
-        nl_records_release(&r);
+        rc = nl_cli_print_row(cli, health_cols, 2, row);
     }
     protobuf_c_message_free_unpacked(m, NULL);
     if (rc != 0)

@@ -19,39 +19,36 @@ static const struct nl_col term_cols[] = {
     {"end_year", NL_COL_INT}, {"created", NL_COL_BOOL},
 };
 
-/* Appends one term; the created column is read only by 5-column sets. */
-static int add_term(struct nl_records *r, const Nhanluc__V1__Term *t, int created)
-{
-    char num[16], start[16], end[16];
-    const char *kind = nl_enum_name(&nhanluc__v1__term_kind__descriptor, (int)t->kind);
+/* A term as a row of term_cols; the created column is read only by 5-column sets. */
+struct term_row {
+    char kind[16]; /* the kind's number when this CLI does not know its name */
+    char start[16], end[16];
+    const char *v[5];
+};
 
-    if (kind == NULL) {
-        snprintf(num, sizeof(num), "%d", (int)t->kind);
-        kind = num;
-    }
-    snprintf(start, sizeof(start), "%d", (int)t->start_year);
-    snprintf(end, sizeof(end), "%d", (int)t->end_year);
-    const char *row[5] = {t->code, kind, start, end, created > 0 ? "true" : "false"};
-    return nl_records_add(r, row);
-}
-
-static int bad_kind(const char *kind)
+static const char *const *term_row(struct term_row *row, const Nhanluc__V1__Term *t, int created)
 {
-    char names[128];
-    return nl_cli_usage_error(
-        "term", "term: unknown --kind '%s' (expected one of: %s)", kind,
-        nl_enum_names(&nhanluc__v1__term_kind__descriptor, names, sizeof(names)));
+    snprintf(row->start, sizeof(row->start), "%d", (int)t->start_year);
+    snprintf(row->end, sizeof(row->end), "%d", (int)t->end_year);
+    row->v[0] = t->code;
+    row->v[1] = nl_cli_enum_text(&nhanluc__v1__term_kind__descriptor, (int)t->kind, row->kind,
+                                 sizeof(row->kind));
+    row->v[2] = row->start;
+    row->v[3] = row->end;
+    row->v[4] = created > 0 ? "true" : "false";
+    return row->v;
 }
 
 static int term_add(struct nl_cli *cli, int argc, char **argv)
 {
-    char *kind = NULL, *start = NULL, *end = NULL, *pos[1], err[256], msg[NL_RPC_MSG_MAX];
+    char *kind = NULL, *start = NULL, *end = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {
         {"kind", 1, &kind}, {"start", 1, &start}, {"end", 1, &end}, {NULL, 0, NULL}};
     Nhanluc__V1__Term term;
     Nhanluc__V1__CreateTermRequest req;
     ProtobufCMessage *m;
-    int k, sy = 0, ey = 0, n = nl_opts_parse(argc, argv, opts, pos, 1, err, sizeof(err));
+    struct term_row row;
+    int k, rc, sy = 0, ey = 0, n = nl_opts_parse(argc, argv, opts, pos, 1, err, sizeof(err));
 
     nhanluc__v1__term__init(&term);
     nhanluc__v1__create_term_request__init(&req);
@@ -61,8 +58,9 @@ static int term_add(struct nl_cli *cli, int argc, char **argv)
         return nl_cli_usage_error("term", "term add: missing CODE");
     if (kind == NULL)
         return nl_cli_usage_error("term", "term add: missing --kind");
-    if (nl_enum_parse(&nhanluc__v1__term_kind__descriptor, kind, &k) != 0)
-        return bad_kind(kind);
+    rc = nl_cli_enum_opt("term", "kind", &nhanluc__v1__term_kind__descriptor, kind, &k);
+    if (rc != 0)
+        return rc;
     int from_code = nl_term_code_years(pos[0], &sy, &ey) == 0;
     if (start != NULL && nl_year_parse(start, &sy) != 0)
         return nl_cli_usage_error("term", "term add: bad --start '%s': expected a year", start);
@@ -77,54 +75,46 @@ static int term_add(struct nl_cli *cli, int argc, char **argv)
     term.end_year = ey;
     req.term = &term;
 
-    enum nl_status st =
-        nl_cli_call(cli, "/nhanluc.v1.Registry/CreateTerm", &req.base,
-                    &nhanluc__v1__create_term_response__descriptor, &m, msg, sizeof(msg));
-    if (st != NL_OK)
-        return nl_cli_fail(st, msg);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/CreateTerm", &req.base,
+                             &nhanluc__v1__create_term_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
     Nhanluc__V1__CreateTermResponse *resp = (Nhanluc__V1__CreateTermResponse *)m;
-    struct nl_records r;
-    int rc;
-    nl_records_init(&r, term_cols, 5);
     if (resp->term == NULL)
         rc = nl_cli_fail(NL_INTERNAL, "server returned no term");
-    else if (add_term(&r, resp->term, resp->created ? 1 : 0) != 0)
-        rc = nl_cli_fail(NL_INTERNAL, "out of memory");
     else
-        rc = nl_cli_print(cli, &r, 1);
-    nl_records_release(&r);
+        rc = nl_cli_print_row(cli, term_cols, 5, term_row(&row, resp->term, resp->created ? 1 : 0));
     protobuf_c_message_free_unpacked(m, NULL);
     return rc;
 }
 
 static int term_list(struct nl_cli *cli, int argc, char **argv)
 {
-    char *kind = NULL, *pos[1], err[256], msg[NL_RPC_MSG_MAX];
+    char *kind = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {{"kind", 1, &kind}, {NULL, 0, NULL}};
     Nhanluc__V1__ListTermsRequest req;
     ProtobufCMessage *m;
-    int k, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
+    struct nl_records r;
+    struct term_row row;
+    int k, rc, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
 
     nhanluc__v1__list_terms_request__init(&req);
     if (n < 0)
         return nl_cli_usage_error("term", "term list: %s", err);
     if (kind != NULL) {
-        if (nl_enum_parse(&nhanluc__v1__term_kind__descriptor, kind, &k) != 0)
-            return bad_kind(kind);
+        rc = nl_cli_enum_opt("term", "kind", &nhanluc__v1__term_kind__descriptor, kind, &k);
+        if (rc != 0)
+            return rc;
         req.kind = (Nhanluc__V1__TermKind)k;
     }
-    enum nl_status st =
-        nl_cli_call(cli, "/nhanluc.v1.Registry/ListTerms", &req.base,
-                    &nhanluc__v1__list_terms_response__descriptor, &m, msg, sizeof(msg));
-    if (st != NL_OK)
-        return nl_cli_fail(st, msg);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/ListTerms", &req.base,
+                             &nhanluc__v1__list_terms_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
     Nhanluc__V1__ListTermsResponse *resp = (Nhanluc__V1__ListTermsResponse *)m;
-    struct nl_records r;
-    int rc = 0;
     nl_records_init(&r, term_cols, 4);
     for (size_t i = 0; rc == 0 && i < resp->n_terms; i++)
-        if (add_term(&r, resp->terms[i], -1) != 0)
-            rc = nl_cli_fail(NL_INTERNAL, "out of memory");
+        rc = nl_cli_add_row(&r, term_row(&row, resp->terms[i], -1));
     if (rc == 0)
         rc = nl_cli_print(cli, &r, 0);
     nl_records_release(&r);
@@ -132,13 +122,13 @@ static int term_list(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static const struct nl_cli_sub term_subs[] = {
+    {"add", term_add},
+    {"list", term_list},
+    {NULL, NULL},
+};
+
 int nl_cmd_term(struct nl_cli *cli, int argc, char **argv)
 {
-    if (argc < 2)
-        return nl_cli_usage_error("term", "term: missing subcommand (add or list)");
-    if (strcmp(argv[1], "add") == 0)
-        return term_add(cli, argc - 2, argv + 2);
-    if (strcmp(argv[1], "list") == 0)
-        return term_list(cli, argc - 2, argv + 2);
-    return nl_cli_usage_error("term", "term: unknown subcommand '%s'", argv[1]);
+    return nl_cli_dispatch(cli, "term", term_subs, "add or list", argc, argv);
 }

@@ -24,36 +24,41 @@ static const struct nl_col unit_cols[] = {
     {"parent", NL_COL_STR}, {"created", NL_COL_BOOL},
 };
 
-/* Appends one unit; `created` < 0 leaves the column out. */
-static int add_unit(struct nl_records *r, const Nhanluc__V1__Unit *u, int created)
-{
-    char num[16];
-    const char *kind = nl_enum_name(&nhanluc__v1__unit_kind__descriptor, (int)u->kind);
+/* A unit as a row of unit_cols; `created` < 0: the column is left out (4-column sets). */
+struct unit_row {
+    char kind[16]; /* the kind's number when this CLI does not know its name */
+    const char *v[5];
+};
 
-    if (kind == NULL) {
-        snprintf(num, sizeof(num), "%d", (int)u->kind);
-        kind = num;
-    }
-    const char *row[5] = {u->code, u->name, kind, u->parent, created > 0 ? "true" : "false"};
-    return nl_records_add(r, row);
+static const char *const *unit_row(struct unit_row *row, const Nhanluc__V1__Unit *u, int created)
+{
+    row->v[0] = u->code;
+    row->v[1] = u->name;
+    row->v[2] = nl_cli_enum_text(&nhanluc__v1__unit_kind__descriptor, (int)u->kind, row->kind,
+                                 sizeof(row->kind));
+    row->v[3] = u->parent;
+    row->v[4] = created > 0 ? "true" : "false";
+    return row->v;
 }
 
-static int bad_kind(const char *kind)
+/* Prints the unit of a reply (NULL: the server sent none) as one record. */
+static int print_unit(struct nl_cli *cli, const Nhanluc__V1__Unit *u, int created)
 {
-    char names[256];
-    return nl_cli_usage_error(
-        "unit", "unit: unknown --kind '%s' (expected one of: %s)", kind,
-        nl_enum_names(&nhanluc__v1__unit_kind__descriptor, names, sizeof(names)));
+    struct unit_row row;
+
+    if (u == NULL)
+        return nl_cli_fail(NL_INTERNAL, "server returned no unit");
+    return nl_cli_print_row(cli, unit_cols, created < 0 ? 4 : 5, unit_row(&row, u, created));
 }
 
 static int unit_add(struct nl_cli *cli, int argc, char **argv)
 {
-    char *kind = NULL, *parent = NULL, *pos[2], err[256], msg[NL_RPC_MSG_MAX];
+    char *kind = NULL, *parent = NULL, *pos[2], err[256];
     const struct nl_opt opts[] = {{"kind", 1, &kind}, {"parent", 1, &parent}, {NULL, 0, NULL}};
     Nhanluc__V1__Unit unit;
     Nhanluc__V1__CreateUnitRequest req;
     ProtobufCMessage *m;
-    int k, n = nl_opts_parse(argc, argv, opts, pos, 2, err, sizeof(err));
+    int k, rc, n = nl_opts_parse(argc, argv, opts, pos, 2, err, sizeof(err));
 
     nhanluc__v1__unit__init(&unit);
     nhanluc__v1__create_unit_request__init(&req);
@@ -64,8 +69,9 @@ static int unit_add(struct nl_cli *cli, int argc, char **argv)
                                   n == 0 ? "CODE and NAME" : "NAME");
     if (kind == NULL)
         return nl_cli_usage_error("unit", "unit add: missing --kind");
-    if (nl_enum_parse(&nhanluc__v1__unit_kind__descriptor, kind, &k) != 0)
-        return bad_kind(kind);
+    rc = nl_cli_enum_opt("unit", "kind", &nhanluc__v1__unit_kind__descriptor, kind, &k);
+    if (rc != 0)
+        return rc;
     unit.code = pos[0];
     unit.name = pos[1];
     unit.kind = (Nhanluc__V1__UnitKind)k;
@@ -73,33 +79,23 @@ static int unit_add(struct nl_cli *cli, int argc, char **argv)
         unit.parent = parent;
     req.unit = &unit;
 
-    enum nl_status st =
-        nl_cli_call(cli, "/nhanluc.v1.Registry/CreateUnit", &req.base,
-                    &nhanluc__v1__create_unit_response__descriptor, &m, msg, sizeof(msg));
-    if (st != NL_OK)
-        return nl_cli_fail(st, msg);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/CreateUnit", &req.base,
+                             &nhanluc__v1__create_unit_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
     Nhanluc__V1__CreateUnitResponse *resp = (Nhanluc__V1__CreateUnitResponse *)m;
-    struct nl_records r;
-    int rc;
-    nl_records_init(&r, unit_cols, 5);
-    if (resp->unit == NULL)
-        rc = nl_cli_fail(NL_INTERNAL, "server returned no unit");
-    else if (add_unit(&r, resp->unit, resp->created ? 1 : 0) != 0)
-        rc = nl_cli_fail(NL_INTERNAL, "out of memory");
-    else
-        rc = nl_cli_print(cli, &r, 1);
-    nl_records_release(&r);
+    rc = print_unit(cli, resp->unit, resp->created ? 1 : 0);
     protobuf_c_message_free_unpacked(m, NULL);
     return rc;
 }
 
 static int unit_show(struct nl_cli *cli, int argc, char **argv)
 {
-    char *pos[1], err[256], msg[NL_RPC_MSG_MAX];
+    char *pos[1], err[256];
     const struct nl_opt opts[] = {{NULL, 0, NULL}};
     Nhanluc__V1__GetUnitRequest req;
     ProtobufCMessage *m;
-    int n = nl_opts_parse(argc, argv, opts, pos, 1, err, sizeof(err));
+    int rc, n = nl_opts_parse(argc, argv, opts, pos, 1, err, sizeof(err));
 
     nhanluc__v1__get_unit_request__init(&req);
     if (n < 0)
@@ -108,29 +104,18 @@ static int unit_show(struct nl_cli *cli, int argc, char **argv)
         return nl_cli_usage_error("unit", "unit show: missing CODE");
     req.code = pos[0];
 
-    enum nl_status st =
-        nl_cli_call(cli, "/nhanluc.v1.Registry/GetUnit", &req.base,
-                    &nhanluc__v1__get_unit_response__descriptor, &m, msg, sizeof(msg));
-    if (st != NL_OK)
-        return nl_cli_fail(st, msg);
-    Nhanluc__V1__GetUnitResponse *resp = (Nhanluc__V1__GetUnitResponse *)m;
-    struct nl_records r;
-    int rc;
-    nl_records_init(&r, unit_cols, 4);
-    if (resp->unit == NULL)
-        rc = nl_cli_fail(NL_INTERNAL, "server returned no unit");
-    else if (add_unit(&r, resp->unit, -1) != 0)
-        rc = nl_cli_fail(NL_INTERNAL, "out of memory");
-    else
-        rc = nl_cli_print(cli, &r, 1);
-    nl_records_release(&r);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/GetUnit", &req.base,
+                             &nhanluc__v1__get_unit_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
+    rc = print_unit(cli, ((Nhanluc__V1__GetUnitResponse *)m)->unit, -1);
     protobuf_c_message_free_unpacked(m, NULL);
     return rc;
 }
 
 static int unit_list(struct nl_cli *cli, int argc, char **argv)
 {
-    char *parent = NULL, *pos[1], err[256], msg[NL_RPC_MSG_MAX];
+    char *parent = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {{"parent", 1, &parent}, {NULL, 0, NULL}};
     Nhanluc__V1__ListUnitsRequest req;
     Nhanluc__V1__ListUnitsResponse *prev = NULL;
@@ -147,22 +132,19 @@ static int unit_list(struct nl_cli *cli, int argc, char **argv)
 
     for (unsigned page = 0;; page++) {
         ProtobufCMessage *m;
-        enum nl_status st;
+        struct unit_row row;
 
         if (page == UNIT_MAX_PAGES) {
             rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
             break;
         }
-        st = nl_cli_call(cli, "/nhanluc.v1.Registry/ListUnits", &req.base,
-                         &nhanluc__v1__list_units_response__descriptor, &m, msg, sizeof(msg));
-        if (st != NL_OK) {
-            rc = nl_cli_fail(st, msg);
+        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/ListUnits", &req.base,
+                                 &nhanluc__v1__list_units_response__descriptor, &m);
+        if (rc != 0)
             break;
-        }
         Nhanluc__V1__ListUnitsResponse *resp = (Nhanluc__V1__ListUnitsResponse *)m;
         for (size_t i = 0; rc == 0 && i < resp->n_units; i++)
-            if (add_unit(&r, resp->units[i], -1) != 0)
-                rc = nl_cli_fail(NL_INTERNAL, "out of memory");
+            rc = nl_cli_add_row(&r, unit_row(&row, resp->units[i], -1));
         if (rc == 0 && resp->next_page_token[0] != '\0' &&
             strcmp(resp->next_page_token, req.page_token) == 0)
             rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
@@ -182,15 +164,14 @@ static int unit_list(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static const struct nl_cli_sub unit_subs[] = {
+    {"add", unit_add},
+    {"list", unit_list},
+    {"show", unit_show},
+    {NULL, NULL},
+};
+
 int nl_cmd_unit(struct nl_cli *cli, int argc, char **argv)
 {
-    if (argc < 2)
-        return nl_cli_usage_error("unit", "unit: missing subcommand (add, list or show)");
-    if (strcmp(argv[1], "add") == 0)
-        return unit_add(cli, argc - 2, argv + 2);
-    if (strcmp(argv[1], "list") == 0)
-        return unit_list(cli, argc - 2, argv + 2);
-    if (strcmp(argv[1], "show") == 0)
-        return unit_show(cli, argc - 2, argv + 2);
-    return nl_cli_usage_error("unit", "unit: unknown subcommand '%s'", argv[1]);
+    return nl_cli_dispatch(cli, "unit", unit_subs, "add, list or show", argc, argv);
 }

@@ -205,6 +205,23 @@ size_t nl_wire_timeout_format(uint64_t ms, char out[16])
     return r > 0 ? (size_t)r : 0;
 }
 
+/*
+ * The first half of every text codec: reserves the exact output size `need`
+ * in one step and returns where to write it (the caller then adds `need` to
+ * out->len). Returns NULL with *rc = 0 when need is 0 (nothing to write), or
+ * NULL with *rc = the NL_BUF_E* code, `out` unchanged.
+ */
+static uint8_t *out_reserve(struct nl_buf *out, size_t need, int *rc)
+{
+    *rc = 0;
+    if (need == 0)
+        return NULL;
+    *rc = nl_buf_reserve(out, need);
+    if (*rc != 0)
+        return NULL;
+    return out->data + out->len;
+}
+
 /* ---- percent encoding (grpc-message) ---- */
 
 static const char hex_upper[] = "0123456789ABCDEF";
@@ -240,12 +257,9 @@ int nl_wire_pct_encode(struct nl_buf *out, const char *s, size_t len)
             return NL_BUF_E2BIG;
         need += k;
     }
-    if (need == 0)
-        return 0;
-    rc = nl_buf_reserve(out, need);
-    if (rc != 0)
+    w = out_reserve(out, need, &rc);
+    if (w == NULL)
         return rc;
-    w = out->data + out->len;
     for (size_t i = 0; i < len; i++) {
         if (pct_plain(in[i])) {
             *w++ = in[i];
@@ -276,12 +290,9 @@ int nl_wire_pct_decode(struct nl_buf *out, const char *s, size_t len)
 
     for (size_t i = 0; i < len; need++)
         i += pct_escape_at(in, len, i) ? 3 : 1;
-    if (need == 0)
-        return 0;
-    rc = nl_buf_reserve(out, need);
-    if (rc != 0)
+    w = out_reserve(out, need, &rc);
+    if (w == NULL)
         return rc;
-    w = out->data + out->len;
     for (size_t i = 0; i < len;) {
         if (pct_escape_at(in, len, i)) {
             *w++ = (uint8_t)(hex_value(in[i + 1]) << 4 | hex_value(in[i + 2]));
@@ -326,12 +337,9 @@ int nl_wire_b64_encode(struct nl_buf *out, const uint8_t *p, size_t len)
     if (full > (SIZE_MAX - 3) / 4)
         return NL_BUF_E2BIG;
     need = full * 4 + (rest ? rest + 1 : 0);
-    if (need == 0)
-        return 0;
-    rc = nl_buf_reserve(out, need);
-    if (rc != 0)
+    w = out_reserve(out, need, &rc);
+    if (w == NULL)
         return rc;
-    w = out->data + out->len;
     for (size_t i = 0; i < full; i++, p += 3) {
         uint32_t v = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2];
 
@@ -380,12 +388,9 @@ int nl_wire_b64_decode(struct nl_buf *out, const char *s, size_t len)
         if (b64_value(in[i]) < 0)
             return -1;
     }
-    if (need == 0)
-        return 0;
-    rc = nl_buf_reserve(out, need);
-    if (rc != 0)
+    w = out_reserve(out, need, &rc);
+    if (w == NULL)
         return rc;
-    w = out->data + out->len;
     for (size_t i = 0; i < body; i++) {
         acc = acc << 6 | (uint32_t)b64_value(in[i]);
         bits += 6;

@@ -108,8 +108,8 @@ static const char *const stmt_sql[S_COUNT] = {
                              " WHERE p.code = ?1 AND u.code > ?2 ORDER BY u.code LIMIT ?3",
     [S_TERM_GET] = "SELECT code, kind, start_year, end_year FROM term WHERE code = ?1",
     [S_TERM_INSERT] = "INSERT INTO term(code, kind, start_year, end_year) VALUES (?1, ?2, ?3, ?4)",
-    [S_TERM_LIST] = "SELECT code, kind, start_year, end_year FROM term"
-                    " WHERE ?1 = 0 OR kind = ?1 ORDER BY kind, start_year, code",
+    [S_TERM_LIST] = ("SELECT code, kind, start_year, end_year FROM term"
+                     " WHERE ?1 = 0 OR kind = ?1 ORDER BY kind, start_year, code"),
 };
 
 struct nl_store {
@@ -297,6 +297,62 @@ static int col_eq(sqlite3_stmt *s, int col, const char *v)
     if (t == NULL)
         return v[0] == '\0';
     return strlen(v) == n && memcmp(t, v, n) == 0;
+}
+
+/* A failed sqlite3_bind_*: the connection's error code, logged with `what`. */
+static enum nl_status bind_fail(struct nl_store *st, const char *what)
+{
+    return store_fail(st, sqlite3_errcode(st->db), what);
+}
+
+/*
+ * Steps `s` (bound) once: NL_OK with *row = 1 when it stands on a row (its
+ * columns readable until stmt_done), *row = 0 when it is done, else the status
+ * of store_fail. Errors are logged with the statement's own SQL.
+ */
+static enum nl_status step_once(struct nl_store *st, sqlite3_stmt *s, int *row)
+{
+    int rc = sqlite3_step(s);
+
+    *row = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+        return NL_OK;
+    return store_fail(st, rc, sqlite3_sql(s));
+}
+
+/*
+ * Prepares statement `id`, binds `code` as ?1 and steps once: the lookup of
+ * one row by code. On NL_OK, *s is the statement (*row says whether it stands
+ * on a row); the caller reads the columns and calls stmt_done(*s) in any case,
+ * as it does on failure (*s may then be NULL).
+ */
+static enum nl_status find_by_code(struct nl_store *st, enum stmt_id id, const char *code,
+                                   const char *what, sqlite3_stmt **s, int *row)
+{
+    enum nl_status res = NL_OK;
+
+    *row = 0;
+    *s = stmt_get(st, id, &res);
+    if (*s == NULL)
+        return res;
+    if (bind_text(*s, 1, code) != SQLITE_OK)
+        return bind_fail(st, what);
+    return step_once(st, *s, row);
+}
+
+/* Steps a bound write statement `s` that returns no rows: NL_OK or the mapped status. */
+static enum nl_status step_write(struct nl_store *st, sqlite3_stmt *s)
+{
+    int rc = sqlite3_step(s);
+
+    return rc == SQLITE_DONE ? NL_OK : store_fail(st, rc, sqlite3_sql(s));
+}
+
+/* Fills an empty client message from the status, the way every create returns. */
+static void default_msg(enum nl_status res, char *msg, size_t msglen)
+{
+    if (res != NL_OK && msg != NULL && msglen > 0 && msg[0] == '\0')
+        fmt_msg(msg, msglen, "%s", nl_store_errmsg(res));
 }
 
 static int store_progress(void *arg)
@@ -710,9 +766,10 @@ enum nl_status nl_store_checkpoint(struct nl_store *st)
 
 /* --- units --- */
 
-/* Copies the unit row (code, name, kind, parent code) of `s` into *out. */
-static enum nl_status unit_row(sqlite3_stmt *s, struct nl_unit_rec *out, struct nl_arena *a)
+/* Copies the unit row (code, name, kind, parent code) of `s` into the record at `rec`. */
+static enum nl_status unit_row(sqlite3_stmt *s, void *rec, struct nl_arena *a)
 {
+    struct nl_unit_rec *out = rec;
     char *code = col_text(s, 0, a);
     char *name = col_text(s, 1, a);
     char *parent = col_text(s, 3, a);
@@ -729,55 +786,35 @@ static enum nl_status unit_row(sqlite3_stmt *s, struct nl_unit_rec *out, struct 
 enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_rec *u, int *created,
                                     char *msg, size_t msglen)
 {
-    enum nl_status res = NL_OK;
+    enum nl_status res;
     sqlite3_stmt *get = NULL, *pid = NULL, *ins = NULL;
     sqlite3_int64 parent_id = 0;
     const char *parent = u->parent != NULL ? u->parent : "";
-    int rc;
+    int row;
 
     *created = 0;
     fmt_msg(msg, msglen, "%s", "");
 
     /* An existing unit with this code: identical = replay, different = conflict. */
-    get = stmt_get(st, S_UNIT_GET, &res);
-    if (get == NULL)
+    res = find_by_code(st, S_UNIT_GET, u->code, "bind unit code", &get, &row);
+    if (res != NL_OK)
         goto out;
-    if (bind_text(get, 1, u->code) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind unit code");
-        goto out;
-    }
-    rc = sqlite3_step(get);
-    if (rc == SQLITE_ROW) {
-        if (col_eq(get, 1, u->name) && sqlite3_column_int(get, 2) == u->kind &&
-            col_eq(get, 3, parent)) {
-            res = NL_OK;
-        } else {
+    if (row) {
+        if (!(col_eq(get, 1, u->name) && sqlite3_column_int(get, 2) == u->kind &&
+              col_eq(get, 3, parent))) {
             fmt_msg(msg, msglen, "unit.code: a different unit with this code exists");
             res = NL_ALREADY_EXISTS;
         }
         goto out;
     }
-    if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_UNIT_GET]);
-        goto out;
-    }
 
     if (parent[0] != '\0') {
-        pid = stmt_get(st, S_UNIT_ID, &res);
-        if (pid == NULL)
+        res = find_by_code(st, S_UNIT_ID, parent, "bind unit parent", &pid, &row);
+        if (res != NL_OK)
             goto out;
-        if (bind_text(pid, 1, parent) != SQLITE_OK) {
-            res = store_fail(st, sqlite3_errcode(st->db), "bind unit parent");
-            goto out;
-        }
-        rc = sqlite3_step(pid);
-        if (rc == SQLITE_DONE) {
+        if (!row) {
             fmt_msg(msg, msglen, "unit.parent: no such unit");
             res = NL_INVALID_ARGUMENT;
-            goto out;
-        }
-        if (rc != SQLITE_ROW) {
-            res = store_fail(st, rc, stmt_sql[S_UNIT_ID]);
             goto out;
         }
         parent_id = sqlite3_column_int64(pid, 0);
@@ -790,19 +827,13 @@ enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_re
         sqlite3_bind_int(ins, 3, u->kind) != SQLITE_OK ||
         (parent_id != 0 ? sqlite3_bind_int64(ins, 4, parent_id) : sqlite3_bind_null(ins, 4)) !=
             SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind unit");
+        res = bind_fail(st, "bind unit");
         goto out;
     }
-    rc = sqlite3_step(ins);
-    if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_UNIT_INSERT]);
-        goto out;
-    }
-    *created = 1;
-    res = NL_OK;
+    res = step_write(st, ins);
+    *created = res == NL_OK;
 out:
-    if (res != NL_OK && msg != NULL && msglen > 0 && msg[0] == '\0')
-        fmt_msg(msg, msglen, "%s", nl_store_errmsg(res));
+    default_msg(res, msg, msglen);
     stmt_done(get);
     stmt_done(pid);
     stmt_done(ins);
@@ -812,24 +843,12 @@ out:
 enum nl_status nl_store_unit_get(struct nl_store *st, const char *code, struct nl_unit_rec *out,
                                  struct nl_arena *a)
 {
-    enum nl_status res = NL_OK;
-    sqlite3_stmt *s = stmt_get(st, S_UNIT_GET, &res);
-    int rc;
+    sqlite3_stmt *s;
+    int row;
+    enum nl_status res = find_by_code(st, S_UNIT_GET, code, "bind unit code", &s, &row);
 
-    if (s == NULL)
-        return res;
-    if (bind_text(s, 1, code) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind unit code");
-        goto out;
-    }
-    rc = sqlite3_step(s);
-    if (rc == SQLITE_ROW)
-        res = unit_row(s, out, a);
-    else if (rc == SQLITE_DONE)
-        res = NL_NOT_FOUND;
-    else
-        res = store_fail(st, rc, stmt_sql[S_UNIT_GET]);
-out:
+    if (res == NL_OK)
+        res = row ? unit_row(s, out, a) : NL_NOT_FOUND;
     stmt_done(s);
     return res;
 }
@@ -860,6 +879,52 @@ static int grow(void **rows, size_t *cap, size_t n, size_t elem, size_t limit, s
     return 0;
 }
 
+/* Copies the current row of a statement into the record at `out`, strings into the arena. */
+typedef enum nl_status (*row_copy_fn)(sqlite3_stmt *s, void *out, struct nl_arena *a);
+
+/*
+ * Steps the bound statement `s` to its end, copying each row with `copy` into
+ * an arena array of records of `elem` bytes: *rows and *n on NL_OK. With
+ * `more` non-NULL, at most `limit` rows are taken and *more = 1 says that
+ * another row follows; with `more` NULL, `limit` only caps the array (a row
+ * beyond it is NL_RESOURCE_EXHAUSTED). On failure *rows = NULL, *n = 0 and
+ * *more = 0. The caller calls stmt_done(s).
+ */
+static enum nl_status collect_rows(struct nl_store *st, sqlite3_stmt *s, row_copy_fn copy,
+                                   size_t elem, size_t limit, void **rows, size_t *n, int *more,
+                                   struct nl_arena *a)
+{
+    enum nl_status res = NL_OK;
+    void *arr = NULL;
+    size_t cap = 0;
+    int row;
+
+    *rows = NULL;
+    *n = 0;
+    while ((res = step_once(st, s, &row)) == NL_OK && row) {
+        if (more != NULL && *n == limit) {
+            *more = 1;
+            break;
+        }
+        if (grow(&arr, &cap, *n, elem, limit, a) != 0) {
+            res = NL_RESOURCE_EXHAUSTED;
+            break;
+        }
+        res = copy(s, (char *)arr + *n * elem, a);
+        if (res != NL_OK)
+            break;
+        (*n)++;
+    }
+    if (res != NL_OK) {
+        *n = 0;
+        if (more != NULL)
+            *more = 0;
+        return res;
+    }
+    *rows = arr;
+    return NL_OK;
+}
+
 enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *after,
                                   size_t limit, struct nl_unit_rec **rows, size_t *n, int *more,
                                   struct nl_arena *a)
@@ -870,9 +935,7 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
     /* One row past the page tells whether another page exists. */
     sqlite3_int64 lim = limit >= (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)limit + 1;
     void *arr = NULL;
-    size_t cap = 0;
     int i = 1;
-    int rc;
 
     *rows = NULL;
     *n = 0;
@@ -881,42 +944,21 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
         return res;
     if ((children && bind_text(s, i++, parent) != SQLITE_OK) ||
         bind_text(s, i++, after != NULL ? after : "") != SQLITE_OK ||
-        sqlite3_bind_int64(s, i, lim) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind unit list");
-        goto out;
-    }
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == limit) {
-            *more = 1;
-            break;
-        }
-        if (grow(&arr, &cap, *n, sizeof(struct nl_unit_rec), limit, a) != 0) {
-            res = NL_RESOURCE_EXHAUSTED;
-            goto out;
-        }
-        res = unit_row(s, (struct nl_unit_rec *)arr + *n, a);
-        if (res != NL_OK)
-            goto out;
-        (*n)++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[children ? S_UNIT_LIST_CHILDREN : S_UNIT_LIST]);
-        goto out;
-    }
+        sqlite3_bind_int64(s, i, lim) != SQLITE_OK)
+        res = bind_fail(st, "bind unit list");
+    else
+        res = collect_rows(st, s, unit_row, sizeof(struct nl_unit_rec), limit, &arr, n, more, a);
     *rows = arr;
-out:
-    if (res != NL_OK) {
-        *n = 0;
-        *more = 0;
-    }
     stmt_done(s);
     return res;
 }
 
 /* --- terms --- */
 
-static enum nl_status term_row(sqlite3_stmt *s, struct nl_term_rec *out, struct nl_arena *a)
+/* Copies the term row (code, kind, start_year, end_year) of `s` into the record at `rec`. */
+static enum nl_status term_row(sqlite3_stmt *s, void *rec, struct nl_arena *a)
 {
+    struct nl_term_rec *out = rec;
     char *code = col_text(s, 0, a);
 
     if (code == NULL)
@@ -931,33 +973,23 @@ static enum nl_status term_row(sqlite3_stmt *s, struct nl_term_rec *out, struct 
 enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_rec *t, int *created,
                                     char *msg, size_t msglen)
 {
-    enum nl_status res = NL_OK;
+    enum nl_status res;
     sqlite3_stmt *get = NULL, *ins = NULL;
-    int rc;
+    int row;
 
     *created = 0;
     fmt_msg(msg, msglen, "%s", "");
 
-    get = stmt_get(st, S_TERM_GET, &res);
-    if (get == NULL)
+    res = find_by_code(st, S_TERM_GET, t->code, "bind term code", &get, &row);
+    if (res != NL_OK)
         goto out;
-    if (bind_text(get, 1, t->code) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind term code");
-        goto out;
-    }
-    rc = sqlite3_step(get);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_int(get, 1) == t->kind && sqlite3_column_int(get, 2) == t->start_year &&
-            sqlite3_column_int(get, 3) == t->end_year) {
-            res = NL_OK;
-        } else {
+    if (row) {
+        if (!(sqlite3_column_int(get, 1) == t->kind &&
+              sqlite3_column_int(get, 2) == t->start_year &&
+              sqlite3_column_int(get, 3) == t->end_year)) {
             fmt_msg(msg, msglen, "term.code: a different term with this code exists");
             res = NL_ALREADY_EXISTS;
         }
-        goto out;
-    }
-    if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_TERM_GET]);
         goto out;
     }
 
@@ -967,19 +999,13 @@ enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_re
     if (bind_text(ins, 1, t->code) != SQLITE_OK || sqlite3_bind_int(ins, 2, t->kind) != SQLITE_OK ||
         sqlite3_bind_int(ins, 3, t->start_year) != SQLITE_OK ||
         sqlite3_bind_int(ins, 4, t->end_year) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind term");
+        res = bind_fail(st, "bind term");
         goto out;
     }
-    rc = sqlite3_step(ins);
-    if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_TERM_INSERT]);
-        goto out;
-    }
-    *created = 1;
-    res = NL_OK;
+    res = step_write(st, ins);
+    *created = res == NL_OK;
 out:
-    if (res != NL_OK && msg != NULL && msglen > 0 && msg[0] == '\0')
-        fmt_msg(msg, msglen, "%s", nl_store_errmsg(res));
+    default_msg(res, msg, msglen);
     stmt_done(get);
     stmt_done(ins);
     return res;
@@ -991,35 +1017,17 @@ enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_
     enum nl_status res = NL_OK;
     sqlite3_stmt *s = stmt_get(st, S_TERM_LIST, &res);
     void *arr = NULL;
-    size_t cap = 0;
-    int rc;
 
     *rows = NULL;
     *n = 0;
     if (s == NULL)
         return res;
-    if (sqlite3_bind_int(s, 1, kind) != SQLITE_OK) {
-        res = store_fail(st, sqlite3_errcode(st->db), "bind term kind");
-        goto out;
-    }
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        if (grow(&arr, &cap, *n, sizeof(struct nl_term_rec), SIZE_MAX / 2, a) != 0) {
-            res = NL_RESOURCE_EXHAUSTED;
-            goto out;
-        }
-        res = term_row(s, (struct nl_term_rec *)arr + *n, a);
-        if (res != NL_OK)
-            goto out;
-        (*n)++;
-    }
-    if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_TERM_LIST]);
-        goto out;
-    }
+    if (sqlite3_bind_int(s, 1, kind) != SQLITE_OK)
+        res = bind_fail(st, "bind term kind");
+    else
+        res = collect_rows(st, s, term_row, sizeof(struct nl_term_rec), SIZE_MAX / 2, &arr, n, NULL,
+                           a);
     *rows = arr;
-out:
-    if (res != NL_OK)
-        *n = 0;
     stmt_done(s);
     return res;
 }
