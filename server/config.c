@@ -58,6 +58,8 @@ static const struct opt opts[] = {
          "deadline of write calls without grpc-timeout"),
     UINT("max-deadline-ms", max_deadline_ms, 10, 86400000, 300000, "clamp for client deadlines"),
     UINT("read-queue-max", read_queue_max, 1, 1000000, 4096, "read jobs queued or running"),
+    UINT("read-batch-max", read_batch_max, 0, 100000, 0,
+         "read jobs per pool hand-off (0 = no limit, 1 = one pool hop per call)"),
     UINT("write-queue-max", write_queue_max, 1, 100000, 200, "write jobs queued"),
     UINT("group-commit-max", group_commit_max, 1, 10000, 50, "write jobs per transaction"),
     UINT("group-commit-wait-ms", group_commit_wait_ms, 0, 1000, 0,

@@ -33,7 +33,7 @@ struct batch {
 struct nl_readers {
     uv_loop_t *loop;
     char *path;
-    unsigned threads, queue_max;
+    unsigned threads, queue_max, batch_max;
     nl_job_done_fn done;
     void *ud;
     struct nl_job *head, *tail; /* waiting for a batch */
@@ -51,7 +51,8 @@ static _Thread_local struct nl_store *tl_store;
 static _Thread_local unsigned tl_gen;
 
 struct nl_readers *nl_readers_new(uv_loop_t *loop, const char *path, unsigned threads,
-                                  unsigned queue_max, nl_job_done_fn done, void *ud)
+                                  unsigned queue_max, unsigned batch_max, nl_job_done_fn done,
+                                  void *ud)
 {
     struct nl_readers *r = calloc(1, sizeof(*r));
 
@@ -66,6 +67,7 @@ struct nl_readers *nl_readers_new(uv_loop_t *loop, const char *path, unsigned th
     r->loop = loop;
     r->threads = threads ? threads : 1;
     r->queue_max = queue_max;
+    r->batch_max = batch_max;
     r->done = done;
     r->ud = ud;
     r->gen = atomic_fetch_add(&readers_gen, 1) + 1;
@@ -178,6 +180,8 @@ void nl_readers_flush(struct nl_readers *r)
         unsigned slots = max_batches - r->batches;
         unsigned nb = slots < r->threads ? slots : r->threads;
         unsigned size = (r->queued + nb - 1) / nb;
+        if (r->batch_max != 0 && size > r->batch_max)
+            size = r->batch_max;
         struct batch *b = calloc(1, sizeof(*b));
         if (b == NULL)
             return; /* try again next turn */

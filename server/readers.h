@@ -22,10 +22,12 @@ typedef void (*nl_job_done_fn)(struct nl_job *job, void *ud);
 /*
  * Creates the pool front for database `path` (borrowed, copied). `threads`
  * is the pool size (batches in flight are capped at 4 x threads); at most
- * `queue_max` jobs may be waiting or running. Returns NULL on out of memory.
+ * `queue_max` jobs may be waiting or running; a batch holds at most
+ * `batch_max` jobs (0 = no limit). Returns NULL on out of memory.
  */
 struct nl_readers *nl_readers_new(uv_loop_t *loop, const char *path, unsigned threads,
-                                  unsigned queue_max, nl_job_done_fn done, void *ud);
+                                  unsigned queue_max, unsigned batch_max, nl_job_done_fn done,
+                                  void *ud);
 
 /*
  * Queues a job (takes ownership until `done`). Returns 0, or -1 when the

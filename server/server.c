@@ -89,7 +89,7 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
             threads = 2;
         }
         srv->readers = nl_readers_new(loop, cfg->db, threads, cfg->read_queue_max,
-                                      server_on_job_done, srv);
+                                      cfg->read_batch_max, server_on_job_done, srv);
         if (srv->readers == NULL) {
             snprintf(err, errlen, "out of memory");
             goto fail;
