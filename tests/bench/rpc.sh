@@ -18,6 +18,10 @@
 #   NL_BENCH_WARMUP=5000   calls per method before the measured runs
 #   NL_BENCH_THREADS=1     h2load threads for the -c 16 runs (-t)
 #   NL_BENCH_PIN=1         pin nhanlucd to CPU 0 and h2load to CPU 1 (taskset)
+#   NL_BENCH_AWAKE=1       keep every CPU awake with a nice-19 busy loop per CPU
+#                          (bounded: killed at exit, and by `timeout` after 15 min):
+#                          on a VM an idle vCPU takes tens of microseconds to wake,
+#                          which dominates -c 1 -m 1 latency (tests/bench/README.md)
 #   NL_BENCH_BUILD=build-release   build directory to use
 #   NL_BENCH_NO_BUILD=1    use the binaries in the build directory as they are
 #   NL_BENCH_STRICT=1      exit 3 when a target is missed
@@ -77,8 +81,12 @@ fi
 # --- server ---------------------------------------------------------------------
 tmp=$(mktemp -d /tmp/nhanluc-bench.XXXXXX)
 server_pid=""
+awake_pids=()
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
+    for p in "${awake_pids[@]}"; do
+        kill "$p" 2>/dev/null || true
+    done
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill -TERM "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
@@ -91,6 +99,13 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ "${NL_BENCH_AWAKE:-0}" = 1 ]; then
+    for _ in $(seq "$(nproc)"); do
+        nice -n 19 timeout 900 sh -c 'while :; do :; done' &
+        awake_pids+=($!)
+    done
+fi
 
 "${pin_server[@]}" "$SERVER" --listen 127.0.0.1:0 --db "$tmp/bench.db" --log-level info \
     </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
@@ -227,6 +242,7 @@ echo
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 pinned=""
 [ "${NL_BENCH_PIN:-0}" = 1 ] && pinned=", pinned"
+[ "${NL_BENCH_AWAKE:-0}" = 1 ] && pinned="$pinned, CPUs kept awake"
 echo "nhanlucd RPC benchmark: $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs ($cpu)," \
     "h2load -t 1/$T16$pinned, commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
 printf '%-14s %-12s %9s %11s %9s %9s  %s\n' method "conns x str" calls calls/s "mean ms" \
