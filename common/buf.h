@@ -43,8 +43,7 @@ int nl_buf_append(struct nl_buf *b, const void *p, size_t n);
 int nl_buf_append_str(struct nl_buf *b, const char *s);
 
 /* printf-style append; the result is not NUL-terminated in len. Same returns. */
-int nl_buf_appendf(struct nl_buf *b, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int nl_buf_appendf(struct nl_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Drops the first `n` bytes (n <= len), moving the rest to the front. */
 void nl_buf_consume(struct nl_buf *b, size_t n);

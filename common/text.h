@@ -14,10 +14,10 @@
 /* Return codes of nl_text_nfc(). */
 enum nl_text_rc {
     NL_TEXT_OK = 0,
-    NL_TEXT_EMPTY = -1,    /* empty while min_len > 0 */
-    NL_TEXT_TOOLONG = -2,  /* NFC result longer than max_len bytes */
-    NL_TEXT_BADUTF8 = -3,  /* not valid UTF-8 */
-    NL_TEXT_CONTROL = -4,  /* contains a control character (C0, DEL, C1) */
+    NL_TEXT_EMPTY = -1,   /* empty while min_len > 0 */
+    NL_TEXT_TOOLONG = -2, /* NFC result longer than max_len bytes */
+    NL_TEXT_BADUTF8 = -3, /* not valid UTF-8 */
+    NL_TEXT_CONTROL = -4, /* contains a control character (C0, DEL, C1) */
     NL_TEXT_NOMEM = -5,
 };
 

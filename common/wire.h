@@ -25,23 +25,23 @@ void nl_wire_prefix_encode(uint8_t out[NL_WIRE_PREFIX_LEN], int compressed, uint
  * relation to message boundaries: feed whatever arrives, in any split.
  */
 struct nl_framer {
-    size_t max;           /* largest message accepted */
+    size_t max; /* largest message accepted */
     uint8_t hdr[NL_WIRE_PREFIX_LEN];
-    size_t hdr_len;       /* prefix bytes collected so far */
-    uint8_t flag;         /* compressed flag of the current message */
-    uint32_t msg_len;     /* length of the current message */
-    uint8_t *msg;         /* owned; the current message body */
-    size_t msg_got;       /* body bytes collected */
-    int ready;            /* 1: a whole message waits for nl_framer_take() */
-    unsigned long nmsgs;  /* complete messages seen so far */
+    size_t hdr_len;      /* prefix bytes collected so far */
+    uint8_t flag;        /* compressed flag of the current message */
+    uint32_t msg_len;    /* length of the current message */
+    uint8_t *msg;        /* owned; the current message body */
+    size_t msg_got;      /* body bytes collected */
+    int ready;           /* 1: a whole message waits for nl_framer_take() */
+    unsigned long nmsgs; /* complete messages seen so far */
 };
 
 /* Return codes of nl_framer_feed(). */
 enum nl_framer_rc {
-    NL_FRAMER_MORE = 0,     /* all input consumed, no complete message yet */
-    NL_FRAMER_MSG = 1,      /* a message is complete: take it before feeding again */
-    NL_FRAMER_TOOBIG = -1,  /* prefix announced more than `max`; nothing allocated */
-    NL_FRAMER_NOMEM = -2,   /* could not allocate the announced length */
+    NL_FRAMER_MORE = 0,    /* all input consumed, no complete message yet */
+    NL_FRAMER_MSG = 1,     /* a message is complete: take it before feeding again */
+    NL_FRAMER_TOOBIG = -1, /* prefix announced more than `max`; nothing allocated */
+    NL_FRAMER_NOMEM = -2,  /* could not allocate the announced length */
 };
 
 /* Initialises a decoder accepting messages of at most `max` bytes. */

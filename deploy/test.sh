@@ -20,7 +20,7 @@ J=${NL_CTEST_J:-2}
 extra=(${NL_CTEST_ARGS:-})
 
 ./deploy/deps.sh test
-./tests/lint.sh
+./tests/lint.sh --format
 
 # configure DIR ARGS...: generator only on first configure, so an existing
 # Make tree keeps working.

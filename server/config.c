@@ -21,17 +21,20 @@ struct opt {
     const char *name;
     enum opt_type type;
     size_t offset;
-    size_t size;        /* OPT_STR: buffer size */
-    unsigned long min;  /* OPT_UINT bounds */
+    size_t size;       /* OPT_STR: buffer size */
+    unsigned long min; /* OPT_UINT bounds */
     unsigned long max;
     unsigned long def;
     const char *sdef;
     const char *help;
 };
 
-#define STR(f, d, h)                                                                               \
+/* One row per line reads better than what the formatter makes of these. */
+/* clang-format off */
+#define STR(f, d, h) \
     {#f, OPT_STR, offsetof(struct nl_config, f), sizeof(((struct nl_config *)0)->f), 0, 0, 0, d, h}
 #define UINT(k, f, lo, hi, d, h) {k, OPT_UINT, offsetof(struct nl_config, f), 0, lo, hi, d, NULL, h}
+/* clang-format on */
 
 static const struct opt opts[] = {
     STR(listen, "127.0.0.1:50051", "address to listen on, HOST:PORT (port 0 picks one)"),
@@ -49,8 +52,7 @@ static const struct opt opts[] = {
          "output bytes queued per connection"),
     UINT("handshake-timeout-ms", handshake_timeout_ms, 100, 600000, 10000,
          "time for the client preface"),
-    UINT("idle-timeout-ms", idle_timeout_ms, 100, 86400000, 300000,
-         "idle connection lifetime"),
+    UINT("idle-timeout-ms", idle_timeout_ms, 100, 86400000, 300000, "idle connection lifetime"),
     UINT("drain-timeout-ms", drain_timeout_ms, 0, 600000, 30000, "graceful drain limit"),
     UINT("read-deadline-ms", read_deadline_ms, 10, 3600000, 30000,
          "deadline of read calls without grpc-timeout"),
@@ -128,8 +130,7 @@ static int opt_set(struct nl_config *cfg, const struct opt *o, const char *value
         unsigned long v = strtoul(value, &end, 10);
         if (errno != 0 || end == value || *end != '\0' || value[0] == '-' || v < o->min ||
             v > o->max) {
-            snprintf(why, whylen, "'%s' must be a number from %lu to %lu", o->name, o->min,
-                     o->max);
+            snprintf(why, whylen, "'%s' must be a number from %lu to %lu", o->name, o->min, o->max);
             return -1;
         }
         *(unsigned *)(void *)field = (unsigned)v;

@@ -30,9 +30,9 @@ struct nl_config {
     unsigned write_deadline_ms;    /* default deadline of write calls without grpc-timeout */
     unsigned max_deadline_ms;      /* any client deadline is clamped to this */
     unsigned read_queue_max;       /* read jobs waiting or running, server-wide */
-    unsigned read_batch_max;       /* read jobs per pool hand-off (0 = no limit; 1 = one hop a call) */
-    unsigned write_queue_max;      /* write jobs queued for the writer thread */
-    unsigned group_commit_max;     /* jobs per write transaction */
+    unsigned read_batch_max;   /* read jobs per pool hand-off (0 = no limit; 1 = one hop a call) */
+    unsigned write_queue_max;  /* write jobs queued for the writer thread */
+    unsigned group_commit_max; /* jobs per write transaction */
     unsigned group_commit_wait_ms; /* wait this long for more jobs after the first (0 = none) */
     unsigned misbehaviour_max;     /* protocol abuse events per 10 s before GOAWAY */
     unsigned server_input_max;     /* request bytes buffered, all connections (MiB) */

@@ -21,7 +21,7 @@
 #include "../common/log.h"
 #include "server_int.h"
 
-#define READ_BUF_SIZE (64 * 1024)
+#define READ_BUF_SIZE   (64 * 1024)
 #define ABUSE_WINDOW_MS 10000
 
 /* The loop thread's read buffer: mem_recv consumes all input at once. */
@@ -169,8 +169,7 @@ static int conn_done(const struct nl_conn *c)
         return 0;
     if (c->fatal)
         return 1;
-    return c->h2 != NULL && !nghttp2_session_want_read(c->h2) &&
-           !nghttp2_session_want_write(c->h2);
+    return c->h2 != NULL && !nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2);
 }
 
 void nl_conn_flush(struct nl_conn *c)

@@ -21,7 +21,7 @@
 
 #define NV(n, v)                                                                                   \
     {                                                                                              \
-        (uint8_t *)(uintptr_t)(n), (uint8_t *)(uintptr_t)(v), sizeof(n) - 1, sizeof(v) - 1,                              \
+        (uint8_t *)(uintptr_t)(n), (uint8_t *)(uintptr_t)(v), sizeof(n) - 1, sizeof(v) - 1,        \
             NGHTTP2_NV_FLAG_NO_COPY_NAME | NGHTTP2_NV_FLAG_NO_COPY_VALUE                           \
     }
 
@@ -153,7 +153,7 @@ void nl_dispatch_headers_done(struct nl_call *call)
             return;
         }
         timeout = call->timeout_ms < srv->cfg.max_deadline_ms ? call->timeout_ms
-                                                               : srv->cfg.max_deadline_ms;
+                                                              : srv->cfg.max_deadline_ms;
     } else {
         timeout = (call->method->flags & NL_M_WRITE) ? srv->cfg.write_deadline_ms
                                                      : srv->cfg.read_deadline_ms;

@@ -103,8 +103,7 @@ static int streq(const uint8_t *p, size_t n, const char *lit)
 }
 
 static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8_t *name,
-                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
-                     void *ud)
+                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags, void *ud)
 {
     struct nl_conn *c = ud;
     struct nl_call *call = call_of(s, frame->hd.stream_id);

@@ -41,7 +41,7 @@ struct nl_readers {
     unsigned pending;           /* queued + running */
     unsigned batches;           /* batches in flight */
     unsigned gen;
-    uv_mutex_t mu;              /* guards the connection registry */
+    uv_mutex_t mu; /* guards the connection registry */
     struct nl_store **stores;
     size_t nstores, capstores;
 };

@@ -76,12 +76,12 @@ struct nl_conn {
     unsigned mem : 1, fatal : 1, reading : 1, dirty : 1, goaway_final : 1, timer_closed : 1;
     struct nl_call *calls;
     unsigned ncalls;
-    uv_timer_t timer; /* handshake, then idle */
-    struct nl_buf out;    /* bytes pulled from nghttp2, not yet handed to libuv */
-    struct nl_buf wbuf;   /* bytes of the write in flight */
+    uv_timer_t timer;   /* handshake, then idle */
+    struct nl_buf out;  /* bytes pulled from nghttp2, not yet handed to libuv */
+    struct nl_buf wbuf; /* bytes of the write in flight */
     uv_write_t wreq;
     unsigned writing : 1;
-    size_t input_bytes;   /* request bytes buffered in calls */
+    size_t input_bytes; /* request bytes buffered in calls */
     struct nl_conn *next_dirty;
     uint64_t abuse_window_start;
     unsigned abuse_events;

@@ -64,12 +64,12 @@ int nl_store_schema_version(struct nl_store *st);
 void nl_store_set_interrupt(struct nl_store *st, const atomic_int *cancel, uint64_t deadline_ms);
 
 /* Transactions. All return NL_OK or a mapped status. */
-enum nl_status nl_store_begin_read(struct nl_store *st);  /* BEGIN (deferred) */
-enum nl_status nl_store_end_read(struct nl_store *st);    /* COMMIT of a read */
-enum nl_status nl_store_begin_write(struct nl_store *st); /* BEGIN IMMEDIATE */
-enum nl_status nl_store_commit(struct nl_store *st);      /* COMMIT */
-enum nl_status nl_store_rollback(struct nl_store *st);    /* ROLLBACK (ok if none open) */
-enum nl_status nl_store_savepoint(struct nl_store *st);   /* SAVEPOINT job */
+enum nl_status nl_store_begin_read(struct nl_store *st);         /* BEGIN (deferred) */
+enum nl_status nl_store_end_read(struct nl_store *st);           /* COMMIT of a read */
+enum nl_status nl_store_begin_write(struct nl_store *st);        /* BEGIN IMMEDIATE */
+enum nl_status nl_store_commit(struct nl_store *st);             /* COMMIT */
+enum nl_status nl_store_rollback(struct nl_store *st);           /* ROLLBACK (ok if none open) */
+enum nl_status nl_store_savepoint(struct nl_store *st);          /* SAVEPOINT job */
 enum nl_status nl_store_savepoint_release(struct nl_store *st);  /* RELEASE job */
 enum nl_status nl_store_savepoint_rollback(struct nl_store *st); /* ROLLBACK TO job; RELEASE job */
 /*
@@ -144,8 +144,8 @@ enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_re
                                     char *msg, size_t msglen);
 
 /* Lists terms ordered by kind, start_year, code; kind 0 = every kind. */
-enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_rec **rows, size_t *n,
-                                  struct nl_arena *a);
+enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_rec **rows,
+                                  size_t *n, struct nl_arena *a);
 
 #ifdef NL_TEST_HOOKS
 /*

@@ -39,8 +39,9 @@ static enum nl_status svc_health_check(struct nl_ctx *ctx, const ProtobufCMessag
 
     for (size_t i = 0; i < sizeof(known_services) / sizeof(known_services[0]); i++) {
         if (strcmp(name, known_services[i]) == 0) {
-            resp->status = serving ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-                                   : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+            resp->status =
+                serving ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                        : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
             return NL_OK;
         }
     }

@@ -7,9 +7,9 @@
 # corpora are not ours and are skipped. Comments are not parsed: a banned
 # name inside a comment or string also fails, so write around it.
 #
-#   tests/lint.sh            banned-function grep (deploy/test.sh runs this)
+#   tests/lint.sh            banned-function grep only
 #   tests/lint.sh --format   additionally clang-format-14 --dry-run --Werror
-#                            over the same files (not run by deploy/test.sh yet)
+#                            over the same files (deploy/test.sh runs this)
 set -eu
 cd "$(dirname "$0")/.."
 

@@ -28,12 +28,12 @@ struct h2peer_stream {
     uint32_t close_error; /* its error code */
     int rst_received;     /* RST_STREAM frame received */
     uint32_t rst_error;
-    char status[8];       /* :status */
+    char status[8]; /* :status */
     char content_type[64];
-    int grpc_status;      /* -1 until seen */
+    int grpc_status; /* -1 until seen */
     int grpc_status_in_trailers;
     char grpc_message[256];
-    uint8_t body[8192];   /* DATA bytes (truncated) */
+    uint8_t body[8192]; /* DATA bytes (truncated) */
     size_t body_len;
     /* request body to send */
     const uint8_t *req;

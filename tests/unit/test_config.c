@@ -52,8 +52,8 @@ static void test_flags(void **state)
 {
     struct nl_config cfg;
     char err[512] = "";
-    char *argv[] = {S("nhanlucd"), S("--listen"), S("127.0.0.1:0"), S("--db=/tmp/x.db"), S("--log-level"),
-                    S("debug"), S("--max-streams"), S("10")};
+    char *argv[] = {S("nhanlucd"),    S("--listen"), S("127.0.0.1:0"),   S("--db=/tmp/x.db"),
+                    S("--log-level"), S("debug"),    S("--max-streams"), S("10")};
 
     (void)state;
     nl_config_defaults(&cfg);
@@ -149,8 +149,8 @@ static void test_validate_loopback_only(void **state)
     char err[512];
     static const char *const ok[] = {"127.0.0.1:0", "127.1.2.3:50051", "[::1]:50051",
                                      "localhost:1"};
-    static const char *const bad[] = {"0.0.0.0:50051", "10.0.0.1:1", "[::]:1", "host:1",
-                                      "127.0.0.1", "127.0.0.1:70000", ":1"};
+    static const char *const bad[] = {"0.0.0.0:50051", "10.0.0.1:1",      "[::]:1", "host:1",
+                                      "127.0.0.1",     "127.0.0.1:70000", ":1"};
 
     (void)state;
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -174,9 +174,9 @@ static void test_validate_loopback_only(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_flags),
-        cmocka_unit_test(test_bad_flags),        cmocka_unit_test(test_help_version),
-        cmocka_unit_test(test_config_file),      cmocka_unit_test(test_validate_loopback_only),
+        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_bad_flags),   cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_config_file), cmocka_unit_test(test_validate_loopback_only),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -240,9 +240,8 @@ static void test_client_reset(void **state)
                                               "application/grpc", NULL, half, 3, 0);
 
     h2peer_pump(&f->peer);
-    assert_int_equal(nghttp2_submit_rst_stream(f->peer.session, NGHTTP2_FLAG_NONE, st->id,
-                                               NGHTTP2_CANCEL),
-                     0);
+    assert_int_equal(
+        nghttp2_submit_rst_stream(f->peer.session, NGHTTP2_FLAG_NONE, st->id, NGHTTP2_CANCEL), 0);
     h2peer_pump(&f->peer);
     assert_int_equal(nl_server_calls(f->srv, NL_CANCELLED), 1);
     assert_int_equal(health_check(f, "")->grpc_status, 0);
