@@ -27,6 +27,7 @@ import importlib.util
 import os
 import re
 import selectors
+import shlex
 import shutil
 import signal
 import subprocess
@@ -40,9 +41,9 @@ SOURCE_DIR = os.environ.get("NL_SOURCE_DIR") or os.path.normpath(os.path.join(HE
 GRPC_PROTO_DIR = os.environ.get("NL_GRPC_PROTO_DIR") or "/usr/share/grpc-proto"
 
 # How long a fresh server may take to print its `listening on` line (ASan is slow to start).
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0 if os.environ.get("NL_SERVER_WRAPPER") else 20.0
 # How long stop() waits after SIGTERM before SIGKILL.
-STOP_TIMEOUT_S = 20.0
+STOP_TIMEOUT_S = 60.0 if os.environ.get("NL_SERVER_WRAPPER") else 20.0
 # Drain limit every fixture server gets unless a test passes its own.
 DEFAULT_DRAIN_MS = 5000
 
@@ -124,8 +125,11 @@ class NlServer:
 
     def start(self):
         """Starts the server and waits (bounded) for its `listening on` line. Returns self."""
-        argv = [nhanlucd_path(), "--listen", "127.0.0.1:0", "--db", self.db,
-                "--log-level", self.log_level]
+        # NL_SERVER_WRAPPER (e.g. "valgrind --error-exitcode=99 ...") runs the server
+        # under a tool; its exit code then reports the tool's findings.
+        wrapper = shlex.split(os.environ.get("NL_SERVER_WRAPPER", ""))
+        argv = wrapper + [nhanlucd_path(), "--listen", "127.0.0.1:0", "--db", self.db,
+                          "--log-level", self.log_level]
         if self.drain_ms is not None:
             argv += ["--drain-timeout-ms", str(self.drain_ms)]
         argv += self.args
