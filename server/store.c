@@ -1,8 +1,10 @@
 /*
  * store.c - the SQLite store: one connection, its pragmas, the schema
- * migrations and the typed queries of the Registry.
+ * migrations, transactions, and the helpers every store_<area>.c uses
+ * (store_int.h).
  *
- * This is the only file besides writer.c that includes sqlite3.h. A struct
+ * The store module (store.c and store_<area>.c) is the only code that
+ * includes sqlite3.h. A struct
  * nl_store wraps one connection used by one thread at a time (opened with
  * SQLITE_OPEN_NOMUTEX). Every statement is prepared once per connection, on
  * first use, with SQLITE_PREPARE_PERSISTENT, and every use follows the same
@@ -16,7 +18,7 @@
  * and runs, with the version bump, inside one BEGIN IMMEDIATE transaction, so
  * a killed migration leaves the old or the new schema, never half of it.
  *
- * SQLite results become enum nl_status in store_fail() (RELIABILITY.md 2.4);
+ * SQLite results become enum nl_status in nl_store_fail() (RELIABILITY.md 2.4);
  * sqlite3_errmsg() goes to the log there and never into a client message.
  */
 #include <limits.h>
@@ -30,6 +32,7 @@
 #include "../common/log.h"
 #include "job.h"
 #include "store.h"
+#include "store_int.h"
 
 #define STORE_BUSY_TIMEOUT_MS 5000
 #define STORE_PROGRESS_STEPS  1000
@@ -74,16 +77,9 @@ enum stmt_id {
     S_ROLLBACK_TO,
     S_USER_VERSION,
     S_CHECKPOINT,
-    S_UNIT_GET,
-    S_UNIT_ID,
-    S_UNIT_INSERT,
-    S_UNIT_LIST,
-    S_UNIT_LIST_CHILDREN,
-    S_TERM_GET,
-    S_TERM_INSERT,
-    S_TERM_LIST,
     S_COUNT
 };
+_Static_assert(S_COUNT <= NL_STORE_CORE_STMTS, "raise NL_STORE_CORE_STMTS");
 
 static const char *const stmt_sql[S_COUNT] = {
     [S_BEGIN] = "BEGIN",
@@ -95,36 +91,9 @@ static const char *const stmt_sql[S_COUNT] = {
     [S_ROLLBACK_TO] = "ROLLBACK TO job",
     [S_USER_VERSION] = "PRAGMA user_version",
     [S_CHECKPOINT] = "PRAGMA wal_checkpoint(TRUNCATE)",
-    [S_UNIT_GET] = "SELECT u.code, u.name, u.kind, COALESCE(p.code, '')"
-                   " FROM unit AS u LEFT JOIN unit AS p ON p.id = u.parent_id"
-                   " WHERE u.code = ?1",
-    [S_UNIT_ID] = "SELECT id FROM unit WHERE code = ?1",
-    [S_UNIT_INSERT] = "INSERT INTO unit(code, name, kind, parent_id) VALUES (?1, ?2, ?3, ?4)",
-    [S_UNIT_LIST] = "SELECT u.code, u.name, u.kind, COALESCE(p.code, '')"
-                    " FROM unit AS u LEFT JOIN unit AS p ON p.id = u.parent_id"
-                    " WHERE u.code > ?1 ORDER BY u.code LIMIT ?2",
-    [S_UNIT_LIST_CHILDREN] = "SELECT u.code, u.name, u.kind, p.code"
-                             " FROM unit AS p JOIN unit AS u ON u.parent_id = p.id"
-                             " WHERE p.code = ?1 AND u.code > ?2 ORDER BY u.code LIMIT ?3",
-    [S_TERM_GET] = "SELECT code, kind, start_year, end_year FROM term WHERE code = ?1",
-    [S_TERM_INSERT] = "INSERT INTO term(code, kind, start_year, end_year) VALUES (?1, ?2, ?3, ?4)",
-    [S_TERM_LIST] = ("SELECT code, kind, start_year, end_year FROM term"
-                     " WHERE ?1 = 0 OR kind = ?1 ORDER BY kind, start_year, code"),
 };
 
-struct nl_store {
-    sqlite3 *db;
-    enum nl_store_mode mode;
-    const atomic_int *cancel; /* borrowed, see nl_store_set_interrupt */
-    uint64_t deadline_ms;
-    enum nl_status stopped; /* why the progress handler last stopped a statement */
-    sqlite3_stmt *stmt[S_COUNT];
-};
-
-static void fmt_msg(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void fmt_msg(char *buf, size_t len, const char *fmt, ...)
+void nl_store_fmt_msg(char *buf, size_t len, const char *fmt, ...)
 {
     va_list ap;
 
@@ -166,7 +135,7 @@ const char *nl_store_errmsg(enum nl_status st)
  * operator needs: the SQLite message and what we were doing. `what` is our
  * own constant text (a statement or a step name), never a client value.
  */
-static enum nl_status store_fail(struct nl_store *st, int rc, const char *what)
+enum nl_status nl_store_fail(struct nl_store *st, int rc, const char *what)
 {
     const char *em = sqlite3_errmsg(st->db);
 
@@ -236,7 +205,7 @@ static sqlite3_stmt *stmt_get(struct nl_store *st, enum stmt_id id, enum nl_stat
         int rc = sqlite3_prepare_v3(st->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
                                     &st->stmt[id], NULL);
         if (rc != SQLITE_OK) {
-            *err = store_fail(st, rc, stmt_sql[id]);
+            *err = nl_store_fail(st, rc, stmt_sql[id]);
             sqlite3_finalize(st->stmt[id]);
             st->stmt[id] = NULL;
             return NULL;
@@ -245,8 +214,33 @@ static sqlite3_stmt *stmt_get(struct nl_store *st, enum stmt_id id, enum nl_stat
     return st->stmt[id];
 }
 
+sqlite3_stmt *nl_store_stmt(struct nl_store *st, const char *sql, enum nl_status *err)
+{
+    for (unsigned i = 0; i < st->ncache; i++) {
+        if (st->cache[i].sql == sql)
+            return st->cache[i].stmt;
+    }
+    if (st->ncache == NL_STORE_MAX_STMTS) {
+        nl_log_error("store: more than %d prepared statements; raise NL_STORE_MAX_STMTS",
+                     NL_STORE_MAX_STMTS);
+        *err = NL_INTERNAL;
+        return NULL;
+    }
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    if (rc != SQLITE_OK) {
+        *err = nl_store_fail(st, rc, sql);
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    st->cache[st->ncache].sql = sql;
+    st->cache[st->ncache].stmt = stmt;
+    st->ncache++;
+    return stmt;
+}
+
 /* The cleanup half of every use: drop the snapshot and the borrowed bindings. */
-static void stmt_done(sqlite3_stmt *s)
+void nl_store_stmt_done(sqlite3_stmt *s)
 {
     if (s != NULL) {
         sqlite3_reset(s);
@@ -266,19 +260,19 @@ static enum nl_status run_simple(struct nl_store *st, enum stmt_id id)
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         ;
     if (rc != SQLITE_DONE)
-        res = store_fail(st, rc, stmt_sql[id]);
-    stmt_done(s);
+        res = nl_store_fail(st, rc, stmt_sql[id]);
+    nl_store_stmt_done(s);
     return res;
 }
 
 /* Binds text that outlives the step (every caller resets before returning). */
-static int bind_text(sqlite3_stmt *s, int i, const char *v)
+int nl_store_bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
 /* Copies text column `col` of the current row into the arena. */
-static char *col_text(sqlite3_stmt *s, int col, struct nl_arena *a)
+char *nl_store_col_text(sqlite3_stmt *s, int col, struct nl_arena *a)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     int n = sqlite3_column_bytes(s, col);
@@ -289,7 +283,7 @@ static char *col_text(sqlite3_stmt *s, int col, struct nl_arena *a)
 }
 
 /* Column text compared with a C string, without copying. */
-static int col_eq(sqlite3_stmt *s, int col, const char *v)
+int nl_store_col_eq(sqlite3_stmt *s, int col, const char *v)
 {
     const unsigned char *t = sqlite3_column_text(s, col);
     size_t n = (size_t)sqlite3_column_bytes(s, col);
@@ -300,9 +294,9 @@ static int col_eq(sqlite3_stmt *s, int col, const char *v)
 }
 
 /* A failed sqlite3_bind_*: the connection's error code, logged with `what`. */
-static enum nl_status bind_fail(struct nl_store *st, const char *what)
+enum nl_status nl_store_bind_fail(struct nl_store *st, const char *what)
 {
-    return store_fail(st, sqlite3_errcode(st->db), what);
+    return nl_store_fail(st, sqlite3_errcode(st->db), what);
 }
 
 /*
@@ -310,49 +304,49 @@ static enum nl_status bind_fail(struct nl_store *st, const char *what)
  * columns readable until stmt_done), *row = 0 when it is done, else the status
  * of store_fail. Errors are logged with the statement's own SQL.
  */
-static enum nl_status step_once(struct nl_store *st, sqlite3_stmt *s, int *row)
+enum nl_status nl_store_step_once(struct nl_store *st, sqlite3_stmt *s, int *row)
 {
     int rc = sqlite3_step(s);
 
     *row = rc == SQLITE_ROW;
     if (rc == SQLITE_ROW || rc == SQLITE_DONE)
         return NL_OK;
-    return store_fail(st, rc, sqlite3_sql(s));
+    return nl_store_fail(st, rc, sqlite3_sql(s));
 }
 
 /*
  * Prepares statement `id`, binds `code` as ?1 and steps once: the lookup of
  * one row by code. On NL_OK, *s is the statement (*row says whether it stands
- * on a row); the caller reads the columns and calls stmt_done(*s) in any case,
+ * on a row); the caller reads the columns and calls nl_store_stmt_done(*s) in any case,
  * as it does on failure (*s may then be NULL).
  */
-static enum nl_status find_by_code(struct nl_store *st, enum stmt_id id, const char *code,
-                                   const char *what, sqlite3_stmt **s, int *row)
+enum nl_status nl_store_find_by_code(struct nl_store *st, const char *sql, const char *code,
+                                     const char *what, sqlite3_stmt **s, int *row)
 {
     enum nl_status res = NL_OK;
 
     *row = 0;
-    *s = stmt_get(st, id, &res);
+    *s = nl_store_stmt(st, sql, &res);
     if (*s == NULL)
         return res;
-    if (bind_text(*s, 1, code) != SQLITE_OK)
-        return bind_fail(st, what);
-    return step_once(st, *s, row);
+    if (nl_store_bind_text(*s, 1, code) != SQLITE_OK)
+        return nl_store_bind_fail(st, what);
+    return nl_store_step_once(st, *s, row);
 }
 
 /* Steps a bound write statement `s` that returns no rows: NL_OK or the mapped status. */
-static enum nl_status step_write(struct nl_store *st, sqlite3_stmt *s)
+enum nl_status nl_store_step_write(struct nl_store *st, sqlite3_stmt *s)
 {
     int rc = sqlite3_step(s);
 
-    return rc == SQLITE_DONE ? NL_OK : store_fail(st, rc, sqlite3_sql(s));
+    return rc == SQLITE_DONE ? NL_OK : nl_store_fail(st, rc, sqlite3_sql(s));
 }
 
 /* Fills an empty client message from the status, the way every create returns. */
-static void default_msg(enum nl_status res, char *msg, size_t msglen)
+void nl_store_default_msg(enum nl_status res, char *msg, size_t msglen)
 {
     if (res != NL_OK && msg != NULL && msglen > 0 && msg[0] == '\0')
-        fmt_msg(msg, msglen, "%s", nl_store_errmsg(res));
+        nl_store_fmt_msg(msg, msglen, "%s", nl_store_errmsg(res));
 }
 
 static int store_progress(void *arg)
@@ -392,7 +386,8 @@ static enum nl_status open_exec(struct nl_store *st, const char *path, const cha
 
     if (rc == SQLITE_OK)
         return NL_OK;
-    fmt_msg(err, errlen, "cannot set up '%s': %s", path, em != NULL ? em : sqlite3_errstr(rc));
+    nl_store_fmt_msg(err, errlen, "cannot set up '%s': %s", path,
+                     em != NULL ? em : sqlite3_errstr(rc));
     sqlite3_free(em);
     return open_status(rc);
 }
@@ -438,20 +433,20 @@ static enum nl_status check_version(int v, enum nl_store_mode mode, const char *
                                     size_t errlen)
 {
     if (v < 0) {
-        fmt_msg(err, errlen, "database '%s' has schema version %d, which no nhanlucd writes", path,
-                v);
+        nl_store_fmt_msg(err, errlen,
+                         "database '%s' has schema version %d, which no nhanlucd writes", path, v);
         return NL_FAILED_PRECONDITION;
     }
     if (v > NL_STORE_SCHEMA_VERSION) {
-        fmt_msg(err, errlen, "database schema version %d is newer than this nhanlucd (%d)", v,
-                NL_STORE_SCHEMA_VERSION);
+        nl_store_fmt_msg(err, errlen, "database schema version %d is newer than this nhanlucd (%d)",
+                         v, NL_STORE_SCHEMA_VERSION);
         return NL_FAILED_PRECONDITION;
     }
     if (mode == NL_STORE_READONLY && v < NL_STORE_SCHEMA_VERSION) {
-        fmt_msg(err, errlen,
-                "database '%s' has schema version %d, older than this nhanlucd (%d); "
-                "open it read-write first",
-                path, v, NL_STORE_SCHEMA_VERSION);
+        nl_store_fmt_msg(err, errlen,
+                         "database '%s' has schema version %d, older than this nhanlucd (%d); "
+                         "open it read-write first",
+                         path, v, NL_STORE_SCHEMA_VERSION);
         return NL_FAILED_PRECONDITION;
     }
     return NL_OK;
@@ -469,8 +464,8 @@ static enum nl_status migrate(struct nl_store *st, const char *path, char *err, 
     int rc = query_user_version(st->db, &v);
 
     if (rc != SQLITE_OK) {
-        fmt_msg(err, errlen, "cannot read the schema version of '%s': %s", path,
-                sqlite3_errmsg(st->db));
+        nl_store_fmt_msg(err, errlen, "cannot read the schema version of '%s': %s", path,
+                         sqlite3_errmsg(st->db));
         return open_status(rc);
     }
     res = check_version(v, NL_STORE_READWRITE, path, err, errlen);
@@ -509,8 +504,8 @@ static enum nl_status migrate(struct nl_store *st, const char *path, char *err, 
     }
 
 sqlfail:
-    fmt_msg(err, errlen, "database '%s': migration to schema version %d failed: %s", path, v + 1,
-            sqlite3_errmsg(st->db));
+    nl_store_fmt_msg(err, errlen, "database '%s': migration to schema version %d failed: %s", path,
+                     v + 1, sqlite3_errmsg(st->db));
     if (!sqlite3_get_autocommit(st->db))
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     res = open_status(rc);
@@ -526,8 +521,8 @@ static enum nl_status quick_check(struct nl_store *st, const char *path, char *e
     int rc = query_text(st->db, "PRAGMA quick_check", res, sizeof(res));
 
     if (rc != SQLITE_OK) {
-        fmt_msg(err, errlen, "database '%s' failed its integrity check: %s", path,
-                sqlite3_errmsg(st->db));
+        nl_store_fmt_msg(err, errlen, "database '%s' failed its integrity check: %s", path,
+                         sqlite3_errmsg(st->db));
         return open_status(rc);
     }
     if (strcmp(res, "ok") != 0) {
@@ -538,7 +533,7 @@ static enum nl_status quick_check(struct nl_store *st, const char *path, char *e
         }
         for (size_t n = strlen(res); n > 0 && res[n - 1] == ' '; n--)
             res[n - 1] = '\0';
-        fmt_msg(err, errlen, "database '%s' failed its integrity check: %s", path, res);
+        nl_store_fmt_msg(err, errlen, "database '%s' failed its integrity check: %s", path, res);
         return NL_DATA_LOSS;
     }
     return NL_OK;
@@ -569,12 +564,13 @@ static enum nl_status setup_readwrite(struct nl_store *st, const char *path, cha
         return res;
     rc = query_text(st->db, "PRAGMA journal_mode = WAL", mode, sizeof(mode));
     if (rc != SQLITE_OK) {
-        fmt_msg(err, errlen, "cannot open '%s': %s", path, sqlite3_errmsg(st->db));
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': %s", path, sqlite3_errmsg(st->db));
         return open_status(rc);
     }
     if (strcmp(mode, "wal") != 0 &&
         !(strcmp(path, ":memory:") == 0 && strcmp(mode, "memory") == 0)) {
-        fmt_msg(err, errlen, "cannot open '%s': journal_mode is '%s', not 'wal'", path, mode);
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': journal_mode is '%s', not 'wal'", path,
+                         mode);
         return NL_UNAVAILABLE;
     }
     res = open_exec(st, path,
@@ -603,7 +599,7 @@ static enum nl_status setup_readonly(struct nl_store *st, const char *path, char
         return res;
     rc = query_user_version(st->db, &v);
     if (rc != SQLITE_OK) {
-        fmt_msg(err, errlen, "cannot open '%s': %s", path, sqlite3_errmsg(st->db));
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': %s", path, sqlite3_errmsg(st->db));
         return open_status(rc);
     }
     return check_version(v, NL_STORE_READONLY, path, err, errlen);
@@ -618,7 +614,7 @@ enum nl_status nl_store_open(const char *path, enum nl_store_mode mode, struct n
     int rc;
 
     *out = NULL;
-    fmt_msg(err, errlen, "%s", "");
+    nl_store_fmt_msg(err, errlen, "%s", "");
 #ifdef SQLITE_OPEN_EXRESCODE
     flags |= SQLITE_OPEN_EXRESCODE;
 #endif
@@ -627,14 +623,14 @@ enum nl_status nl_store_open(const char *path, enum nl_store_mode mode, struct n
 
     st = calloc(1, sizeof(*st));
     if (st == NULL) {
-        fmt_msg(err, errlen, "cannot open '%s': out of memory", path);
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': out of memory", path);
         return NL_RESOURCE_EXHAUSTED;
     }
     st->mode = mode;
     rc = sqlite3_open_v2(path, &st->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        fmt_msg(err, errlen, "cannot open '%s': %s", path,
-                st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': %s", path,
+                         st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
         res = open_status(rc);
         goto fail;
     }
@@ -660,6 +656,8 @@ void nl_store_close(struct nl_store *st)
         return;
     for (size_t i = 0; i < S_COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
+    for (unsigned i = 0; i < st->ncache; i++)
+        sqlite3_finalize(st->cache[i].stmt);
     if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
         nl_log_error("store: close: %s", sqlite3_errmsg(st->db));
     free(st);
@@ -677,8 +675,8 @@ int nl_store_schema_version(struct nl_store *st)
     if (rc == SQLITE_ROW)
         v = sqlite3_column_int(s, 0);
     else
-        store_fail(st, rc, stmt_sql[S_USER_VERSION]);
-    stmt_done(s);
+        nl_store_fail(st, rc, stmt_sql[S_USER_VERSION]);
+    nl_store_stmt_done(s);
     return v;
 }
 
@@ -758,98 +756,9 @@ enum nl_status nl_store_checkpoint(struct nl_store *st)
             res = NL_UNAVAILABLE;
         }
     } else if (rc != SQLITE_DONE) {
-        res = store_fail(st, rc, stmt_sql[S_CHECKPOINT]);
+        res = nl_store_fail(st, rc, stmt_sql[S_CHECKPOINT]);
     }
-    stmt_done(s);
-    return res;
-}
-
-/* --- units --- */
-
-/* Copies the unit row (code, name, kind, parent code) of `s` into the record at `rec`. */
-static enum nl_status unit_row(sqlite3_stmt *s, void *rec, struct nl_arena *a)
-{
-    struct nl_unit_rec *out = rec;
-    char *code = col_text(s, 0, a);
-    char *name = col_text(s, 1, a);
-    char *parent = col_text(s, 3, a);
-
-    if (code == NULL || name == NULL || parent == NULL)
-        return NL_RESOURCE_EXHAUSTED;
-    out->code = code;
-    out->name = name;
-    out->kind = sqlite3_column_int(s, 2);
-    out->parent = parent;
-    return NL_OK;
-}
-
-enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_rec *u, int *created,
-                                    char *msg, size_t msglen)
-{
-    enum nl_status res;
-    sqlite3_stmt *get = NULL, *pid = NULL, *ins = NULL;
-    sqlite3_int64 parent_id = 0;
-    const char *parent = u->parent != NULL ? u->parent : "";
-    int row;
-
-    *created = 0;
-    fmt_msg(msg, msglen, "%s", "");
-
-    /* An existing unit with this code: identical = replay, different = conflict. */
-    res = find_by_code(st, S_UNIT_GET, u->code, "bind unit code", &get, &row);
-    if (res != NL_OK)
-        goto out;
-    if (row) {
-        if (!(col_eq(get, 1, u->name) && sqlite3_column_int(get, 2) == u->kind &&
-              col_eq(get, 3, parent))) {
-            fmt_msg(msg, msglen, "unit.code: a different unit with this code exists");
-            res = NL_ALREADY_EXISTS;
-        }
-        goto out;
-    }
-
-    if (parent[0] != '\0') {
-        res = find_by_code(st, S_UNIT_ID, parent, "bind unit parent", &pid, &row);
-        if (res != NL_OK)
-            goto out;
-        if (!row) {
-            fmt_msg(msg, msglen, "unit.parent: no such unit");
-            res = NL_INVALID_ARGUMENT;
-            goto out;
-        }
-        parent_id = sqlite3_column_int64(pid, 0);
-    }
-
-    ins = stmt_get(st, S_UNIT_INSERT, &res);
-    if (ins == NULL)
-        goto out;
-    if (bind_text(ins, 1, u->code) != SQLITE_OK || bind_text(ins, 2, u->name) != SQLITE_OK ||
-        sqlite3_bind_int(ins, 3, u->kind) != SQLITE_OK ||
-        (parent_id != 0 ? sqlite3_bind_int64(ins, 4, parent_id) : sqlite3_bind_null(ins, 4)) !=
-            SQLITE_OK) {
-        res = bind_fail(st, "bind unit");
-        goto out;
-    }
-    res = step_write(st, ins);
-    *created = res == NL_OK;
-out:
-    default_msg(res, msg, msglen);
-    stmt_done(get);
-    stmt_done(pid);
-    stmt_done(ins);
-    return res;
-}
-
-enum nl_status nl_store_unit_get(struct nl_store *st, const char *code, struct nl_unit_rec *out,
-                                 struct nl_arena *a)
-{
-    sqlite3_stmt *s;
-    int row;
-    enum nl_status res = find_by_code(st, S_UNIT_GET, code, "bind unit code", &s, &row);
-
-    if (res == NL_OK)
-        res = row ? unit_row(s, out, a) : NL_NOT_FOUND;
-    stmt_done(s);
+    nl_store_stmt_done(s);
     return res;
 }
 
@@ -879,20 +788,17 @@ static int grow(void **rows, size_t *cap, size_t n, size_t elem, size_t limit, s
     return 0;
 }
 
-/* Copies the current row of a statement into the record at `out`, strings into the arena. */
-typedef enum nl_status (*row_copy_fn)(sqlite3_stmt *s, void *out, struct nl_arena *a);
-
 /*
  * Steps the bound statement `s` to its end, copying each row with `copy` into
  * an arena array of records of `elem` bytes: *rows and *n on NL_OK. With
  * `more` non-NULL, at most `limit` rows are taken and *more = 1 says that
  * another row follows; with `more` NULL, `limit` only caps the array (a row
  * beyond it is NL_RESOURCE_EXHAUSTED). On failure *rows = NULL, *n = 0 and
- * *more = 0. The caller calls stmt_done(s).
+ * *more = 0. The caller calls nl_store_stmt_done(s).
  */
-static enum nl_status collect_rows(struct nl_store *st, sqlite3_stmt *s, row_copy_fn copy,
-                                   size_t elem, size_t limit, void **rows, size_t *n, int *more,
-                                   struct nl_arena *a)
+enum nl_status nl_store_collect_rows(struct nl_store *st, sqlite3_stmt *s, nl_store_row_fn copy,
+                                     size_t elem, size_t limit, void **rows, size_t *n, int *more,
+                                     struct nl_arena *a)
 {
     enum nl_status res = NL_OK;
     void *arr = NULL;
@@ -901,7 +807,7 @@ static enum nl_status collect_rows(struct nl_store *st, sqlite3_stmt *s, row_cop
 
     *rows = NULL;
     *n = 0;
-    while ((res = step_once(st, s, &row)) == NL_OK && row) {
+    while ((res = nl_store_step_once(st, s, &row)) == NL_OK && row) {
         if (more != NULL && *n == limit) {
             *more = 1;
             break;
@@ -925,125 +831,18 @@ static enum nl_status collect_rows(struct nl_store *st, sqlite3_stmt *s, row_cop
     return NL_OK;
 }
 
-enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *after,
-                                  size_t limit, struct nl_unit_rec **rows, size_t *n, int *more,
-                                  struct nl_arena *a)
-{
-    enum nl_status res = NL_OK;
-    int children = parent != NULL && parent[0] != '\0';
-    sqlite3_stmt *s = stmt_get(st, children ? S_UNIT_LIST_CHILDREN : S_UNIT_LIST, &res);
-    /* One row past the page tells whether another page exists. */
-    sqlite3_int64 lim = limit >= (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)limit + 1;
-    void *arr = NULL;
-    int i = 1;
-
-    *rows = NULL;
-    *n = 0;
-    *more = 0;
-    if (s == NULL)
-        return res;
-    if ((children && bind_text(s, i++, parent) != SQLITE_OK) ||
-        bind_text(s, i++, after != NULL ? after : "") != SQLITE_OK ||
-        sqlite3_bind_int64(s, i, lim) != SQLITE_OK)
-        res = bind_fail(st, "bind unit list");
-    else
-        res = collect_rows(st, s, unit_row, sizeof(struct nl_unit_rec), limit, &arr, n, more, a);
-    *rows = arr;
-    stmt_done(s);
-    return res;
-}
-
-/* --- terms --- */
-
-/* Copies the term row (code, kind, start_year, end_year) of `s` into the record at `rec`. */
-static enum nl_status term_row(sqlite3_stmt *s, void *rec, struct nl_arena *a)
-{
-    struct nl_term_rec *out = rec;
-    char *code = col_text(s, 0, a);
-
-    if (code == NULL)
-        return NL_RESOURCE_EXHAUSTED;
-    out->code = code;
-    out->kind = sqlite3_column_int(s, 1);
-    out->start_year = sqlite3_column_int(s, 2);
-    out->end_year = sqlite3_column_int(s, 3);
-    return NL_OK;
-}
-
-enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_rec *t, int *created,
-                                    char *msg, size_t msglen)
-{
-    enum nl_status res;
-    sqlite3_stmt *get = NULL, *ins = NULL;
-    int row;
-
-    *created = 0;
-    fmt_msg(msg, msglen, "%s", "");
-
-    res = find_by_code(st, S_TERM_GET, t->code, "bind term code", &get, &row);
-    if (res != NL_OK)
-        goto out;
-    if (row) {
-        if (!(sqlite3_column_int(get, 1) == t->kind &&
-              sqlite3_column_int(get, 2) == t->start_year &&
-              sqlite3_column_int(get, 3) == t->end_year)) {
-            fmt_msg(msg, msglen, "term.code: a different term with this code exists");
-            res = NL_ALREADY_EXISTS;
-        }
-        goto out;
-    }
-
-    ins = stmt_get(st, S_TERM_INSERT, &res);
-    if (ins == NULL)
-        goto out;
-    if (bind_text(ins, 1, t->code) != SQLITE_OK || sqlite3_bind_int(ins, 2, t->kind) != SQLITE_OK ||
-        sqlite3_bind_int(ins, 3, t->start_year) != SQLITE_OK ||
-        sqlite3_bind_int(ins, 4, t->end_year) != SQLITE_OK) {
-        res = bind_fail(st, "bind term");
-        goto out;
-    }
-    res = step_write(st, ins);
-    *created = res == NL_OK;
-out:
-    default_msg(res, msg, msglen);
-    stmt_done(get);
-    stmt_done(ins);
-    return res;
-}
-
-enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_rec **rows,
-                                  size_t *n, struct nl_arena *a)
-{
-    enum nl_status res = NL_OK;
-    sqlite3_stmt *s = stmt_get(st, S_TERM_LIST, &res);
-    void *arr = NULL;
-
-    *rows = NULL;
-    *n = 0;
-    if (s == NULL)
-        return res;
-    if (sqlite3_bind_int(s, 1, kind) != SQLITE_OK)
-        res = bind_fail(st, "bind term kind");
-    else
-        res = collect_rows(st, s, term_row, sizeof(struct nl_term_rec), SIZE_MAX / 2, &arr, n, NULL,
-                           a);
-    *rows = arr;
-    stmt_done(s);
-    return res;
-}
-
 #ifdef NL_TEST_HOOKS
 enum nl_status nl_store_test_exec(struct nl_store *st, const char *sql)
 {
     int rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 
-    return rc == SQLITE_OK ? NL_OK : store_fail(st, rc, "test exec");
+    return rc == SQLITE_OK ? NL_OK : nl_store_fail(st, rc, "test exec");
 }
 
 enum nl_status nl_store_test_query(struct nl_store *st, const char *sql, char *out, size_t outlen)
 {
     int rc = query_text(st->db, sql, out, outlen);
 
-    return rc == SQLITE_OK ? NL_OK : store_fail(st, rc, "test query");
+    return rc == SQLITE_OK ? NL_OK : nl_store_fail(st, rc, "test query");
 }
 #endif
