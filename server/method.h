@@ -61,6 +61,8 @@ enum nl_status nl_ctx_errorf(struct nl_ctx *ctx, enum nl_status st, const char *
 /* Method tables of the services (defined in svc_<service>.c). */
 extern const struct nl_method nl_svc_registry_methods[];
 extern const size_t nl_svc_registry_method_count;
+extern const struct nl_method nl_svc_records_methods[];
+extern const size_t nl_svc_records_method_count;
 extern const struct nl_method nl_svc_health_methods[];
 extern const size_t nl_svc_health_method_count;
 

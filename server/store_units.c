@@ -11,19 +11,31 @@
 #include "store.h"
 #include "store_int.h"
 
-static const char SQL_UNIT_GET[] = "SELECT u.code, u.name, u.kind, COALESCE(p.code, '')"
-                                   " FROM unit AS u LEFT JOIN unit AS p ON p.id = u.parent_id"
-                                   " WHERE u.code = ?1";
+/* The version of a unit that is current (valid_to NULL), or else its latest one. */
+static const char SQL_UNIT_GET[] =
+    "SELECT u.code, v.name, v.kind, COALESCE(p.code, '')"
+    " FROM unit AS u JOIN unit_version AS v ON v.unit_id = u.id"
+    " LEFT JOIN unit AS p ON p.id = v.parent_id"
+    " WHERE u.code = ?1 ORDER BY v.valid_to IS NULL DESC, v.valid_from DESC LIMIT 1";
 static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
-static const char SQL_UNIT_INSERT[] =
-    "INSERT INTO unit(code, name, kind, parent_id) VALUES (?1, ?2, ?3, ?4)";
-static const char SQL_UNIT_LIST[] = "SELECT u.code, u.name, u.kind, COALESCE(p.code, '')"
-                                    " FROM unit AS u LEFT JOIN unit AS p ON p.id = u.parent_id"
-                                    " WHERE u.code > ?1 ORDER BY u.code LIMIT ?2";
+static const char SQL_UNIT_INSERT[] = "INSERT INTO unit(code) VALUES (?1)";
+static const char SQL_UNIT_VERSION_INSERT[] =
+    "INSERT INTO unit_version(unit_id, name, kind, parent_id, valid_from)"
+    " VALUES (last_insert_rowid(), ?1, ?2, ?3, '0001-01-01')";
+/* The tree of today: versions valid on date('now'). */
+static const char SQL_UNIT_LIST[] =
+    "SELECT u.code, v.name, v.kind, COALESCE(p.code, '')"
+    " FROM unit AS u JOIN unit_version AS v ON v.unit_id = u.id"
+    " LEFT JOIN unit AS p ON p.id = v.parent_id"
+    " WHERE v.valid_from <= date('now') AND (v.valid_to IS NULL OR v.valid_to >= date('now'))"
+    " AND u.code > ?1 ORDER BY u.code LIMIT ?2";
 static const char SQL_UNIT_LIST_CHILDREN[] =
-    "SELECT u.code, u.name, u.kind, p.code"
-    " FROM unit AS p JOIN unit AS u ON u.parent_id = p.id"
-    " WHERE p.code = ?1 AND u.code > ?2 ORDER BY u.code LIMIT ?3";
+    "SELECT u.code, v.name, v.kind, p.code"
+    " FROM unit AS p JOIN unit_version AS v ON v.parent_id = p.id"
+    " JOIN unit AS u ON u.id = v.unit_id"
+    " WHERE p.code = ?1 AND v.valid_from <= date('now')"
+    " AND (v.valid_to IS NULL OR v.valid_to >= date('now'))"
+    " AND u.code > ?2 ORDER BY u.code LIMIT ?3";
 static const char SQL_TERM_GET[] =
     "SELECT code, kind, start_year, end_year FROM term WHERE code = ?1";
 static const char SQL_TERM_INSERT[] =
@@ -53,7 +65,7 @@ enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_re
                                     char *msg, size_t msglen)
 {
     enum nl_status res;
-    sqlite3_stmt *get = NULL, *pid = NULL, *ins = NULL;
+    sqlite3_stmt *get = NULL, *pid = NULL, *ins = NULL, *ver = NULL;
     sqlite3_int64 parent_id = 0;
     const char *parent = u->parent != NULL ? u->parent : "";
     int row;
@@ -89,21 +101,31 @@ enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_re
     ins = nl_store_stmt(st, SQL_UNIT_INSERT, &res);
     if (ins == NULL)
         goto out;
-    if (nl_store_bind_text(ins, 1, u->code) != SQLITE_OK ||
-        nl_store_bind_text(ins, 2, u->name) != SQLITE_OK ||
-        sqlite3_bind_int(ins, 3, u->kind) != SQLITE_OK ||
-        (parent_id != 0 ? sqlite3_bind_int64(ins, 4, parent_id) : sqlite3_bind_null(ins, 4)) !=
-            SQLITE_OK) {
+    if (nl_store_bind_text(ins, 1, u->code) != SQLITE_OK) {
         res = nl_store_bind_fail(st, "bind unit");
         goto out;
     }
     res = nl_store_step_write(st, ins);
+    if (res != NL_OK)
+        goto out;
+    ver = nl_store_stmt(st, SQL_UNIT_VERSION_INSERT, &res);
+    if (ver == NULL)
+        goto out;
+    if (nl_store_bind_text(ver, 1, u->name) != SQLITE_OK ||
+        sqlite3_bind_int(ver, 2, u->kind) != SQLITE_OK ||
+        (parent_id != 0 ? sqlite3_bind_int64(ver, 3, parent_id) : sqlite3_bind_null(ver, 3)) !=
+            SQLITE_OK) {
+        res = nl_store_bind_fail(st, "bind unit version");
+        goto out;
+    }
+    res = nl_store_step_write(st, ver);
     *created = res == NL_OK;
 out:
     nl_store_default_msg(res, msg, msglen);
     nl_store_stmt_done(get);
     nl_store_stmt_done(pid);
     nl_store_stmt_done(ins);
+    nl_store_stmt_done(ver);
     return res;
 }
 

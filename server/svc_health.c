@@ -17,6 +17,7 @@ static int serving = 1;
 static const char *const known_services[] = {
     "",
     "nhanluc.v1.Registry",
+    "nhanluc.v1.Records",
 };
 
 void nl_health_set_serving(int on)

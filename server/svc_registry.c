@@ -416,6 +416,15 @@ static enum nl_status svc_registry_list_terms(struct nl_ctx *ctx, const Protobuf
     return NL_OK;
 }
 
+/* Issue 3, in progress: the unit-history methods answer UNIMPLEMENTED until built. */
+static enum nl_status svc_registry_not_built(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                             ProtobufCMessage *resp)
+{
+    (void)req;
+    (void)resp;
+    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+}
+
 const struct nl_method nl_svc_registry_methods[] = {
     {"/nhanluc.v1.Registry/CreateUnit", &nhanluc__v1__create_unit_request__descriptor,
      &nhanluc__v1__create_unit_response__descriptor, svc_registry_create_unit, NL_M_WRITE},
@@ -427,6 +436,14 @@ const struct nl_method nl_svc_registry_methods[] = {
      &nhanluc__v1__create_term_response__descriptor, svc_registry_create_term, NL_M_WRITE},
     {"/nhanluc.v1.Registry/ListTerms", &nhanluc__v1__list_terms_request__descriptor,
      &nhanluc__v1__list_terms_response__descriptor, svc_registry_list_terms, NL_M_READ},
+    {"/nhanluc.v1.Registry/GetUnitHistory", &nhanluc__v1__get_unit_history_request__descriptor,
+     &nhanluc__v1__get_unit_history_response__descriptor, svc_registry_not_built, NL_M_READ},
+    {"/nhanluc.v1.Registry/RecordUnitEvent", &nhanluc__v1__record_unit_event_request__descriptor,
+     &nhanluc__v1__record_unit_event_response__descriptor, svc_registry_not_built, NL_M_WRITE},
+    {"/nhanluc.v1.Registry/GetLineage", &nhanluc__v1__get_lineage_request__descriptor,
+     &nhanluc__v1__get_lineage_response__descriptor, svc_registry_not_built, NL_M_READ},
+    {"/nhanluc.v1.Registry/SetTermInstance", &nhanluc__v1__set_term_instance_request__descriptor,
+     &nhanluc__v1__set_term_instance_response__descriptor, svc_registry_not_built, NL_M_WRITE},
 };
 const size_t nl_svc_registry_method_count =
     sizeof(nl_svc_registry_methods) / sizeof(nl_svc_registry_methods[0]);
