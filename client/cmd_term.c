@@ -5,12 +5,17 @@
  * `term add 2020-2025 --kind party_congress` takes the years from the code;
  * --start and --end override them and are required when the code has
  * another shape. The server validates the years; the CLI only parses them.
+ *
+ * `term instance TERM UNIT --start DATE --end DATE` sets a unit's own dates
+ * for a term (SetTermInstance, an upsert). Dates are typed YYYY-MM-DD or
+ * DD/MM/YYYY and sent as YYYY-MM-DD.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "nhanluc/v1/registry.pb-c.h"
 
+#include "../common/date.h"
 #include "args.h"
 #include "cli.h"
 
@@ -122,13 +127,78 @@ static int term_list(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+static const struct nl_col instance_cols[] = {
+    {"term", NL_COL_STR},     {"unit", NL_COL_STR},     {"start_date", NL_COL_STR},
+    {"end_date", NL_COL_STR}, {"created", NL_COL_BOOL},
+};
+
+/* Parses --`opt` as a date in either form into out (YYYY-MM-DD); 0 or a usage error's code. */
+static int instance_date(const char *opt, const char *s, char out[11])
+{
+    int32_t d;
+
+    if (nl_date_parse_any(s, strlen(s), &d) != 0)
+        return nl_cli_usage_error("term",
+                                  "term instance: bad --%s '%s': expected a date YYYY-MM-DD or "
+                                  "DD/MM/YYYY",
+                                  opt, s);
+    nl_date_format(d, out);
+    return 0;
+}
+
+static int term_instance(struct nl_cli *cli, int argc, char **argv)
+{
+    char *start = NULL, *end = NULL, *pos[2], err[256], start_buf[11], end_buf[11];
+    const struct nl_opt opts[] = {{"start", 1, &start}, {"end", 1, &end}, {NULL, 0, NULL}};
+    Nhanluc__V1__TermInstance ti;
+    Nhanluc__V1__SetTermInstanceRequest req;
+    ProtobufCMessage *m;
+    int rc, n = nl_opts_parse(argc, argv, opts, pos, 2, err, sizeof(err));
+
+    nhanluc__v1__term_instance__init(&ti);
+    nhanluc__v1__set_term_instance_request__init(&req);
+    if (n < 0)
+        return nl_cli_usage_error("term", "term instance: %s", err);
+    if (n < 2)
+        return nl_cli_usage_error("term", "term instance: missing %s",
+                                  n == 0 ? "TERM and UNIT" : "UNIT");
+    if (start == NULL || end == NULL)
+        return nl_cli_usage_error("term", "term instance: missing --%s",
+                                  start == NULL ? "start" : "end");
+    if ((rc = instance_date("start", start, start_buf)) != 0 ||
+        (rc = instance_date("end", end, end_buf)) != 0)
+        return rc;
+    ti.term = pos[0];
+    ti.unit = pos[1];
+    ti.start_date = start_buf;
+    ti.end_date = end_buf;
+    req.instance = &ti;
+
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/SetTermInstance", &req.base,
+                             &nhanluc__v1__set_term_instance_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
+    Nhanluc__V1__SetTermInstanceResponse *resp = (Nhanluc__V1__SetTermInstanceResponse *)m;
+    if (resp->instance == NULL) {
+        rc = nl_cli_fail(NL_INTERNAL, "server returned no term instance");
+    } else {
+        const Nhanluc__V1__TermInstance *o = resp->instance;
+        const char *v[5] = {o->term, o->unit, o->start_date, o->end_date,
+                            resp->created ? "true" : "false"};
+        rc = nl_cli_print_row(cli, instance_cols, 5, v);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
 static const struct nl_cli_sub term_subs[] = {
     {"add", term_add},
     {"list", term_list},
+    {"instance", term_instance},
     {NULL, NULL},
 };
 
 int nl_cmd_term(struct nl_cli *cli, int argc, char **argv)
 {
-    return nl_cli_dispatch(cli, "term", term_subs, "add or list", argc, argv);
+    return nl_cli_dispatch(cli, "term", term_subs, "add, list or instance", argc, argv);
 }

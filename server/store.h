@@ -100,12 +100,30 @@ enum nl_status nl_store_checkpoint(struct nl_store *st);
  */
 const char *nl_store_errmsg(enum nl_status st);
 
-/* A unit of the reporting tree. Strings are borrowed (input) or arena-owned (output). */
+/*
+ * --- units, their history and the terms (store_units.c) ---
+ *
+ * Dates are "YYYY-MM-DD" text. A unit code is stable; its name, kind and
+ * parent live in versions [valid_from, valid_to] (valid_to is the last valid
+ * day, inclusive). In records, valid_from "" means "since always" (stored as
+ * '0001-01-01') and valid_to "" means current; NULL reads as "" on input.
+ */
+
+/* What an upsert did; the values of Nhanluc__V1__WriteOutcome (records.proto). */
+enum nl_write_outcome {
+    NL_WRITE_CREATED = 1,   /* a new row (or a new version) was added */
+    NL_WRITE_UPDATED = 2,   /* existing rows changed, none was added */
+    NL_WRITE_UNCHANGED = 3, /* an exact replay: nothing was written */
+};
+
+/* A unit version. Strings are borrowed (input) or arena-owned (output). */
 struct nl_unit_rec {
-    const char *code;   /* [a-z0-9-]{1,64} */
-    const char *name;   /* NFC, 1..200 bytes */
-    int kind;           /* Nhanluc__V1__UnitKind value, 1..8 */
-    const char *parent; /* parent code, "" for none */
+    const char *code;       /* [a-z0-9-]{1,64} */
+    const char *name;       /* NFC, 1..200 bytes */
+    int kind;               /* Nhanluc__V1__UnitKind value, 1..8 */
+    const char *parent;     /* parent code, "" for none */
+    const char *valid_from; /* first day; "" = since always */
+    const char *valid_to;   /* last day, inclusive; "" = current */
 };
 
 struct nl_term_rec {
@@ -116,28 +134,127 @@ struct nl_term_rec {
 };
 
 /*
- * Inserts a unit (already validated by the caller). If a unit with the same
- * code exists with identical fields: *created = 0 and NL_OK (idempotent
- * replay). With different fields: NL_ALREADY_EXISTS. Parent code not found:
- * NL_INVALID_ARGUMENT with msg "unit.parent: no such unit". Must run inside a
- * write transaction.
+ * Creates a unit version (fields validated by the caller; valid_to, when
+ * set, >= valid_from). Must run inside a write transaction.
+ * - No unit with the code: creates the unit and its version; *created = 1.
+ * - A version with the same code and valid_from: identical name, kind and
+ *   parent is a replay (*created = 0, NL_OK); a request valid_to closes a
+ *   current version or equals the stored one, an empty one never clears it.
+ *   Otherwise NL_ALREADY_EXISTS ("unit.code: ..." or "unit.valid_to: ...").
+ * - Same code, another valid_from: a new version inserted into the timeline
+ *   (*created = 1). The version before it ends the day before valid_from
+ *   (unless it ended earlier); the new one ends at the earliest of the
+ *   request's valid_to, the day before the next version, and the end the
+ *   version before it had (a closure recorded by an event is kept). A
+ *   valid_to reaching into the next version is NL_INVALID_ARGUMENT.
+ * The parent must exist ("unit.parent: no such unit"), be valid on
+ * valid_from and not be the unit itself or its descendant on that day
+ * (NL_INVALID_ARGUMENT "unit.parent: ..."). msg gets the client message of
+ * any failure.
  */
 enum nl_status nl_store_unit_create(struct nl_store *st, const struct nl_unit_rec *u, int *created,
                                     char *msg, size_t msglen);
 
-/* Reads one unit by code into *out (strings in `a`). NL_NOT_FOUND if absent. */
+/*
+ * Reads a unit by code into *out (strings in `a`): its current version, or
+ * the latest when the unit has ended. NL_NOT_FOUND if absent.
+ */
 enum nl_status nl_store_unit_get(struct nl_store *st, const char *code, struct nl_unit_rec *out,
                                  struct nl_arena *a);
 
 /*
- * Lists units ordered by code, those with code > `after` ("" = from the
- * start), children of `parent` only when parent is non-empty, at most
- * `limit` rows. *rows is an arena array of *n records; *more = 1 if rows
- * remain after the last one returned.
+ * Reads the version of unit `code` that starts on `valid_from` ("" = since
+ * always) into *out. NL_NOT_FOUND if there is none.
  */
-enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *after,
-                                  size_t limit, struct nl_unit_rec **rows, size_t *n, int *more,
-                                  struct nl_arena *a);
+enum nl_status nl_store_unit_version_get(struct nl_store *st, const char *code,
+                                         const char *valid_from, struct nl_unit_rec *out,
+                                         struct nl_arena *a);
+
+/*
+ * Sets *valid to 1 when unit `code` has a version valid on `date`
+ * ("YYYY-MM-DD"), else 0. NL_NOT_FOUND when no unit has the code.
+ */
+enum nl_status nl_store_unit_valid_on(struct nl_store *st, const char *code, const char *date,
+                                      int *valid);
+
+/*
+ * Lists the unit versions valid on `as_of` ("YYYY-MM-DD"; NULL or "" =
+ * today, UTC) ordered by code: those with code > `after` ("" = from the
+ * start), only the children of `parent` on that day when parent is
+ * non-empty, at most `limit` rows. *rows is an arena array of *n records;
+ * *more = 1 if rows remain after the last one returned.
+ */
+enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *as_of,
+                                  const char *after, size_t limit, struct nl_unit_rec **rows,
+                                  size_t *n, int *more, struct nl_arena *a);
+
+/* A unit lifecycle event. Strings and arrays borrowed (input) or arena-owned (output). */
+struct nl_unit_event_rec {
+    int kind;                   /* Nhanluc__V1__UnitEventKind value, 1..4 */
+    const char *effective_date; /* "YYYY-MM-DD" */
+    const char *const *sources; /* unit codes; output: sorted */
+    size_t nsources;
+    const char *const *targets; /* unit codes; output: sorted; none for DISSOLVE */
+    size_t ntargets;
+    const char *legal_basis; /* NFC, may hold line breaks; "" for none */
+};
+
+/*
+ * Records an event (shape validated by the caller: known kind, a valid
+ * date, the per-kind counts of sources and targets, codes well-formed,
+ * without duplicates or overlap) and applies it to the versions, inside a
+ * write transaction. Its key is kind|date|sorted sources|sorted targets:
+ * - Key recorded before: *created = 0, nothing changes, *out = the stored
+ *   event; NL_FAILED_PRECONDITION ("event.legal_basis: ...") when the legal
+ *   basis differs.
+ * - Otherwise every source must exist and be valid the day before the
+ *   effective date, and every target exist and be valid on it
+ *   (NL_INVALID_ARGUMENT "event.sources[i]: ..." / "event.targets[i]: ...").
+ *   Sources close the day before the effective date (a source already
+ *   closed then is left as it is; one with versions starting on or after the
+ *   date is NL_FAILED_PRECONDITION). DISSOLVE also moves the children valid
+ *   on the date whose version there still names the dissolved unit under its
+ *   parent from the date. *created = 1 and *out = the event, in `a`.
+ * msg gets the client message of any failure.
+ */
+enum nl_status nl_store_unit_event_record(struct nl_store *st, const struct nl_unit_event_rec *ev,
+                                          struct nl_unit_event_rec *out, int *created, char *msg,
+                                          size_t msglen, struct nl_arena *a);
+
+/*
+ * Every version of unit `code`, oldest first (*versions, *nversions), and
+ * every event naming it as a source or a target by effective date
+ * (*events, *nevents), all in `a`. NL_NOT_FOUND when no unit has the code.
+ */
+enum nl_status nl_store_unit_history(struct nl_store *st, const char *code,
+                                     struct nl_unit_rec **versions, size_t *nversions,
+                                     struct nl_unit_event_rec **events, size_t *nevents,
+                                     struct nl_arena *a);
+
+/* One step of a lineage walk. */
+struct nl_lineage_step {
+    const char *code;     /* the unit reached */
+    const char *via_code; /* the unit it was reached from */
+    int kind;             /* Nhanluc__V1__UnitEventKind of the event */
+    const char *effective_date;
+};
+
+#define NL_LINEAGE_SUCCESSORS   1 /* Nhanluc__V1__LineageDirection values */
+#define NL_LINEAGE_PREDECESSORS 2
+#define NL_LINEAGE_MAX_STEPS    10000
+
+/*
+ * Walks the events from unit `code` breadth-first and transitively:
+ * SUCCESSORS follows sources to targets through MERGE, RENAME and SPLIT;
+ * PREDECESSORS follows targets to sources through MERGE and RENAME (a SPLIT
+ * attributes no history to its targets). Each unit appears once, at its
+ * first reach; the units reached from one unit go by date, then code (the
+ * start itself never appears, even through a cycle). *steps is an
+ * arena array of *n. NL_NOT_FOUND when no unit has the code;
+ * NL_RESOURCE_EXHAUSTED beyond NL_LINEAGE_MAX_STEPS.
+ */
+enum nl_status nl_store_unit_lineage(struct nl_store *st, const char *code, int direction,
+                                     struct nl_lineage_step **steps, size_t *n, struct nl_arena *a);
 
 /* Like nl_store_unit_create for terms: replay = *created 0; conflict ALREADY_EXISTS. */
 enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_rec *t, int *created,
@@ -146,6 +263,24 @@ enum nl_status nl_store_term_create(struct nl_store *st, const struct nl_term_re
 /* Lists terms ordered by kind, start_year, code; kind 0 = every kind. */
 enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_rec **rows,
                                   size_t *n, struct nl_arena *a);
+
+/* A unit's own dates for a term (DOMAIN.md 3). Strings borrowed. */
+struct nl_term_instance_rec {
+    const char *term;       /* term code */
+    const char *unit;       /* unit code */
+    const char *start_date; /* "YYYY-MM-DD", <= end_date (checked by the caller) */
+    const char *end_date;
+};
+
+/*
+ * Upserts the (term, unit) instance inside a write transaction: inserted
+ * (*created = 1), identical (*created = 0, nothing written) or updated
+ * (*created = 0). NL_INVALID_ARGUMENT "instance.term: no such term" /
+ * "instance.unit: no such unit" when either is missing.
+ */
+enum nl_status nl_store_term_instance_set(struct nl_store *st,
+                                          const struct nl_term_instance_rec *ti, int *created,
+                                          char *msg, size_t msglen);
 
 #ifdef NL_TEST_HOOKS
 /*

@@ -12,12 +12,22 @@
  *
  * ListUnits page tokens are opaque to clients: base64 of "u:" + the last
  * code returned. Keyset paging ("code > last") keeps pages stable while units
- * are added, and a token is checked like any other input.
+ * are added, and a token is checked like any other input. A unit has at most
+ * one version on a day, so a page of the tree "as of" a date is keyed by code
+ * alone (the client sends the same as_of with every page).
+ *
+ * Unit history (DOMAIN.md 3 and 5): CreateUnit with a valid_from adds a
+ * version to the unit's timeline, RecordUnitEvent records a MERGE, SPLIT,
+ * RENAME or DISSOLVE and applies it to the versions, GetUnitHistory and
+ * GetLineage read them back, SetTermInstance upserts a unit's term dates.
+ * The rules on stored data live in store_units.c; the checks here are those
+ * a request can fail on its own.
  */
 #include <stdint.h>
 #include <string.h>
 
 #include "../common/buf.h"
+#include "../common/date.h"
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "method.h"
@@ -32,9 +42,12 @@
 #define TERM_YEAR_MAX     2100
 #define TOKEN_PREFIX      "u:"
 #define TOKEN_PREFIX_LEN  2
-#define TOKEN_MAX         128 /* base64 of "u:" + 64 bytes is 88 characters */
+#define TOKEN_MAX         128  /* base64 of "u:" + 64 bytes is 88 characters */
+#define EVENT_UNITS_MAX   1000 /* sources, and targets, of one event */
+#define LEGAL_BASIS_MAX   1000
 
 static const char code_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
+static const char date_rule[] = "must be a date YYYY-MM-DD";
 
 /* 1 if s is 1..64 bytes of [a-z0-9-]. */
 static int code_valid(const char *s, size_t len)
@@ -47,6 +60,14 @@ static int code_valid(const char *s, size_t len)
             return 0;
     }
     return 1;
+}
+
+/* 1 if s is exactly a valid "YYYY-MM-DD". */
+static int date_valid(const char *s)
+{
+    int32_t d;
+
+    return nl_date_parse(s, strlen(s), &d) == 0;
 }
 
 /* Fills ctx->msg for a store status that came without a message of its own. */
@@ -79,6 +100,8 @@ static Nhanluc__V1__Unit *unit_msg(struct nl_ctx *ctx, const struct nl_unit_rec 
     u->name = unconst(r->name);
     u->kind = (Nhanluc__V1__UnitKind)r->kind;
     u->parent = unconst(r->parent);
+    u->valid_from = unconst(r->valid_from != NULL ? r->valid_from : "");
+    u->valid_to = unconst(r->valid_to != NULL ? r->valid_to : "");
     return u;
 }
 
@@ -149,10 +172,22 @@ static enum nl_status create_unit_check(struct nl_ctx *ctx, const Nhanluc__V1__U
                                  "unit.parent: a unit cannot be its own parent");
     }
 
+    if (u->valid_from[0] != '\0' && !date_valid(u->valid_from))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.valid_from: %s", date_rule);
+    if (u->valid_to[0] != '\0') {
+        if (!date_valid(u->valid_to))
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.valid_to: %s", date_rule);
+        if (strcmp(u->valid_to, u->valid_from) < 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "unit.valid_to: must not be before unit.valid_from");
+    }
+
     rec->code = u->code;
     rec->name = name;
     rec->kind = (int)u->kind;
     rec->parent = u->parent;
+    rec->valid_from = u->valid_from;
+    rec->valid_to = u->valid_to;
     return NL_OK;
 }
 
@@ -161,7 +196,8 @@ static enum nl_status svc_registry_create_unit(struct nl_ctx *ctx, const Protobu
 {
     const Nhanluc__V1__CreateUnitRequest *req = (const Nhanluc__V1__CreateUnitRequest *)req_;
     Nhanluc__V1__CreateUnitResponse *resp = (Nhanluc__V1__CreateUnitResponse *)resp_;
-    struct nl_unit_rec rec = {NULL, NULL, 0, NULL};
+    struct nl_unit_rec rec = {NULL, NULL, 0, NULL, NULL, NULL};
+    struct nl_unit_rec stored;
     enum nl_status st;
     int created = 0;
 
@@ -172,8 +208,11 @@ static enum nl_status svc_registry_create_unit(struct nl_ctx *ctx, const Protobu
     st = nl_store_unit_create(ctx->store, &rec, &created, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
         return st;
-    /* The stored row equals rec (inserted now, or identical on replay). */
-    resp->unit = unit_msg(ctx, &rec);
+    /* The version as stored: its valid_to may come from the timeline or an event. */
+    st = nl_store_unit_version_get(ctx->store, rec.code, rec.valid_from, &stored, ctx->arena);
+    if (st != NL_OK)
+        return store_error(ctx, st == NL_NOT_FOUND ? NL_INTERNAL : st);
+    resp->unit = unit_msg(ctx, &stored);
     if (resp->unit == NULL)
         return out_of_memory(ctx);
     resp->created = created != 0;
@@ -282,6 +321,8 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
         return out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
+    if (req->as_of[0] != '\0' && !date_valid(req->as_of))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "as_of: %s", date_rule);
 
     /* proceed */
     if (req->parent[0] != '\0') {
@@ -292,7 +333,8 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
         if (st != NL_OK)
             return store_error(ctx, st);
     }
-    st = nl_store_unit_list(ctx->store, req->parent, after, limit, &rows, &n, &more, ctx->arena);
+    st = nl_store_unit_list(ctx->store, req->parent, req->as_of, after, limit, &rows, &n, &more,
+                            ctx->arena);
     if (st != NL_OK)
         return store_error(ctx, st);
 
@@ -416,13 +458,348 @@ static enum nl_status svc_registry_list_terms(struct nl_ctx *ctx, const Protobuf
     return NL_OK;
 }
 
-/* Issue 3, in progress: the unit-history methods answer UNIMPLEMENTED until built. */
-static enum nl_status svc_registry_not_built(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                             ProtobufCMessage *resp)
+/* --- GetUnitHistory --- */
+
+/* A response UnitEvent in the arena. */
+static Nhanluc__V1__UnitEvent *event_msg(struct nl_ctx *ctx, const struct nl_unit_event_rec *r)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    Nhanluc__V1__UnitEvent *e = nl_arena_alloc(ctx->arena, sizeof(*e));
+
+    if (e == NULL)
+        return NULL;
+    nhanluc__v1__unit_event__init(e);
+    e->kind = (Nhanluc__V1__UnitEventKind)r->kind;
+    e->effective_date = unconst(r->effective_date);
+    e->legal_basis = unconst(r->legal_basis);
+    if (r->nsources > 0) {
+        e->sources = nl_arena_alloc(ctx->arena, r->nsources * sizeof(char *));
+        if (e->sources == NULL)
+            return NULL;
+        for (size_t i = 0; i < r->nsources; i++)
+            e->sources[i] = unconst(r->sources[i]);
+        e->n_sources = r->nsources;
+    }
+    if (r->ntargets > 0) {
+        e->targets = nl_arena_alloc(ctx->arena, r->ntargets * sizeof(char *));
+        if (e->targets == NULL)
+            return NULL;
+        for (size_t i = 0; i < r->ntargets; i++)
+            e->targets[i] = unconst(r->targets[i]);
+        e->n_targets = r->ntargets;
+    }
+    return e;
+}
+
+static enum nl_status svc_registry_get_unit_history(struct nl_ctx *ctx,
+                                                    const ProtobufCMessage *req_,
+                                                    ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__GetUnitHistoryRequest *req =
+        (const Nhanluc__V1__GetUnitHistoryRequest *)req_;
+    Nhanluc__V1__GetUnitHistoryResponse *resp = (Nhanluc__V1__GetUnitHistoryResponse *)resp_;
+    struct nl_unit_rec *vers = NULL;
+    struct nl_unit_event_rec *evs = NULL;
+    size_t nv = 0, ne = 0;
+    enum nl_status st;
+
+    if (!code_valid(req->code, strlen(req->code)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
+    st = nl_store_unit_history(ctx->store, req->code, &vers, &nv, &evs, &ne, ctx->arena);
+    if (st == NL_NOT_FOUND)
+        return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+    if (st != NL_OK)
+        return store_error(ctx, st);
+    if (nv > 0) {
+        resp->versions = nl_arena_alloc(ctx->arena, nv * sizeof(Nhanluc__V1__Unit *));
+        if (resp->versions == NULL)
+            return out_of_memory(ctx);
+        for (size_t i = 0; i < nv; i++) {
+            resp->versions[i] = unit_msg(ctx, &vers[i]);
+            if (resp->versions[i] == NULL)
+                return out_of_memory(ctx);
+        }
+        resp->n_versions = nv;
+    }
+    if (ne > 0) {
+        resp->events = nl_arena_alloc(ctx->arena, ne * sizeof(Nhanluc__V1__UnitEvent *));
+        if (resp->events == NULL)
+            return out_of_memory(ctx);
+        for (size_t i = 0; i < ne; i++) {
+            resp->events[i] = event_msg(ctx, &evs[i]);
+            if (resp->events[i] == NULL)
+                return out_of_memory(ctx);
+        }
+        resp->n_events = ne;
+    }
+    return NL_OK;
+}
+
+/* --- RecordUnitEvent --- */
+
+/*
+ * NFC of a text that may hold line breaks (CR, LF): each line is checked
+ * and normalised on its own (a line break is a starter, so normalising
+ * around it changes nothing) and the breaks are kept. Returns an
+ * nl_text_rc; *out in the arena.
+ */
+static int text_nfc_lines(struct nl_arena *a, const char *s, size_t max_len, char **out)
+{
+    size_t len = strlen(s), off = 0, pos = 0;
+    char *res;
+
+    if (len > max_len * 4 + 16)
+        return NL_TEXT_TOOLONG; /* NFC never shrinks text this much: refuse before working */
+    res = nl_arena_alloc(a, max_len + 1);
+    if (res == NULL)
+        return NL_TEXT_NOMEM;
+    while (pos <= len) {
+        size_t end = pos;
+        char *line = NULL;
+        int rc;
+
+        while (end < len && s[end] != '\n' && s[end] != '\r')
+            end++;
+        rc = nl_text_nfc(a, s + pos, end - pos, 0, max_len, &line);
+        if (rc != NL_TEXT_OK)
+            return rc;
+        size_t l = strlen(line);
+        if (off + l + (end < len ? 1 : 0) > max_len)
+            return NL_TEXT_TOOLONG;
+        memcpy(res + off, line, l);
+        off += l;
+        if (end < len)
+            res[off++] = s[end];
+        pos = end + 1;
+    }
+    res[off] = '\0';
+    *out = res;
+    return NL_TEXT_OK;
+}
+
+/*
+ * Checks a list of unit codes of an event ("sources" or "targets"); `other`
+ * (n_other codes) must not share any.
+ */
+static enum nl_status event_codes_check(struct nl_ctx *ctx, const char *field, char **codes,
+                                        size_t n, char **other, size_t n_other)
+{
+    if (n > EVENT_UNITS_MAX)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s: at most %d units", field,
+                             EVENT_UNITS_MAX);
+    for (size_t i = 0; i < n; i++) {
+        if (!code_valid(codes[i], strlen(codes[i])))
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s[%zu]: %s", field, i,
+                                 code_rule);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(codes[i], codes[j]) == 0)
+                return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s[%zu]: repeats a unit",
+                                     field, i);
+        for (size_t j = 0; j < n_other; j++)
+            if (strcmp(codes[i], other[j]) == 0)
+                return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s[%zu]: is also a source",
+                                     field, i);
+    }
+    return NL_OK;
+}
+
+/* Validates the event's shape and fills *rec; the legal basis is NFC in ctx->arena. */
+static enum nl_status record_event_check(struct nl_ctx *ctx, const Nhanluc__V1__UnitEvent *e,
+                                         struct nl_unit_event_rec *rec)
+{
+    char *basis = NULL;
+    enum nl_status st;
+    int rc;
+
+    if (e == NULL)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event: required");
+    if (e->kind <= NHANLUC__V1__UNIT_EVENT_KIND__UNIT_EVENT_KIND_UNSPECIFIED ||
+        e->kind > NHANLUC__V1__UNIT_EVENT_KIND__DISSOLVE)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.kind: unknown kind");
+    if (!date_valid(e->effective_date))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.effective_date: %s", date_rule);
+    if (e->n_sources == 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.sources: required");
+    switch (e->kind) {
+    case NHANLUC__V1__UNIT_EVENT_KIND__MERGE:
+        if (e->n_targets == 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.targets: required for a MERGE");
+        break;
+    case NHANLUC__V1__UNIT_EVENT_KIND__SPLIT:
+        if (e->n_sources != 1)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.sources: a SPLIT has exactly one source");
+        if (e->n_targets == 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.targets: required for a SPLIT");
+        break;
+    case NHANLUC__V1__UNIT_EVENT_KIND__RENAME:
+        if (e->n_sources != 1)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.sources: a RENAME has exactly one source");
+        if (e->n_targets != 1)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.targets: a RENAME has exactly one target");
+        break;
+    default: /* DISSOLVE */
+        if (e->n_sources != 1)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.sources: a DISSOLVE has exactly one source");
+        if (e->n_targets != 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.targets: a DISSOLVE has no targets");
+        break;
+    }
+    st = event_codes_check(ctx, "sources", e->sources, e->n_sources, NULL, 0);
+    if (st == NL_OK)
+        st = event_codes_check(ctx, "targets", e->targets, e->n_targets, e->sources, e->n_sources);
+    if (st != NL_OK)
+        return st;
+
+    rc = text_nfc_lines(ctx->arena, e->legal_basis, LEGAL_BASIS_MAX, &basis);
+    switch (rc) {
+    case NL_TEXT_OK:
+        break;
+    case NL_TEXT_TOOLONG:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "event.legal_basis: must be at most %d bytes", LEGAL_BASIS_MAX);
+    case NL_TEXT_NOMEM:
+        return out_of_memory(ctx);
+    default:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.legal_basis: %s",
+                             nl_text_strerror(rc));
+    }
+
+    rec->kind = (int)e->kind;
+    rec->effective_date = e->effective_date;
+    rec->sources = (const char *const *)e->sources;
+    rec->nsources = e->n_sources;
+    rec->targets = (const char *const *)e->targets;
+    rec->ntargets = e->n_targets;
+    rec->legal_basis = basis;
+    return NL_OK;
+}
+
+static enum nl_status svc_registry_record_unit_event(struct nl_ctx *ctx,
+                                                     const ProtobufCMessage *req_,
+                                                     ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__RecordUnitEventRequest *req =
+        (const Nhanluc__V1__RecordUnitEventRequest *)req_;
+    Nhanluc__V1__RecordUnitEventResponse *resp = (Nhanluc__V1__RecordUnitEventResponse *)resp_;
+    struct nl_unit_event_rec rec, out;
+    enum nl_status st;
+    int created = 0;
+
+    memset(&rec, 0, sizeof(rec));
+    st = record_event_check(ctx, req->event, &rec);
+    if (st != NL_OK)
+        return st;
+    st = nl_store_unit_event_record(ctx->store, &rec, &out, &created, ctx->msg, sizeof(ctx->msg),
+                                    ctx->arena);
+    if (st != NL_OK)
+        return st;
+    resp->event = event_msg(ctx, &out);
+    if (resp->event == NULL)
+        return out_of_memory(ctx);
+    resp->created = created != 0;
+    return NL_OK;
+}
+
+/* --- GetLineage --- */
+
+static enum nl_status svc_registry_get_lineage(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                               ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__GetLineageRequest *req = (const Nhanluc__V1__GetLineageRequest *)req_;
+    Nhanluc__V1__GetLineageResponse *resp = (Nhanluc__V1__GetLineageResponse *)resp_;
+    struct nl_lineage_step *steps = NULL;
+    size_t n = 0;
+    enum nl_status st;
+
+    if (!code_valid(req->code, strlen(req->code)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
+    if (req->direction != NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS &&
+        req->direction != NHANLUC__V1__LINEAGE_DIRECTION__PREDECESSORS)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "direction: must be SUCCESSORS or PREDECESSORS");
+    st = nl_store_unit_lineage(ctx->store, req->code,
+                               req->direction == NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS
+                                   ? NL_LINEAGE_SUCCESSORS
+                                   : NL_LINEAGE_PREDECESSORS,
+                               &steps, &n, ctx->arena);
+    if (st == NL_NOT_FOUND)
+        return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+    if (st == NL_RESOURCE_EXHAUSTED)
+        return nl_ctx_errorf(ctx, st, "lineage: more than %d steps", NL_LINEAGE_MAX_STEPS);
+    if (st != NL_OK)
+        return store_error(ctx, st);
+    if (n == 0)
+        return NL_OK;
+    resp->steps = nl_arena_alloc(ctx->arena, n * sizeof(Nhanluc__V1__LineageStep *));
+    if (resp->steps == NULL)
+        return out_of_memory(ctx);
+    for (size_t i = 0; i < n; i++) {
+        Nhanluc__V1__LineageStep *m = nl_arena_alloc(ctx->arena, sizeof(*m));
+        if (m == NULL)
+            return out_of_memory(ctx);
+        nhanluc__v1__lineage_step__init(m);
+        m->code = unconst(steps[i].code);
+        m->via_code = unconst(steps[i].via_code);
+        m->kind = (Nhanluc__V1__UnitEventKind)steps[i].kind;
+        m->effective_date = unconst(steps[i].effective_date);
+        resp->steps[i] = m;
+    }
+    resp->n_steps = n;
+    return NL_OK;
+}
+
+/* --- SetTermInstance --- */
+
+static enum nl_status svc_registry_set_term_instance(struct nl_ctx *ctx,
+                                                     const ProtobufCMessage *req_,
+                                                     ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__SetTermInstanceRequest *req =
+        (const Nhanluc__V1__SetTermInstanceRequest *)req_;
+    Nhanluc__V1__SetTermInstanceResponse *resp = (Nhanluc__V1__SetTermInstanceResponse *)resp_;
+    const Nhanluc__V1__TermInstance *ti = req->instance;
+    struct nl_term_instance_rec rec;
+    Nhanluc__V1__TermInstance *out;
+    enum nl_status st;
+    int created = 0;
+
+    if (ti == NULL)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance: required");
+    if (strlen(ti->term) != 9 || ti->term[4] != '-' || year4(ti->term) < 0 ||
+        year4(ti->term + 5) < 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.term: must be YYYY-YYYY");
+    if (!code_valid(ti->unit, strlen(ti->unit)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.unit: %s", code_rule);
+    if (!date_valid(ti->start_date))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.start_date: %s", date_rule);
+    if (!date_valid(ti->end_date))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.end_date: %s", date_rule);
+    if (strcmp(ti->end_date, ti->start_date) < 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "instance.end_date: must not be before instance.start_date");
+
+    rec.term = ti->term;
+    rec.unit = ti->unit;
+    rec.start_date = ti->start_date;
+    rec.end_date = ti->end_date;
+    st = nl_store_term_instance_set(ctx->store, &rec, &created, ctx->msg, sizeof(ctx->msg));
+    if (st != NL_OK)
+        return st;
+    out = nl_arena_alloc(ctx->arena, sizeof(*out));
+    if (out == NULL)
+        return out_of_memory(ctx);
+    nhanluc__v1__term_instance__init(out);
+    out->term = ti->term;
+    out->unit = ti->unit;
+    out->start_date = ti->start_date;
+    out->end_date = ti->end_date;
+    resp->instance = out;
+    resp->created = created != 0;
+    return NL_OK;
 }
 
 const struct nl_method nl_svc_registry_methods[] = {
@@ -437,13 +814,15 @@ const struct nl_method nl_svc_registry_methods[] = {
     {"/nhanluc.v1.Registry/ListTerms", &nhanluc__v1__list_terms_request__descriptor,
      &nhanluc__v1__list_terms_response__descriptor, svc_registry_list_terms, NL_M_READ},
     {"/nhanluc.v1.Registry/GetUnitHistory", &nhanluc__v1__get_unit_history_request__descriptor,
-     &nhanluc__v1__get_unit_history_response__descriptor, svc_registry_not_built, NL_M_READ},
+     &nhanluc__v1__get_unit_history_response__descriptor, svc_registry_get_unit_history, NL_M_READ},
     {"/nhanluc.v1.Registry/RecordUnitEvent", &nhanluc__v1__record_unit_event_request__descriptor,
-     &nhanluc__v1__record_unit_event_response__descriptor, svc_registry_not_built, NL_M_WRITE},
+     &nhanluc__v1__record_unit_event_response__descriptor, svc_registry_record_unit_event,
+     NL_M_WRITE},
     {"/nhanluc.v1.Registry/GetLineage", &nhanluc__v1__get_lineage_request__descriptor,
-     &nhanluc__v1__get_lineage_response__descriptor, svc_registry_not_built, NL_M_READ},
+     &nhanluc__v1__get_lineage_response__descriptor, svc_registry_get_lineage, NL_M_READ},
     {"/nhanluc.v1.Registry/SetTermInstance", &nhanluc__v1__set_term_instance_request__descriptor,
-     &nhanluc__v1__set_term_instance_response__descriptor, svc_registry_not_built, NL_M_WRITE},
+     &nhanluc__v1__set_term_instance_response__descriptor, svc_registry_set_term_instance,
+     NL_M_WRITE},
 };
 const size_t nl_svc_registry_method_count =
     sizeof(nl_svc_registry_methods) / sizeof(nl_svc_registry_methods[0]);

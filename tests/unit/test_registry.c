@@ -180,6 +180,25 @@ static void create_unit(const char *code, const char *name, int kind, const char
     call("/nhanluc.v1.Registry/CreateUnit", &req.base, r);
 }
 
+/* CreateUnit of a version with dates. */
+static void create_version(const char *code, const char *name, int kind, const char *parent,
+                           const char *from, const char *to, struct result *r)
+{
+    Nhanluc__V1__CreateUnitRequest req;
+    Nhanluc__V1__Unit u;
+
+    nhanluc__v1__create_unit_request__init(&req);
+    nhanluc__v1__unit__init(&u);
+    u.code = unconst(code);
+    u.name = unconst(name);
+    u.kind = (Nhanluc__V1__UnitKind)kind;
+    u.parent = unconst(parent);
+    u.valid_from = unconst(from);
+    u.valid_to = unconst(to);
+    req.unit = &u;
+    call("/nhanluc.v1.Registry/CreateUnit", &req.base, r);
+}
+
 static void create_unit_ok(const char *code, const char *name, int kind, const char *parent)
 {
     struct result r;
@@ -200,7 +219,8 @@ static void get_unit(const char *code, struct result *r)
     call("/nhanluc.v1.Registry/GetUnit", &req.base, r);
 }
 
-static void list_units(const char *parent, int page_size, const char *token, struct result *r)
+static void list_units_as_of(const char *parent, int page_size, const char *token,
+                             const char *as_of, struct result *r)
 {
     Nhanluc__V1__ListUnitsRequest req;
 
@@ -208,7 +228,90 @@ static void list_units(const char *parent, int page_size, const char *token, str
     req.parent = unconst(parent);
     req.page_size = page_size;
     req.page_token = unconst(token);
+    req.as_of = unconst(as_of);
     call("/nhanluc.v1.Registry/ListUnits", &req.base, r);
+}
+
+static void list_units(const char *parent, int page_size, const char *token, struct result *r)
+{
+    list_units_as_of(parent, page_size, token, "", r);
+}
+
+/* RecordUnitEvent with up to 4 sources and 4 targets (NULL-terminated lists). */
+static void record_event(int kind, const char *date, const char *const *sources,
+                         const char *const *targets, const char *basis, struct result *r)
+{
+    Nhanluc__V1__RecordUnitEventRequest req;
+    Nhanluc__V1__UnitEvent e;
+    char *src[4], *dst[4];
+
+    nhanluc__v1__record_unit_event_request__init(&req);
+    nhanluc__v1__unit_event__init(&e);
+    e.kind = (Nhanluc__V1__UnitEventKind)kind;
+    e.effective_date = unconst(date);
+    e.legal_basis = unconst(basis);
+    for (; sources != NULL && e.n_sources < 4 && sources[e.n_sources] != NULL; e.n_sources++)
+        src[e.n_sources] = unconst(sources[e.n_sources]);
+    for (; targets != NULL && e.n_targets < 4 && targets[e.n_targets] != NULL; e.n_targets++)
+        dst[e.n_targets] = unconst(targets[e.n_targets]);
+    e.sources = src;
+    e.targets = dst;
+    req.event = &e;
+    call("/nhanluc.v1.Registry/RecordUnitEvent", &req.base, r);
+}
+
+static void get_history(const char *code, struct result *r)
+{
+    Nhanluc__V1__GetUnitHistoryRequest req;
+
+    nhanluc__v1__get_unit_history_request__init(&req);
+    req.code = unconst(code);
+    call("/nhanluc.v1.Registry/GetUnitHistory", &req.base, r);
+}
+
+static void get_lineage(const char *code, int direction, struct result *r)
+{
+    Nhanluc__V1__GetLineageRequest req;
+
+    nhanluc__v1__get_lineage_request__init(&req);
+    req.code = unconst(code);
+    req.direction = (Nhanluc__V1__LineageDirection)direction;
+    call("/nhanluc.v1.Registry/GetLineage", &req.base, r);
+}
+
+static void set_instance(const char *term, const char *unit, const char *start, const char *end,
+                         struct result *r)
+{
+    Nhanluc__V1__SetTermInstanceRequest req;
+    Nhanluc__V1__TermInstance ti;
+
+    nhanluc__v1__set_term_instance_request__init(&req);
+    nhanluc__v1__term_instance__init(&ti);
+    ti.term = unconst(term);
+    ti.unit = unconst(unit);
+    ti.start_date = unconst(start);
+    ti.end_date = unconst(end);
+    req.instance = &ti;
+    call("/nhanluc.v1.Registry/SetTermInstance", &req.base, r);
+}
+
+/* The codes of ListUnits on as_of (children of parent), comma-separated. */
+static const char *codes_as_of(const char *parent, const char *as_of)
+{
+    static char out[512];
+    struct result r;
+    size_t off = 0;
+
+    list_units_as_of(parent, 1000, "", as_of, &r);
+    if (r.status != NL_OK)
+        fail_msg("list as of %s: %d %s", as_of, r.status, r.msg);
+    Nhanluc__V1__ListUnitsResponse *lr = (Nhanluc__V1__ListUnitsResponse *)r.resp;
+    out[0] = '\0';
+    for (size_t i = 0; i < lr->n_units; i++)
+        off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", i > 0 ? "," : "",
+                                lr->units[i]->code);
+    call_done(&r);
+    return out;
 }
 
 static void create_term(const char *code, int kind, int start, int end, struct result *r)
@@ -634,6 +737,290 @@ static void test_terms(void **state)
     expect_error(&r, NL_INVALID_ARGUMENT, "kind: unknown kind");
 }
 
+static void test_unit_versions(void **state)
+{
+    struct result r;
+    (void)state;
+
+    create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
+    create_unit_ok("thanh-tri", "Huyện Thanh Trì", NHANLUC__V1__UNIT_KIND__RURAL_DISTRICT,
+                   "ha-noi");
+    /* Since always is stored as such and shown as "". */
+    get_unit("thanh-tri", &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__Unit *u = ((Nhanluc__V1__GetUnitResponse *)r.resp)->unit;
+    assert_string_equal(u->valid_from, "");
+    assert_string_equal(u->valid_to, "");
+    call_done(&r);
+
+    create_version("thanh-tri", "Xã Thanh Trì", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi",
+                   "2025-07-01", "", &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__CreateUnitResponse *cr = (Nhanluc__V1__CreateUnitResponse *)r.resp;
+    assert_true(cr->created);
+    assert_string_equal(cr->unit->valid_from, "2025-07-01");
+    assert_string_equal(cr->unit->valid_to, "");
+    call_done(&r);
+
+    /* The replayed first version answers with the valid_to the timeline gave it. */
+    create_version("thanh-tri", "Huyện Thanh Trì", NHANLUC__V1__UNIT_KIND__RURAL_DISTRICT, "ha-noi",
+                   "", "", &r);
+    assert_int_equal(r.status, NL_OK);
+    cr = (Nhanluc__V1__CreateUnitResponse *)r.resp;
+    assert_false(cr->created);
+    assert_string_equal(cr->unit->valid_to, "2025-06-30");
+    call_done(&r);
+
+    get_unit("thanh-tri", &r);
+    assert_int_equal(r.status, NL_OK);
+    u = ((Nhanluc__V1__GetUnitResponse *)r.resp)->unit;
+    assert_string_equal(u->name, "Xã Thanh Trì");
+    assert_string_equal(u->valid_from, "2025-07-01");
+    call_done(&r);
+
+    /* The tree as of a date, and its validation. */
+    create_version("dong-da", "Đống Đa", NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT, "ha-noi",
+                   "2000-01-01", "2008-07-31", &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_string_equal(((Nhanluc__V1__CreateUnitResponse *)r.resp)->unit->valid_to, "2008-07-31");
+    call_done(&r);
+    assert_string_equal(codes_as_of("ha-noi", "2005-01-01"), "dong-da,thanh-tri");
+    assert_string_equal(codes_as_of("ha-noi", "2010-01-01"), "thanh-tri");
+    assert_string_equal(codes_as_of("", ""), "ha-noi,thanh-tri");
+    static const char *const bad_dates[] = {"2025-13-01", "01/07/2025", "2025-7-1", "tomorrow",
+                                            "2025-02-29"};
+    for (size_t i = 0; i < sizeof(bad_dates) / sizeof(bad_dates[0]); i++) {
+        list_units_as_of("", 10, "", bad_dates[i], &r);
+        expect_error(&r, NL_INVALID_ARGUMENT, "as_of: must be a date YYYY-MM-DD");
+        create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", bad_dates[i], "", &r);
+        expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_from: must be a date YYYY-MM-DD");
+        create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "", bad_dates[i], &r);
+        expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must be a date YYYY-MM-DD");
+    }
+    create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "2020-01-02", "2020-01-01",
+                   &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must not be before unit.valid_from");
+    create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "dong-da", "2010-01-01", "", &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "unit.parent: not valid on unit.valid_from");
+    get_unit("x", &r);
+    expect_error(&r, NL_NOT_FOUND, "unit not found");
+}
+
+static void test_record_event_validation(void **state)
+{
+    static const char *const one[] = {"xa-a", NULL};
+    static const char *const two[] = {"xa-a", "xa-b", NULL};
+    static const char *const target[] = {"xa-ab", NULL};
+    static const char *const none[] = {NULL};
+    static const char *const bad_code[] = {"xa-a", "Secret Code", NULL};
+    static const char *const dup[] = {"xa-a", "xa-a", NULL};
+    static const char *const overlap[] = {"xa-ab", "xa-a", NULL};
+    char long_basis[1002];
+    struct result r;
+    (void)state;
+
+    memset(long_basis, 'b', 1001);
+    long_basis[1001] = '\0';
+    create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
+    create_unit_ok("xa-a", "Xã A", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
+    create_unit_ok("xa-b", "Xã B", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
+    create_version("xa-ab", "Xã AB", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi", "2025-07-01", "",
+                   &r);
+    assert_int_equal(r.status, NL_OK);
+    call_done(&r);
+
+    const struct {
+        int kind;
+        const char *date;
+        const char *const *src, *const *dst;
+        const char *basis, *msg;
+    } cases[] = {
+        {0, "2025-07-01", two, target, "", "event.kind: unknown kind"},
+        {5, "2025-07-01", two, target, "", "event.kind: unknown kind"},
+        {1, "", two, target, "", "event.effective_date: must be a date YYYY-MM-DD"},
+        {1, "2025-06-31", two, target, "", "event.effective_date: must be a date"},
+        {1, "01/07/2025", two, target, "", "event.effective_date: must be a date"},
+        {1, "2025-07-01", none, target, "", "event.sources: required"},
+        {1, "2025-07-01", two, none, "", "event.targets: required for a MERGE"},
+        {2, "2025-07-01", two, target, "", "event.sources: a SPLIT has exactly one source"},
+        {2, "2025-07-01", one, none, "", "event.targets: required for a SPLIT"},
+        {3, "2025-07-01", two, target, "", "event.sources: a RENAME has exactly one source"},
+        {3, "2025-07-01", one, two, "", "event.targets: a RENAME has exactly one target"},
+        {3, "2025-07-01", one, one, "", "event.targets[0]: is also a source"},
+        {4, "2025-07-01", two, none, "", "event.sources: a DISSOLVE has exactly one source"},
+        {4, "2025-07-01", one, target, "", "event.targets: a DISSOLVE has no targets"},
+        {1, "2025-07-01", bad_code, target, "", "event.sources[1]: must be 1-64"},
+        {1, "2025-07-01", two, (const char *const[]){"xa-ab", "Secret Code", NULL}, "",
+         "event.targets[1]: must be 1-64"},
+        {1, "2025-07-01", dup, target, "", "event.sources[1]: repeats a unit"},
+        {1, "2025-07-01", one, overlap, "", "event.targets[1]: is also a source"},
+        {1, "2025-07-01", two, target, "NQ\t01", "event.legal_basis: contains a control"},
+        {1, "2025-07-01", two, target, "NQ \xff", "event.legal_basis: is not valid UTF-8"},
+        {1, "2025-07-01", two, target, long_basis, "event.legal_basis: must be at most 1000"},
+        {1, "2025-07-01", two, (const char *const[]){"nowhere", NULL}, "",
+         "event.targets[0]: no such unit"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        record_event(cases[i].kind, cases[i].date, cases[i].src, cases[i].dst, cases[i].basis, &r);
+        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+        assert_null(strstr(r.msg, "Secret"));
+        assert_null(strstr(r.msg, "nowhere"));
+    }
+    Nhanluc__V1__RecordUnitEventRequest empty;
+    nhanluc__v1__record_unit_event_request__init(&empty);
+    call("/nhanluc.v1.Registry/RecordUnitEvent", &empty.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "event: required");
+
+    /* Nothing was recorded. */
+    get_history("xa-a", &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_int_equal(((Nhanluc__V1__GetUnitHistoryResponse *)r.resp)->n_events, 0);
+    call_done(&r);
+    assert_string_equal(codes_as_of("", "2025-07-01"), "ha-noi,xa-a,xa-ab,xa-b");
+
+    /* A legal basis with line breaks, typed decomposed: kept, in NFC. */
+    static const char basis_nfd[] = "Nghi\xcc\xa3 quyê\xcc\x81t 1656\r\nNgày 16/6/2025";
+    static const char basis_nfc[] = "Ngh\xe1\xbb\x8b quy\xe1\xba\xbft 1656\r\nNgày 16/6/2025";
+    record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2025-07-01",
+                 (const char *const[]){"xa-b", "xa-a", NULL}, target, basis_nfd, &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__RecordUnitEventResponse *er = (Nhanluc__V1__RecordUnitEventResponse *)r.resp;
+    assert_true(er->created);
+    assert_string_equal(er->event->legal_basis, basis_nfc);
+    assert_int_equal(er->event->n_sources, 2);
+    assert_string_equal(er->event->sources[0], "xa-a");
+    assert_string_equal(er->event->sources[1], "xa-b");
+    call_done(&r);
+    /* The composed spelling is the same event: a replay. */
+    record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2025-07-01", two, target, basis_nfc, &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_false(((Nhanluc__V1__RecordUnitEventResponse *)r.resp)->created);
+    call_done(&r);
+    record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2025-07-01", two, target, "other", &r);
+    expect_error(&r, NL_FAILED_PRECONDITION, "event.legal_basis: differs");
+    assert_string_equal(codes_as_of("", "2025-07-01"), "ha-noi,xa-ab");
+    assert_string_equal(codes_as_of("", "2025-06-30"), "ha-noi,xa-a,xa-b");
+}
+
+static void test_history_and_lineage(void **state)
+{
+    static const char *const a[] = {"a", NULL};
+    static const char *const ab_src[] = {"a", "b", NULL};
+    static const char *const ab[] = {"ab", NULL};
+    static const char *const abc[] = {"abc", NULL};
+    struct result r;
+    (void)state;
+
+    create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
+    create_unit_ok("a", "A", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
+    create_unit_ok("b", "B", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
+    create_version("ab", "AB", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi", "2020-01-01", "", &r);
+    call_done(&r);
+    create_version("abc", "ABC", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "2025-07-01", "", &r);
+    call_done(&r);
+    record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2020-01-01", ab_src, ab, "", &r);
+    assert_int_equal(r.status, NL_OK);
+    call_done(&r);
+    record_event(NHANLUC__V1__UNIT_EVENT_KIND__RENAME, "2025-07-01", ab, abc, "", &r);
+    assert_int_equal(r.status, NL_OK);
+    call_done(&r);
+
+    get_history("ab", &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__GetUnitHistoryResponse *hr = (Nhanluc__V1__GetUnitHistoryResponse *)r.resp;
+    assert_int_equal(hr->n_versions, 1);
+    assert_string_equal(hr->versions[0]->valid_from, "2020-01-01");
+    assert_string_equal(hr->versions[0]->valid_to, "2025-06-30");
+    assert_int_equal(hr->n_events, 2);
+    assert_int_equal(hr->events[0]->kind, NHANLUC__V1__UNIT_EVENT_KIND__MERGE);
+    assert_int_equal(hr->events[0]->n_sources, 2);
+    assert_int_equal(hr->events[1]->kind, NHANLUC__V1__UNIT_EVENT_KIND__RENAME);
+    assert_string_equal(hr->events[1]->targets[0], "abc");
+    call_done(&r);
+    get_history("nowhere", &r);
+    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    get_history("Bad Code", &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+
+    get_lineage("a", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__GetLineageResponse *lr = (Nhanluc__V1__GetLineageResponse *)r.resp;
+    assert_int_equal(lr->n_steps, 2);
+    assert_string_equal(lr->steps[0]->code, "ab");
+    assert_string_equal(lr->steps[0]->via_code, "a");
+    assert_int_equal(lr->steps[0]->kind, NHANLUC__V1__UNIT_EVENT_KIND__MERGE);
+    assert_string_equal(lr->steps[0]->effective_date, "2020-01-01");
+    assert_string_equal(lr->steps[1]->code, "abc");
+    assert_string_equal(lr->steps[1]->via_code, "ab");
+    assert_int_equal(lr->steps[1]->kind, NHANLUC__V1__UNIT_EVENT_KIND__RENAME);
+    call_done(&r);
+    get_lineage("abc", NHANLUC__V1__LINEAGE_DIRECTION__PREDECESSORS, &r);
+    assert_int_equal(r.status, NL_OK);
+    lr = (Nhanluc__V1__GetLineageResponse *)r.resp;
+    assert_int_equal(lr->n_steps, 3);
+    assert_string_equal(lr->steps[0]->code, "ab");
+    assert_string_equal(lr->steps[1]->code, "a");
+    assert_string_equal(lr->steps[2]->code, "b");
+    call_done(&r);
+    get_lineage("a", 0, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "direction: must be SUCCESSORS or PREDECESSORS");
+    get_lineage("a", 3, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "direction:");
+    get_lineage("nowhere", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
+    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    get_lineage("", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+    (void)a;
+}
+
+static void test_term_instances(void **state)
+{
+    struct result r;
+    (void)state;
+
+    create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
+    create_term("2020-2025", NHANLUC__V1__TERM_KIND__PARTY_CONGRESS, 0, 0, &r);
+    call_done(&r);
+
+    set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-15", &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__SetTermInstanceResponse *sr = (Nhanluc__V1__SetTermInstanceResponse *)r.resp;
+    assert_true(sr->created);
+    assert_string_equal(sr->instance->unit, "ha-noi");
+    assert_string_equal(sr->instance->start_date, "2020-10-13");
+    call_done(&r);
+    set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-15", &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_false(((Nhanluc__V1__SetTermInstanceResponse *)r.resp)->created);
+    call_done(&r);
+    set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-16", &r);
+    assert_int_equal(r.status, NL_OK);
+    sr = (Nhanluc__V1__SetTermInstanceResponse *)r.resp;
+    assert_false(sr->created);
+    assert_string_equal(sr->instance->end_date, "2025-10-16");
+    call_done(&r);
+
+    static const struct {
+        const char *term, *unit, *start, *end, *msg;
+    } cases[] = {
+        {"2020", "ha-noi", "2020-10-13", "2025-10-15", "instance.term: must be YYYY-YYYY"},
+        {"2020-2025", "Ha Noi", "2020-10-13", "2025-10-15", "instance.unit: must be 1-64"},
+        {"2020-2025", "ha-noi", "13/10/2020", "2025-10-15", "instance.start_date: must be a date"},
+        {"2020-2025", "ha-noi", "2020-10-13", "", "instance.end_date: must be a date"},
+        {"2020-2025", "ha-noi", "2020-10-13", "2020-10-12", "instance.end_date: must not be"},
+        {"2015-2020", "ha-noi", "2015-10-13", "2020-10-12", "instance.term: no such term"},
+        {"2020-2025", "nowhere", "2020-10-13", "2025-10-15", "instance.unit: no such unit"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        set_instance(cases[i].term, cases[i].unit, cases[i].start, cases[i].end, &r);
+        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+    }
+    Nhanluc__V1__SetTermInstanceRequest empty;
+    nhanluc__v1__set_term_instance_request__init(&empty);
+    call("/nhanluc.v1.Registry/SetTermInstance", &empty.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "instance: required");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -645,6 +1032,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_terms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unit_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_record_event_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_and_lineage, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_term_instances, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

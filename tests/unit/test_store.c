@@ -100,7 +100,7 @@ static void assert_pragma(struct nl_store *st, const char *sql, const char *want
 static enum nl_status unit_put(struct nl_store *st, const char *code, const char *name, int kind,
                                const char *parent, int *created)
 {
-    struct nl_unit_rec u = {code, name, kind, parent};
+    struct nl_unit_rec u = {code, name, kind, parent, "", ""};
     char msg[256];
     int c = -1;
     enum nl_status rc = nl_store_unit_create(st, &u, &c, msg, sizeof(msg));
@@ -382,7 +382,8 @@ static void test_units(void **state)
     const char *after = "";
     size_t seen = 0;
     for (int page = 0; page < 10; page++) {
-        assert_int_equal(nl_store_unit_list(st, "", after, 2, &rows, &n, &more, &fx->arena), NL_OK);
+        assert_int_equal(nl_store_unit_list(st, "", "", after, 2, &rows, &n, &more, &fx->arena),
+                         NL_OK);
         assert_true(n <= 2);
         for (size_t i = 0; i < n; i++)
             assert_string_equal(rows[i].code, all[seen + i]);
@@ -395,26 +396,28 @@ static void test_units(void **state)
     assert_int_equal(seen, 5);
 
     /* Exactly a full last page: more = 0. */
-    assert_int_equal(nl_store_unit_list(st, "", "ha-noi", 3, &rows, &n, &more, &fx->arena), NL_OK);
+    assert_int_equal(nl_store_unit_list(st, "", "", "ha-noi", 3, &rows, &n, &more, &fx->arena),
+                     NL_OK);
     assert_int_equal(n, 3);
     assert_int_equal(more, 0);
 
     /* Children only, with the parent's code in each row. */
-    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", 10, &rows, &n, &more, &fx->arena), NL_OK);
+    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", "", 10, &rows, &n, &more, &fx->arena),
+                     NL_OK);
     assert_int_equal(n, 2);
     assert_int_equal(more, 0);
     assert_string_equal(rows[0].code, "buoi");
     assert_string_equal(rows[1].code, "quang-an");
     assert_string_equal(rows[1].parent, "tay-ho");
-    assert_int_equal(nl_store_unit_list(st, "tay-ho", "buoi", 1, &rows, &n, &more, &fx->arena),
+    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", "buoi", 1, &rows, &n, &more, &fx->arena),
                      NL_OK);
     assert_int_equal(n, 1);
     assert_int_equal(more, 0);
     assert_string_equal(rows[0].code, "quang-an");
-    assert_int_equal(nl_store_unit_list(st, "quang-an", "", 10, &rows, &n, &more, &fx->arena),
+    assert_int_equal(nl_store_unit_list(st, "quang-an", "", "", 10, &rows, &n, &more, &fx->arena),
                      NL_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(nl_store_unit_list(st, "", "", 0, &rows, &n, &more, &fx->arena), NL_OK);
+    assert_int_equal(nl_store_unit_list(st, "", "", "", 0, &rows, &n, &more, &fx->arena), NL_OK);
     assert_int_equal(n, 0);
     assert_int_equal(more, 1);
     nl_store_close(st);
@@ -424,7 +427,7 @@ static void test_unit_replay_conflict_parent(void **state)
 {
     struct fx *fx = *state;
     struct nl_store *st = open_rw(fx->path);
-    struct nl_unit_rec u = {"tay-ho", "Tây Hồ", 2, "nowhere"};
+    struct nl_unit_rec u = {"tay-ho", "Tây Hồ", 2, "nowhere", "", ""};
     struct nl_unit_rec r;
     char msg[256];
     int created = -1;
