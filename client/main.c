@@ -33,13 +33,25 @@ static const struct nl_cli_cmd commands[] = {
     {
         .name = "unit",
         .fn = nl_cmd_unit,
-        .usage = "usage: nhanluc unit add CODE NAME --kind KIND [--parent CODE]\n"
-                 "       nhanluc unit list [--parent CODE]\n"
+        .usage = "usage: nhanluc unit add CODE NAME --kind KIND [--parent CODE] [--from DATE]\n"
+                 "                        [--to DATE]\n"
+                 "       nhanluc unit list [--parent CODE] [--as-of DATE]\n"
                  "       nhanluc unit show CODE\n"
+                 "       nhanluc unit history CODE\n"
+                 "       nhanluc unit event merge|split|rename|dissolve --date DATE\n"
+                 "                          --from CODE[,CODE...] [--to CODE[,CODE...]]\n"
+                 "                          [--basis TEXT]\n"
+                 "       nhanluc unit lineage CODE [--back]\n"
                  "\n"
-                 "add creates a unit (or reports that the same unit already existed);\n"
-                 "list prints every unit, or the direct children of --parent.",
-        .summary = "add, list and show the units of the reporting tree",
+                 "add creates a unit, or a new version of it valid from --from (default:\n"
+                 "since always), or reports that the same version already existed; list\n"
+                 "prints the tree valid on --as-of (default today), or the direct children\n"
+                 "of --parent then; history prints every version and event of a unit;\n"
+                 "event records a merge, split, rename or dissolution effective on --date\n"
+                 "(targets are created first with add --from DATE); lineage lists the units\n"
+                 "descending from CODE, or with --back those it descends from.\n"
+                 "DATE: YYYY-MM-DD or DD/MM/YYYY.",
+        .summary = "add, list and show units, their history and lineage",
         .enum_label = "KIND",
         .enum_desc = &nhanluc__v1__unit_kind__descriptor,
     },
@@ -48,11 +60,48 @@ static const struct nl_cli_cmd commands[] = {
         .fn = nl_cmd_term,
         .usage = "usage: nhanluc term add CODE --kind KIND [--start YEAR --end YEAR]\n"
                  "       nhanluc term list [--kind KIND]\n"
+                 "       nhanluc term instance TERM UNIT --start DATE --end DATE\n"
                  "\n"
-                 "A CODE of the form YYYY-YYYY gives the years; --start and --end override it.",
+                 "A CODE of the form YYYY-YYYY gives the years; --start and --end override it.\n"
+                 "instance sets a unit's own congress dates for a term (DATE: YYYY-MM-DD or\n"
+                 "DD/MM/YYYY).",
         .summary = "add and list party-congress and people's-council terms",
         .enum_label = "KIND",
         .enum_desc = &nhanluc__v1__term_kind__descriptor,
+    },
+    {
+        .name = "cadre",
+        .fn = nl_cmd_cadre,
+        .usage = "usage: nhanluc cadre set CODE --sex F|M|Nữ|Nam --born YEAR [--name NAME]\n"
+                 "             [--unit UNIT --as-of DATE --title TITLE --key-cadre yes|no\n"
+                 "              --level L --mgmt M --education E --theory T --state-mgmt S]\n"
+                 "       nhanluc cadre show CODE\n"
+                 "       nhanluc cadre list [--unit UNIT] [--as-of DATE]\n"
+                 "\n"
+                 "set creates or updates a cadre; with --as-of it records the profile valid\n"
+                 "from that date (a new date opens a new version). Enum values: the code\n"
+                 "(MASTER) or the Vietnamese label (\"Thạc sĩ\"). DATE: YYYY-MM-DD or DD/MM/YYYY.\n"
+                 "show prints every profile version; list the cadres of UNIT and the units\n"
+                 "under it on DATE (default today).",
+        .summary = "set, show and list cadres and their profile versions",
+    },
+    {
+        .name = "class",
+        .fn = nl_cmd_class,
+        .usage = "usage: nhanluc class submit FILE.json\n"
+                 "       nhanluc class show UNIT CLASS_REF\n"
+                 "       nhanluc class list [--unit U] [--term T] [--year Y] [--kind K]\n"
+                 "                          [--area A] [--target-group G] [--status S]\n"
+                 "       nhanluc class cancel UNIT CLASS_REF\n"
+                 "\n"
+                 "submit sends one class with its trainees from a JSON document\n"
+                 "{\"class\": {...}, \"enrolments\": [{...}, ...]} (the shape `class show\n"
+                 "--output json` prints): created, updated or unchanged, and trainees not\n"
+                 "listed stay. Enum values: the code (UPGRADE) or the Vietnamese label;\n"
+                 "dates YYYY-MM-DD or DD/MM/YYYY. list: --unit takes the unit's subtree as\n"
+                 "of each class's end date, --term T the classes ending in its window.\n"
+                 "Exit 64 for malformed JSON, 3 for a bad value (both name FILE:LINE:COL).",
+        .summary = "submit, show, list and cancel training classes with their trainees",
     },
 };
 
