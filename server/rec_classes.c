@@ -710,3 +710,12 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
+
+/* Issue 3, in progress. */
+enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                       ProtobufCMessage *resp)
+{
+    (void)req;
+    (void)resp;
+    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+}

@@ -3,6 +3,10 @@
  * rec_cadres.c (cadres and their profile versions) and rec_classes.c
  * (classes and enrolments). svc_records.c holds the method table.
  *
+ * rec_party.c (committee memberships, seat quotas, the planning pool,
+ * reviews), rec_reports.c (annual reports and the lock they put on classes)
+ * and rec_import.c (bulk import and export of the CSV kinds).
+ *
  * Each handler has the nl_handler_fn contract of method.h: validation first
  * (INVALID_ARGUMENT naming the field path, never a value), then store work.
  */
@@ -25,5 +29,40 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
                                    ProtobufCMessage *resp);
 enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *req,
                                    ProtobufCMessage *resp);
+
+/* rec_party.c */
+enum nl_status nl_rec_upsert_committee_membership(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                                  ProtobufCMessage *resp);
+enum nl_status nl_rec_list_committee_memberships(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                                 ProtobufCMessage *resp);
+enum nl_status nl_rec_set_seat_quota(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                     ProtobufCMessage *resp);
+enum nl_status nl_rec_list_seat_quotas(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                       ProtobufCMessage *resp);
+enum nl_status nl_rec_upsert_planning_entry(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                            ProtobufCMessage *resp);
+enum nl_status nl_rec_list_planning_entries(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                            ProtobufCMessage *resp);
+enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                    ProtobufCMessage *resp);
+enum nl_status nl_rec_list_reviews(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                   ProtobufCMessage *resp);
+/* rec_reports.c */
+enum nl_status nl_rec_submit_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                    ProtobufCMessage *resp);
+enum nl_status nl_rec_return_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                    ProtobufCMessage *resp);
+enum nl_status nl_rec_approve_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                     ProtobufCMessage *resp);
+enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                   ProtobufCMessage *resp);
+/* rec_import.c */
+enum nl_status nl_rec_import(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                             ProtobufCMessage *resp);
+enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                             ProtobufCMessage *resp);
+/* rec_classes.c */
+enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                       ProtobufCMessage *resp);
 
 #endif

@@ -46,19 +46,7 @@ def records_pb2():
     global _records
     if _records is not None:
         return _records
-    protoc = shutil.which("protoc")
-    if protoc is None:
-        raise AssertionError("protoc is needed")
-    out = tempfile.mkdtemp(prefix="nlstubs-cadres-")
-    atexit.register(shutil.rmtree, out, True)
-    r = subprocess.run([protoc, "-I" + os.path.join(nlserver.SOURCE_DIR, "proto"),
-                        "--python_out=" + out, "nhanluc/v1/records.proto"],
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-    if r.returncode != 0:
-        raise AssertionError("protoc failed: %s" % r.stderr.decode("utf-8", "replace"))
-    sys.path.insert(0, out)
-    from nhanluc.v1 import records_pb2 as mod  # noqa: E402 (generated above)
-
+    mod = nlserver.stubs().records_pb2
     _records = mod
     return mod
 

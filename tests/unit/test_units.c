@@ -327,7 +327,7 @@ static void test_migration_from_v1(void **state)
 
     assert_int_equal(nl_store_open(g->path, NL_STORE_READWRITE, &g->st, err, sizeof(err)), NL_OK);
     assert_int_equal(nl_store_schema_version(g->st), NL_STORE_SCHEMA_VERSION);
-    assert_int_equal(NL_STORE_SCHEMA_VERSION, 3);
+    assert_true(NL_STORE_SCHEMA_VERSION >= 3); /* later migrations leave units alone */
 
     /* Every unit is one version valid since always, with its parent and identity. */
     query("SELECT count(*) FROM unit", "4");
