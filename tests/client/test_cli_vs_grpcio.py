@@ -148,7 +148,7 @@ def unit(code, name, kind, parent=""):
 
 class CliTestBase(unittest.TestCase):
     wrapper = []  # command prefix (valgrind)
-    slack = 1.0   # seconds allowed on top of timing bounds
+    slack = 2.0   # seconds allowed on top of timing bounds (CI runs tests in parallel, ASan too)
 
     @classmethod
     def setUpClass(cls):
@@ -227,7 +227,7 @@ class HealthTest(CliTestBase):
         # grpc-timeout carried what was left of the 3 s.
         self.assertIsNotNone(remaining)
         self.assertLessEqual(remaining, 3.0)
-        self.assertGreater(remaining, 1.5)
+        self.assertGreater(remaining, 1.0)
 
 
 class UnitTest(CliTestBase):
@@ -553,8 +553,8 @@ class RetryTest(CliTestBase):
         self.assertEqual(self.rec.count("GetUnit"), 3)
         # Full jitter: the waits are at most 1 s and 2 s.
         times = [c[4] for c in self.rec.of("GetUnit")]
-        self.assertLess(times[1] - times[0], 1.0 + 0.5)
-        self.assertLess(times[2] - times[1], 2.0 + 0.5)
+        self.assertLess(times[1] - times[0], 1.0 + self.slack)
+        self.assertLess(times[2] - times[1], 2.0 + self.slack)
         rem = [c[3] for c in self.rec.of("GetUnit")]
         self.assertEqual(rem, sorted(rem, reverse=True))  # each attempt sends what is left
 
