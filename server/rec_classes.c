@@ -31,6 +31,7 @@
 #include "nhanluc/v1/records.pb-c.h"
 #include "store.h"
 #include "store_classes.h"
+#include "store_reports.h"
 #include "svc_records.h"
 
 #define CODE_MAX          64
@@ -315,54 +316,53 @@ static enum nl_status class_check(struct nl_ctx *ctx, const Nhanluc__V1__Trainin
     return NL_OK;
 }
 
-/* Validates enrolment i of a class of `sessions` sessions and fills *rec. */
-static enum nl_status enrolment_check(struct nl_ctx *ctx, size_t i, const Nhanluc__V1__Enrolment *e,
-                                      int sessions, struct nl_enrolment_rec *rec)
+/*
+ * Validates enrolment `e` of a class of `sessions` sessions and fills *rec.
+ * `at` is the enrolment's field path in the request ("enrolments[3]" in
+ * SubmitClass, "row.enrolment" in UpsertEnrolment); messages start with it.
+ */
+static enum nl_status enrolment_check(struct nl_ctx *ctx, const char *at,
+                                      const Nhanluc__V1__Enrolment *e, int sessions,
+                                      struct nl_enrolment_rec *rec)
 {
-    char path[64];
+    char path[96];
     char *cert = NULL;
     int rc;
 
     if (e == NULL)
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "enrolments[%zu]: required", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: required", at);
     if (!key_valid(e->cadre_code, strlen(e->cadre_code), 0))
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "enrolments[%zu].cadre_code: %s", i,
-                             cadre_rule);
-    (void)snprintf(path, sizeof(path), "enrolments[%zu].status", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.cadre_code: %s", at, cadre_rule);
+    (void)snprintf(path, sizeof(path), "%s.status", at);
     enum nl_status st =
         check_enum(ctx, &nhanluc__v1__enrolment_status__descriptor, (int)e->status, path);
     if (st != NL_OK)
         return st;
     if (e->result != NHANLUC__V1__RESULT__RESULT_UNSPECIFIED) {
         if (!enum_known(&nhanluc__v1__result__descriptor, (int)e->result))
-            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "enrolments[%zu].result: unknown value",
-                                 i);
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.result: unknown value", at);
         if (e->status != NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_COMPLETED &&
             e->status != NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_FAILED)
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
-                                 "enrolments[%zu].result: only a COMPLETED or FAILED enrolment "
-                                 "has a result",
-                                 i);
+                                 "%s.result: only a COMPLETED or FAILED enrolment has a result",
+                                 at);
     }
     if (e->attended < 0)
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "enrolments[%zu].attended: must be >= 0", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.attended: must be >= 0", at);
     if (e->absent_excused < 0)
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
-                             "enrolments[%zu].absent_excused: must be >= 0", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.absent_excused: must be >= 0", at);
     if (e->absent_unexcused < 0)
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
-                             "enrolments[%zu].absent_unexcused: must be >= 0", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.absent_unexcused: must be >= 0", at);
     if ((int64_t)e->attended + e->absent_excused + e->absent_unexcused > sessions)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
-                             "enrolments[%zu].attended: attended + absent_excused + "
+                             "%s.attended: attended + absent_excused + "
                              "absent_unexcused must not exceed training_class.sessions",
-                             i);
+                             at);
     /* Written so that NaN fails too. */
     if (e->thesis_score != NULL &&
         !(e->thesis_score->value >= 0.0 && e->thesis_score->value <= SCORE_MAX))
-        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "enrolments[%zu].thesis_score: must be 0-10",
-                             i);
-    (void)snprintf(path, sizeof(path), "enrolments[%zu].certificate_no", i);
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.thesis_score: must be 0-10", at);
+    (void)snprintf(path, sizeof(path), "%s.certificate_no", at);
     rc = nl_text_nfc(ctx->arena, e->certificate_no, strlen(e->certificate_no), 0, CERTIFICATE_MAX,
                      &cert);
     if (rc != NL_TEXT_OK)
@@ -444,7 +444,10 @@ enum nl_status nl_rec_submit_class(struct nl_ctx *ctx, const ProtobufCMessage *r
             return out_of_memory(ctx);
     }
     for (size_t i = 0; i < req->n_enrolments; i++) {
-        st = enrolment_check(ctx, i, req->enrolments[i], cls.sessions, &recs[i]);
+        char at[40];
+
+        (void)snprintf(at, sizeof(at), "enrolments[%zu]", i);
+        st = enrolment_check(ctx, at, req->enrolments[i], cls.sessions, &recs[i]);
         if (st != NL_OK)
             return st;
     }
@@ -698,6 +701,13 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
 
     if (st != NL_OK)
         return st;
+    /* REPORT LOCK: an APPROVED report of the class's unit-year refuses the cancel. */
+    st = nl_store_report_class_check(ctx->store, req->organiser_unit, req->class_ref, NULL,
+                                     ctx->msg, sizeof(ctx->msg));
+    if (st == NL_FAILED_PRECONDITION)
+        return st;
+    if (st != NL_OK)
+        return store_error(ctx, st);
     st = nl_store_class_cancel(ctx->store, req->organiser_unit, req->class_ref, &cls, &outcome,
                                ctx->arena);
     if (st == NL_NOT_FOUND)
@@ -711,11 +721,88 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     return NL_OK;
 }
 
-/* Issue 3, in progress. */
-enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                       ProtobufCMessage *resp)
+/* --- UpsertEnrolment --- */
+
+/*
+ * Replaces a leading `from` path in ctx->msg (followed by '.', ':' or the
+ * end) with `to`, so a store message about SubmitClass's "enrolments[0]"
+ * names the field of UpsertEnrolment's request.
+ */
+static void msg_rename(struct nl_ctx *ctx, const char *from, const char *to)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    size_t n = strlen(from), m = strlen(to), len = strlen(ctx->msg);
+
+    if (strncmp(ctx->msg, from, n) != 0 ||
+        (ctx->msg[n] != '.' && ctx->msg[n] != ':' && ctx->msg[n] != '\0'))
+        return;
+    /* Keep what fits: the rest moves by m - n bytes (its NUL included). */
+    if (len - n + m >= sizeof(ctx->msg))
+        len = sizeof(ctx->msg) - 1 - m + n;
+    memmove(ctx->msg + m, ctx->msg + n, len - n);
+    memcpy(ctx->msg, to, m);
+    ctx->msg[len - n + m] = '\0';
+}
+
+/*
+ * One enrolment addressed by its class (enrolments.csv, one import row). The
+ * stored class is read first, for its sessions, and goes back to
+ * nl_store_class_submit unchanged with the one enrolment, so the references,
+ * the report lock and the upsert are SubmitClass's own.
+ */
+enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                       ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__UpsertEnrolmentRequest *req =
+        (const Nhanluc__V1__UpsertEnrolmentRequest *)req_;
+    Nhanluc__V1__UpsertEnrolmentResponse *resp = (Nhanluc__V1__UpsertEnrolmentResponse *)resp_;
+    const Nhanluc__V1__EnrolmentRow *row = req->row;
+    Nhanluc__V1__EnrolmentRow *out;
+    struct nl_class_rec cls;
+    struct nl_enrolment_rec rec, *stored = NULL;
+    struct nl_class_submit_res res;
+    size_t nstored = 0;
+    enum nl_status st;
+
+    /* check */
+    if (row == NULL)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row: required");
+    if (!unit_code_valid(row->organiser_unit, strlen(row->organiser_unit)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.organiser_unit: %s", unit_rule);
+    if (!class_ref_valid(row->class_ref, strlen(row->class_ref)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.class_ref: %s", ref_rule);
+    if (row->enrolment == NULL)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.enrolment: required");
+
+    /* proceed: the class, then the checks that need its sessions, then the upsert. */
+    st = nl_store_class_get(ctx->store, row->organiser_unit, row->class_ref, &cls, &stored,
+                            &nstored, ctx->arena);
+    if (st == NL_NOT_FOUND)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.class_ref: no such class");
+    if (st != NL_OK)
+        return store_error(ctx, st);
+    st = enrolment_check(ctx, "row.enrolment", row->enrolment, cls.sessions, &rec);
+    if (st != NL_OK)
+        return st;
+    st = nl_store_class_submit(ctx->store, &cls, &rec, 1, &res, ctx->arena, ctx->msg,
+                               sizeof(ctx->msg));
+    if (st != NL_OK) {
+        msg_rename(ctx, "enrolments[0]", "row.enrolment");
+        msg_rename(ctx, "enrolments", "row.enrolment");
+        return st;
+    }
+
+    out = nl_arena_alloc(ctx->arena, sizeof(*out));
+    if (out == NULL)
+        return out_of_memory(ctx);
+    nhanluc__v1__enrolment_row__init(out);
+    out->organiser_unit = unconst(cls.organiser_unit);
+    out->class_ref = unconst(cls.class_ref);
+    out->enrolment = enrolment_msg(ctx, &rec);
+    if (out->enrolment == NULL)
+        return out_of_memory(ctx);
+    resp->row = out;
+    resp->outcome = res.enrolments_created > 0   ? NHANLUC__V1__WRITE_OUTCOME__CREATED
+                    : res.enrolments_updated > 0 ? NHANLUC__V1__WRITE_OUTCOME__UPDATED
+                                                 : NHANLUC__V1__WRITE_OUTCOME__UNCHANGED;
+    return NL_OK;
 }

@@ -1,38 +1,369 @@
 /*
- * rec_reports.c - Records handlers for the annual training reports: submit,
- * return with a reason, approve (which locks the unit-year's classes), list.
- * Issue 3, in progress: these answer UNIMPLEMENTED until built.
+ * rec_reports.c - Records handlers for the annual training reports:
+ * SubmitReport, ReturnReport (with a reason), ApproveReport (which locks the
+ * unit-year's classes, see store_reports.h) and ListReports.
+ *
+ * Each handler checks its request first (INVALID_ARGUMENT naming the field
+ * path, never a value): the unit code's shape, the year within 1945 .. this
+ * year + 1 (UTC), a time as a date or an RFC 3339 timestamp, the reason as
+ * NFC text of 1..1000 bytes whose lines may be separated by CR and LF. The
+ * state machine and the existence of the unit are the store's
+ * (store_reports.c); its refusals come back with their message.
+ *
+ * ListReports page tokens are opaque to clients: base64 of "r1|" + the
+ * (year, unit code) of the last row returned, the keyset of the list order.
  */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../common/buf.h"
+#include "../common/date.h"
+#include "../common/text.h"
+#include "../common/wire.h"
+#include "nhanluc/v1/records.pb-c.h"
+#include "store.h"
+#include "store_reports.h"
 #include "svc_records.h"
 
-enum nl_status nl_rec_submit_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                    ProtobufCMessage *resp)
+#define CODE_MAX          64
+#define PAGE_SIZE_DEFAULT 100
+#define PAGE_SIZE_MAX     1000
+#define TOKEN_PREFIX      "r1|"
+#define TOKEN_PREFIX_LEN  3
+#define TOKEN_MAX         128 /* base64 of "r1|" + 4 + 1 + 64 bytes is 96 */
+
+static const char unit_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
+
+/* 1 if s (len bytes) is 1..64 bytes of [a-z0-9-]: a unit code. */
+static int unit_code_valid(const char *s, size_t len)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    if (len == 0 || len > CODE_MAX)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+    }
+    return 1;
 }
 
-enum nl_status nl_rec_return_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                    ProtobufCMessage *resp)
+/* protoc-c declares string fields char * although packing only reads them. */
+static char *unconst(const char *s)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    char *p;
+
+    memcpy(&p, &s, sizeof(p));
+    return p;
 }
 
-enum nl_status nl_rec_approve_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                     ProtobufCMessage *resp)
+static enum nl_status out_of_memory(struct nl_ctx *ctx)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *req,
-                                   ProtobufCMessage *resp)
+/* The latest year a report may be for: this year + 1 (UTC). */
+static int year_max(void)
 {
-    (void)req;
-    (void)resp;
-    return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED, "not built yet");
+    int y, m, d;
+
+    nl_date_to_ymd(nl_date_today(), &y, &m, &d);
+    return y + 1;
+}
+
+/* The (unit, year) key of the three writes. */
+static enum nl_status key_check(struct nl_ctx *ctx, const char *unit, int year)
+{
+    int max = year_max();
+
+    if (!unit_code_valid(unit, strlen(unit)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
+    if (year < NL_REPORT_YEAR_MIN || year > max)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be %d-%d", NL_REPORT_YEAR_MIN,
+                             max);
+    return NL_OK;
+}
+
+/* An optional time field into ctx->arena, normalised ("" stays ""). */
+static enum nl_status time_check(struct nl_ctx *ctx, const char *s, const char *path,
+                                 const char **out)
+{
+    char norm[NL_REPORT_TIME_MAX];
+
+    *out = "";
+    if (s[0] == '\0')
+        return NL_OK;
+    if (nl_report_time_norm(s, norm) != 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "%s: must be a date YYYY-MM-DD or an RFC 3339 timestamp", path);
+    *out = nl_arena_strdup(ctx->arena, norm);
+    return *out != NULL ? NL_OK : out_of_memory(ctx);
+}
+
+/*
+ * NFC of a text whose lines may be separated by CR and LF: each line goes
+ * through nl_text_nfc() and the breaks are kept as sent. Bounds apply to the
+ * whole result. Returns an nl_text_rc; *out is in the arena.
+ */
+static int lines_nfc(struct nl_arena *a, const char *s, size_t min_len, size_t max_len, char **out)
+{
+    size_t len = strlen(s), used = 0, i = 0;
+    char *buf;
+
+    if (strcspn(s, "\r\n") == len)
+        return nl_text_nfc(a, s, len, min_len, max_len, out);
+    buf = nl_arena_alloc(a, max_len + 1);
+    if (buf == NULL)
+        return NL_TEXT_NOMEM;
+    while (i < len) {
+        size_t seg = strcspn(s + i, "\r\n");
+
+        if (seg > 0) {
+            char *line = NULL;
+            int rc = nl_text_nfc(a, s + i, seg, 0, max_len, &line);
+            size_t ll;
+
+            if (rc != NL_TEXT_OK)
+                return rc;
+            ll = strlen(line);
+            if (used + ll > max_len)
+                return NL_TEXT_TOOLONG;
+            memcpy(buf + used, line, ll);
+            used += ll;
+            i += seg;
+        }
+        while (i < len && (s[i] == '\r' || s[i] == '\n')) {
+            if (used + 1 > max_len)
+                return NL_TEXT_TOOLONG;
+            buf[used++] = s[i++];
+        }
+    }
+    buf[used] = '\0';
+    /* Only line breaks: no reason at all. */
+    if (used < min_len || strspn(buf, "\r\n") == used)
+        return NL_TEXT_EMPTY;
+    *out = buf;
+    return NL_TEXT_OK;
+}
+
+static Nhanluc__V1__AnnualReport *report_msg(struct nl_ctx *ctx, const struct nl_report_rec *r)
+{
+    Nhanluc__V1__AnnualReport *m = nl_arena_alloc(ctx->arena, sizeof(*m));
+
+    if (m == NULL)
+        return NULL;
+    nhanluc__v1__annual_report__init(m);
+    m->unit = unconst(r->unit);
+    m->year = r->year;
+    m->status = (Nhanluc__V1__ReportStatus)r->status;
+    m->submitted_at = unconst(r->submitted_at);
+    m->approved_at = unconst(r->approved_at);
+    m->return_reason = unconst(r->return_reason);
+    return m;
+}
+
+/* Fills a ReportResponse after a store transition, or passes its failure on. */
+static enum nl_status report_reply(struct nl_ctx *ctx, enum nl_status st,
+                                   const struct nl_report_rec *rec, int outcome,
+                                   Nhanluc__V1__ReportResponse *resp)
+{
+    if (st != NL_OK) {
+        if (ctx->msg[0] == '\0')
+            return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
+        return st;
+    }
+    resp->report = report_msg(ctx, rec);
+    if (resp->report == NULL)
+        return out_of_memory(ctx);
+    resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
+    return NL_OK;
+}
+
+enum nl_status nl_rec_submit_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                    ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__SubmitReportRequest *req = (const Nhanluc__V1__SubmitReportRequest *)req_;
+    Nhanluc__V1__ReportResponse *resp = (Nhanluc__V1__ReportResponse *)resp_;
+    struct nl_report_rec rec;
+    const char *at;
+    int outcome = 0;
+    enum nl_status st = key_check(ctx, req->unit, req->year);
+
+    if (st == NL_OK)
+        st = time_check(ctx, req->submitted_at, "submitted_at", &at);
+    if (st != NL_OK)
+        return st;
+    st = nl_store_report_submit(ctx->store, req->unit, req->year, at, &rec, &outcome, ctx->arena,
+                                ctx->msg, sizeof(ctx->msg));
+    return report_reply(ctx, st, &rec, outcome, resp);
+}
+
+enum nl_status nl_rec_return_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                    ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__ReturnReportRequest *req = (const Nhanluc__V1__ReturnReportRequest *)req_;
+    Nhanluc__V1__ReportResponse *resp = (Nhanluc__V1__ReportResponse *)resp_;
+    struct nl_report_rec rec;
+    char *reason = NULL;
+    int outcome = 0, rc;
+    enum nl_status st = key_check(ctx, req->unit, req->year);
+
+    if (st != NL_OK)
+        return st;
+    rc = lines_nfc(ctx->arena, req->reason, 1, NL_REPORT_REASON_MAX, &reason);
+    switch (rc) {
+    case NL_TEXT_OK:
+        break;
+    case NL_TEXT_EMPTY:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "reason: required");
+    case NL_TEXT_TOOLONG:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "reason: must be at most %d bytes",
+                             NL_REPORT_REASON_MAX);
+    case NL_TEXT_NOMEM:
+        return out_of_memory(ctx);
+    default:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "reason: %s", nl_text_strerror(rc));
+    }
+    st = nl_store_report_return(ctx->store, req->unit, req->year, reason, &rec, &outcome,
+                                ctx->arena, ctx->msg, sizeof(ctx->msg));
+    return report_reply(ctx, st, &rec, outcome, resp);
+}
+
+enum nl_status nl_rec_approve_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                     ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__ApproveReportRequest *req = (const Nhanluc__V1__ApproveReportRequest *)req_;
+    Nhanluc__V1__ReportResponse *resp = (Nhanluc__V1__ReportResponse *)resp_;
+    struct nl_report_rec rec;
+    const char *at;
+    int outcome = 0;
+    enum nl_status st = key_check(ctx, req->unit, req->year);
+
+    if (st == NL_OK)
+        st = time_check(ctx, req->approved_at, "approved_at", &at);
+    if (st != NL_OK)
+        return st;
+    st = nl_store_report_approve(ctx->store, req->unit, req->year, at, &rec, &outcome, ctx->arena,
+                                 ctx->msg, sizeof(ctx->msg));
+    return report_reply(ctx, st, &rec, outcome, resp);
+}
+
+/* --- ListReports --- */
+
+/*
+ * Decodes a page token into the key of the last row of the previous page
+ * (the unit in the arena). "" is the first page. Returns 0, -1 for a token
+ * this server did not make, -2 when out of memory.
+ */
+static int page_token_decode(struct nl_arena *a, const char *tok, struct nl_report_key *key)
+{
+    struct nl_buf b;
+    size_t len = strlen(tok);
+    int rc = -1;
+
+    key->year = 0;
+    key->unit = "";
+    if (len == 0)
+        return 0;
+    if (len > TOKEN_MAX)
+        return -1;
+    nl_buf_init(&b, TOKEN_MAX);
+    if (nl_wire_b64_decode(&b, tok, len) == 0 && b.len > TOKEN_PREFIX_LEN + 5 &&
+        memcmp(b.data, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0) {
+        const char *p = (const char *)b.data + TOKEN_PREFIX_LEN;
+        const char *end = (const char *)b.data + b.len;
+        int year = 0, ok = p[4] == '|';
+
+        for (int i = 0; ok && i < 4; i++) {
+            ok = p[i] >= '0' && p[i] <= '9';
+            year = year * 10 + (p[i] - '0');
+        }
+        if (ok && year >= 1 && unit_code_valid(p + 5, (size_t)(end - p - 5))) {
+            char *u = nl_arena_strndup(a, p + 5, (size_t)(end - p - 5));
+            if (u == NULL) {
+                rc = -2;
+            } else {
+                key->year = year;
+                key->unit = u;
+                rc = 0;
+            }
+        }
+    }
+    nl_buf_release(&b);
+    return rc;
+}
+
+/* Encodes the token that continues after report `r`; NULL when out of memory. */
+static char *page_token_encode(struct nl_arena *a, const struct nl_report_rec *r)
+{
+    struct nl_buf raw, enc;
+    char *tok = NULL;
+
+    nl_buf_init(&raw, TOKEN_MAX);
+    nl_buf_init(&enc, TOKEN_MAX);
+    if (nl_buf_appendf(&raw, "%s%04d|%s", TOKEN_PREFIX, r->year, r->unit) == 0 &&
+        nl_wire_b64_encode(&enc, raw.data, raw.len) == 0)
+        tok = nl_arena_strndup(a, (const char *)enc.data, enc.len);
+    nl_buf_release(&raw);
+    nl_buf_release(&enc);
+    return tok;
+}
+
+enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                   ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__ListReportsRequest *req = (const Nhanluc__V1__ListReportsRequest *)req_;
+    Nhanluc__V1__ListReportsResponse *resp = (Nhanluc__V1__ListReportsResponse *)resp_;
+    struct nl_report_filter f;
+    struct nl_report_key after;
+    struct nl_report_rec *rows = NULL;
+    size_t limit, n = 0;
+    int more = 0, trc;
+    enum nl_status st;
+
+    /* check */
+    if (req->unit[0] != '\0' && !unit_code_valid(req->unit, strlen(req->unit)))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
+    if (req->year != 0 && (req->year < NL_REPORT_YEAR_MIN || req->year > year_max()))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be 0 (any) or %d-%d",
+                             NL_REPORT_YEAR_MIN, year_max());
+    if (req->status != 0 && protobuf_c_enum_descriptor_get_value(
+                                &nhanluc__v1__report_status__descriptor, (int)req->status) == NULL)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "status: unknown value");
+    if (req->page_size < 0 || req->page_size > PAGE_SIZE_MAX)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0-%d", PAGE_SIZE_MAX);
+    limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
+    trc = page_token_decode(ctx->arena, req->page_token, &after);
+    if (trc == -2)
+        return out_of_memory(ctx);
+    if (trc != 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
+
+    /* proceed */
+    f.unit = req->unit;
+    f.year = req->year;
+    f.status = (int)req->status;
+    st = nl_store_report_list(ctx->store, &f, &after, limit, &rows, &n, &more, ctx->arena);
+    if (st == NL_NOT_FOUND)
+        return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+    if (st != NL_OK)
+        return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
+    if (n > 0) {
+        resp->reports = nl_arena_alloc(ctx->arena, n * sizeof(*resp->reports));
+        if (resp->reports == NULL)
+            return out_of_memory(ctx);
+        for (size_t i = 0; i < n; i++) {
+            resp->reports[i] = report_msg(ctx, &rows[i]);
+            if (resp->reports[i] == NULL)
+                return out_of_memory(ctx);
+        }
+        resp->n_reports = n;
+    }
+    if (more && n > 0) {
+        resp->next_page_token = page_token_encode(ctx->arena, &rows[n - 1]);
+        if (resp->next_page_token == NULL)
+            return out_of_memory(ctx);
+    }
+    return NL_OK;
 }

@@ -25,6 +25,7 @@
 #include "store.h"
 #include "store_classes.h"
 #include "store_int.h"
+#include "store_reports.h"
 
 #define DATE_MIN "0001-01-01"
 #define DATE_MAX "9999-12-31"
@@ -444,10 +445,14 @@ enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_
         goto out;
 
     /*
-     * REPORT LOCK (reports slice, not built yet): before any write, refuse
-     * with NL_FAILED_PRECONDITION when an APPROVED report locks the unit-year
-     * of this class, both as stored (its old end_date) and as submitted.
+     * REPORT LOCK: before any write, refuse with NL_FAILED_PRECONDITION when
+     * an APPROVED report locks the unit-year of this class, both as stored
+     * (its old end_date) and as submitted (store_reports.h).
      */
+    res =
+        nl_store_report_class_check(st, c->organiser_unit, c->class_ref, c->end_date, msg, msglen);
+    if (res != NL_OK)
+        goto out;
 
     /* The class row. */
     upd = nl_store_stmt(st, SQL_CLASS_UPDATE, &res);
@@ -637,9 +642,9 @@ enum nl_status nl_store_class_cancel(struct nl_store *st, const char *unit, cons
         return res;
 
     /*
-     * REPORT LOCK (reports slice, not built yet): refuse with
-     * NL_FAILED_PRECONDITION when an APPROVED report locks the class's
-     * unit-year, before the status changes.
+     * REPORT LOCK: checked by the caller before this (rec_classes.c calls
+     * nl_store_report_class_check(), which has the client message), since
+     * this function has no message buffer to name the locked year in.
      */
 
     s = nl_store_stmt(st, SQL_CLASS_CANCEL, &res);

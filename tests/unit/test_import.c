@@ -1,0 +1,1057 @@
+/*
+ * test_import.c - Records.Import, Records.Export and Records.UpsertEnrolment,
+ * called the way the server calls them: a packed request goes into
+ * nl_job_new, nl_job_run unpacks it and runs the method row's handler on a
+ * store, and the packed response is read back.
+ *
+ * Writes run on the read-write connection inside BEGIN IMMEDIATE + a
+ * savepoint (the writer's batch shape; a failed call rolls its savepoint
+ * back); reads run on a read-only connection inside a read transaction. The
+ * stores are files in temporary directories; the round-trip tests use a
+ * second, empty one. Every record of the tests' world goes in through
+ * Import itself, the path a district uses.
+ *
+ * The world: thu-do (the city) > quan-a (district; renamed by a new version from
+ * 2020-01-01) > xa-1, xa-2 (wards until 2025-06-30, merged into xa-moi from
+ * 2025-07-01); terms 2015-2020 and 2020-2025; cadres C1 (two profile
+ * versions), C2 (one) and C3 (none); classes K1 (quan-a, 2019) and K2 (xa-1,
+ * 2024) with three enrolments.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../common/arena.h"
+#include "../common/wire.h"
+#include "job.h"
+#include "method.h"
+#include "nhanluc/v1/records.pb-c.h"
+#include "nhanluc/v1/registry.pb-c.h"
+#include "store.h"
+
+#define IMPORT        "/nhanluc.v1.Records/Import"
+#define EXPORT        "/nhanluc.v1.Records/Export"
+#define UPSERT_ENROL  "/nhanluc.v1.Records/UpsertEnrolment"
+#define MAX_ROWS      5001
+#define MAX_PAGES     64
+#define MAX_DUMP_ROWS 256
+
+#define CITY          NHANLUC__V1__UNIT_KIND__CITY
+#define DISTRICT      NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT
+#define WARD          NHANLUC__V1__UNIT_KIND__WARD
+#define MERGE         NHANLUC__V1__UNIT_EVENT_KIND__MERGE
+#define PARTY         NHANLUC__V1__TERM_KIND__PARTY_CONGRESS
+#define EXP_UNITS     NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_UNITS
+#define EXP_TERMS     NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_TERMS
+#define EXP_EVENTS    NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_UNIT_EVENTS
+#define EXP_CADRES    NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_CADRES
+#define EXP_CLASSES   NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_CLASSES
+#define EXP_ENROL     NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_ENROLMENTS
+#define EXP_TI        NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_TERM_INSTANCES
+#define ES_ENROLLED   NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_ENROLLED
+#define ES_COMPLETED  NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_COMPLETED
+#define R_GOOD        NHANLUC__V1__RESULT__RESULT_GOOD
+#define CS_ENDED      NHANLUC__V1__CLASS_STATUS__CLASS_STATUS_ENDED
+#define OUT_CREATED   NHANLUC__V1__WRITE_OUTCOME__CREATED
+#define OUT_UPDATED   NHANLUC__V1__WRITE_OUTCOME__UPDATED
+#define OUT_UNCHANGED NHANLUC__V1__WRITE_OUTCOME__UNCHANGED
+
+struct db {
+    char dir[64];
+    char path[128];
+    struct nl_store *rw;
+    struct nl_store *ro;
+};
+
+struct fx {
+    struct db a, b;        /* b: a second, empty database for round trips */
+    struct nl_arena arena; /* the tests' request messages */
+};
+
+static struct fx *g;
+
+static int db_open(struct db *d)
+{
+    char err[512];
+
+    (void)snprintf(d->dir, sizeof(d->dir), "/tmp/nl-test-import-XXXXXX");
+    if (mkdtemp(d->dir) == NULL)
+        return -1;
+    (void)snprintf(d->path, sizeof(d->path), "%s/nl.db", d->dir);
+    if (nl_store_open(d->path, NL_STORE_READWRITE, &d->rw, err, sizeof(err)) != NL_OK ||
+        nl_store_open(d->path, NL_STORE_READONLY, &d->ro, err, sizeof(err)) != NL_OK) {
+        (void)fprintf(stderr, "setup: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+static int db_close(struct db *d)
+{
+    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
+    char p[192];
+
+    nl_store_close(d->ro);
+    nl_store_close(d->rw);
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        (void)snprintf(p, sizeof(p), "%s/%s", d->dir, files[i]);
+        unlink(p);
+    }
+    return rmdir(d->dir);
+}
+
+static int setup(void **state)
+{
+    struct fx *fx = calloc(1, sizeof(*fx));
+
+    if (fx == NULL || db_open(&fx->a) != 0 || db_open(&fx->b) != 0)
+        return -1;
+    nl_arena_init(&fx->arena, 0);
+    g = fx;
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fx *fx = *state;
+    int rc = db_close(&fx->a);
+
+    rc |= db_close(&fx->b);
+    nl_arena_release(&fx->arena);
+    free(fx);
+    g = NULL;
+    return rc;
+}
+
+/* --- calls --- */
+
+struct result {
+    enum nl_status status;
+    char msg[256];
+    ProtobufCMessage *resp;
+};
+
+/* Runs `req` through nl_job_run on database d with the server's transaction shape. */
+static void call(struct db *d, const char *path, const ProtobufCMessage *req, struct result *r)
+{
+    const struct nl_method *m = nl_method_find(path, strlen(path));
+    size_t len;
+    uint8_t *in;
+    struct nl_job *job;
+
+    memset(r, 0, sizeof(*r));
+    assert_non_null(m);
+    assert_ptr_equal(m->input, req->descriptor);
+    len = protobuf_c_message_get_packed_size(req);
+    in = malloc(len > 0 ? len : 1);
+    assert_non_null(in);
+    assert_int_equal(protobuf_c_message_pack(req, in), len);
+    job = nl_job_new(m, in, len, 0);
+    assert_non_null(job);
+
+    if (m->flags & NL_M_WRITE) {
+        assert_int_equal(nl_store_begin_write(d->rw), NL_OK);
+        assert_int_equal(nl_store_savepoint(d->rw), NL_OK);
+        nl_job_run(job, d->rw);
+        if (job->status == NL_OK)
+            assert_int_equal(nl_store_savepoint_release(d->rw), NL_OK);
+        else
+            assert_int_equal(nl_store_savepoint_rollback(d->rw), NL_OK);
+        assert_int_equal(nl_store_commit(d->rw), NL_OK);
+    } else {
+        assert_int_equal(nl_store_begin_read(d->ro), NL_OK);
+        nl_job_run(job, d->ro);
+        assert_int_equal(nl_store_end_read(d->ro), NL_OK);
+    }
+    r->status = job->status;
+    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
+    if (job->status == NL_OK) {
+        r->resp = protobuf_c_message_unpack(m->output, NULL, job->out.len - NL_WIRE_PREFIX_LEN,
+                                            job->out.data + NL_WIRE_PREFIX_LEN);
+        assert_non_null(r->resp);
+    } else {
+        assert_string_not_equal(r->msg, "");
+    }
+    nl_job_free(job);
+}
+
+static void call_done(struct result *r)
+{
+    if (r->resp != NULL)
+        protobuf_c_message_free_unpacked(r->resp, NULL);
+    r->resp = NULL;
+}
+
+static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
+{
+    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
+        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
+}
+
+/* The first column of the first row of a query on d, as a number. */
+static long query_num(struct db *d, const char *sql)
+{
+    char buf[64];
+
+    assert_int_equal(nl_store_test_query(d->rw, sql, buf, sizeof(buf)), NL_OK);
+    return strtol(buf, NULL, 10);
+}
+
+/* --- row builders (messages in the fixture's arena) --- */
+
+static char *S(const char *s)
+{
+    char *p = nl_arena_strdup(&g->arena, s);
+
+    assert_non_null(p);
+    return p;
+}
+
+static void *msg_new(const ProtobufCMessageDescriptor *d)
+{
+    ProtobufCMessage *m = nl_arena_alloc(&g->arena, d->sizeof_message);
+
+    assert_non_null(m);
+    protobuf_c_message_init(d, m);
+    return m;
+}
+
+static Nhanluc__V1__ImportRow *row_new(uint32_t line)
+{
+    Nhanluc__V1__ImportRow *r = msg_new(&nhanluc__v1__import_row__descriptor);
+
+    r->line = line;
+    return r;
+}
+
+static Nhanluc__V1__ImportRow *row_unit(uint32_t line, const char *code, const char *name, int kind,
+                                        const char *parent, const char *from, const char *to)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__Unit *u = msg_new(&nhanluc__v1__unit__descriptor);
+
+    u->code = S(code);
+    u->name = S(name);
+    u->kind = (Nhanluc__V1__UnitKind)kind;
+    u->parent = S(parent);
+    u->valid_from = S(from);
+    u->valid_to = S(to);
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_UNIT;
+    r->unit = u;
+    return r;
+}
+
+static Nhanluc__V1__ImportRow *row_term(uint32_t line, const char *code)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__Term *t = msg_new(&nhanluc__v1__term__descriptor);
+
+    t->code = S(code);
+    t->kind = (Nhanluc__V1__TermKind)PARTY;
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TERM;
+    r->term = t;
+    return r;
+}
+
+/* A MERGE of src1 and src2 into tgt on `date`. */
+static Nhanluc__V1__ImportRow *row_merge(uint32_t line, const char *src1, const char *src2,
+                                         const char *tgt, const char *date)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__UnitEvent *e = msg_new(&nhanluc__v1__unit_event__descriptor);
+
+    e->kind = (Nhanluc__V1__UnitEventKind)MERGE;
+    e->effective_date = S(date);
+    e->sources = nl_arena_alloc(&g->arena, 2 * sizeof(char *));
+    e->targets = nl_arena_alloc(&g->arena, sizeof(char *));
+    assert_non_null(e->sources);
+    assert_non_null(e->targets);
+    e->sources[0] = S(src1);
+    e->sources[1] = S(src2);
+    e->n_sources = 2;
+    e->targets[0] = S(tgt);
+    e->n_targets = 1;
+    e->legal_basis = S("Nghị quyết 1656/NQ-UBTVQH15\nĐiều 1");
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_UNIT_EVENT;
+    r->unit_event = e;
+    return r;
+}
+
+/* A cadre, with a profile at `unit` as of `as_of` unless unit is NULL. */
+static Nhanluc__V1__ImportRow *row_cadre(uint32_t line, const char *code, int birth_year,
+                                         const char *unit, const char *as_of, int education)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__UpsertCadreRequest *q = msg_new(&nhanluc__v1__upsert_cadre_request__descriptor);
+    Nhanluc__V1__Cadre *c = msg_new(&nhanluc__v1__cadre__descriptor);
+
+    c->cadre_code = S(code);
+    c->full_name = S("Nguyễn Văn A");
+    c->sex = NHANLUC__V1__SEX__SEX_FEMALE;
+    c->birth_year = birth_year;
+    q->cadre = c;
+    if (unit != NULL) {
+        Nhanluc__V1__CadreProfile *p = msg_new(&nhanluc__v1__cadre_profile__descriptor);
+
+        p->unit = S(unit);
+        p->position_title = S("Phó Bí thư");
+        p->key_cadre = 1;
+        p->level = NHANLUC__V1__LEVEL__LEVEL_DISTRICT;
+        p->mgmt_category = NHANLUC__V1__MGMT_CATEGORY__MGMT_CATEGORY_DISTRICT_STANDING;
+        p->education = (Nhanluc__V1__Education)education;
+        p->political_theory = NHANLUC__V1__POLITICAL_THEORY__POLITICAL_THEORY_ADVANCED;
+        p->state_mgmt = NHANLUC__V1__STATE_MGMT__STATE_MGMT_PRINCIPAL;
+        p->as_of = S(as_of);
+        q->profile = p;
+    }
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_CADRE;
+    r->cadre = q;
+    return r;
+}
+
+static Nhanluc__V1__ImportRow *row_class(uint32_t line, const char *ref, const char *unit,
+                                         const char *title, const char *start, const char *end,
+                                         int sessions, const char *planning_term)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__TrainingClass *c = msg_new(&nhanluc__v1__training_class__descriptor);
+
+    c->class_ref = S(ref);
+    c->organiser_unit = S(unit);
+    c->title = S(title);
+    c->kind = NHANLUC__V1__TRAINING_KIND__TRAINING_KIND_UPGRADE;
+    c->area = NHANLUC__V1__AREA__AREA_POLITICAL_THEORY;
+    c->target_group = S("PLANNING_COMMITTEE");
+    c->planning_term = S(planning_term);
+    c->mode = NHANLUC__V1__CLASS_MODE__CLASS_MODE_FULL_TIME;
+    c->start_date = S(start);
+    c->end_date = S(end);
+    c->sessions = sessions;
+    c->planned_trainees = 40;
+    c->status = (Nhanluc__V1__ClassStatus)CS_ENDED;
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TRAINING_CLASS;
+    r->training_class = c;
+    return r;
+}
+
+/* An enrolment; thesis < 0 = none, result 0 = none. */
+static Nhanluc__V1__ImportRow *row_enrol(uint32_t line, const char *unit, const char *ref,
+                                         const char *cadre, int status, int result, int attended,
+                                         double thesis)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__EnrolmentRow *er = msg_new(&nhanluc__v1__enrolment_row__descriptor);
+    Nhanluc__V1__Enrolment *e = msg_new(&nhanluc__v1__enrolment__descriptor);
+
+    er->organiser_unit = S(unit);
+    er->class_ref = S(ref);
+    e->cadre_code = S(cadre);
+    e->status = (Nhanluc__V1__EnrolmentStatus)status;
+    e->result = (Nhanluc__V1__Result)result;
+    e->attended = attended;
+    e->absent_excused = 1;
+    if (thesis >= 0) {
+        e->thesis_score = msg_new(&nhanluc__v1__score__descriptor);
+        e->thesis_score->value = thesis;
+    }
+    e->certificate_no = S(status == ES_COMPLETED ? "CC-0001" : "");
+    er->enrolment = e;
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_ENROLMENT;
+    r->enrolment = er;
+    return r;
+}
+
+static Nhanluc__V1__ImportRow *row_ti(uint32_t line, const char *term, const char *unit,
+                                      const char *start, const char *end)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__TermInstance *t = msg_new(&nhanluc__v1__term_instance__descriptor);
+
+    t->term = S(term);
+    t->unit = S(unit);
+    t->start_date = S(start);
+    t->end_date = S(end);
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TERM_INSTANCE;
+    r->term_instance = t;
+    return r;
+}
+
+/* --- import and export helpers --- */
+
+/* Imports rows[0..n) as batch `id` into d; r holds the result (call_done it). */
+static void import(struct db *d, const char *id, int dry_run, int skip,
+                   Nhanluc__V1__ImportRow **rows, size_t n, struct result *r)
+{
+    Nhanluc__V1__ImportRequest req = NHANLUC__V1__IMPORT_REQUEST__INIT;
+
+    req.batch_id = S(id);
+    req.dry_run = dry_run;
+    req.skip_bad_rows = skip;
+    req.rows = rows;
+    req.n_rows = n;
+    call(d, IMPORT, &req.base, r);
+}
+
+static const Nhanluc__V1__ImportResponse *iresp(const struct result *r)
+{
+    if (r->status != NL_OK)
+        fail_msg("import failed: %d '%s'", r->status, r->msg);
+    return (const Nhanluc__V1__ImportResponse *)r->resp;
+}
+
+/* Asserts the counts of an import response. */
+static void expect_counts(const struct result *r, int created, int updated, int unchanged,
+                          int rejected)
+{
+    const Nhanluc__V1__ImportResponse *x = iresp(r);
+
+    if (x->created != created || x->updated != updated || x->unchanged != unchanged ||
+        x->rejected != rejected) {
+        for (size_t i = 0; i < x->n_errors; i++)
+            (void)fprintf(stderr, "  line %u %s: %s\n", x->errors[i]->line, x->errors[i]->field,
+                          x->errors[i]->reason);
+        fail_msg("counts %d/%d/%d/%d, want %d/%d/%d/%d", x->created, x->updated, x->unchanged,
+                 x->rejected, created, updated, unchanged, rejected);
+    }
+    assert_int_equal(x->n_errors, (size_t)rejected);
+}
+
+/* Imports and asserts the counts in one step. */
+static void import_expect(struct db *d, const char *id, Nhanluc__V1__ImportRow **rows, size_t n,
+                          int created, int updated, int unchanged)
+{
+    struct result r;
+
+    import(d, id, 0, 0, rows, n, &r);
+    expect_counts(&r, created, updated, unchanged, 0);
+    assert_false(iresp(&r)->replayed);
+    call_done(&r);
+}
+
+/* Every row of one export kind, read in pages of page_size; pages kept until dump_free. */
+struct dump {
+    struct result pages[MAX_PAGES];
+    size_t npages;
+    Nhanluc__V1__ImportRow *rows[MAX_DUMP_ROWS];
+    size_t n;
+};
+
+static void dump_kind(struct db *d, int kind, int year, const char *unit, int page_size,
+                      struct dump *out)
+{
+    const char *token = "";
+
+    memset(out, 0, sizeof(*out));
+    for (;;) {
+        Nhanluc__V1__ExportRequest req = NHANLUC__V1__EXPORT_REQUEST__INIT;
+        struct result *r;
+        const Nhanluc__V1__ExportResponse *x;
+
+        assert_true(out->npages < MAX_PAGES);
+        r = &out->pages[out->npages++];
+        req.kind = (Nhanluc__V1__ExportKind)kind;
+        req.year = year;
+        req.unit = S(unit);
+        req.page_size = page_size;
+        req.page_token = S(token);
+        call(d, EXPORT, &req.base, r);
+        if (r->status != NL_OK)
+            fail_msg("export %d failed: %d '%s'", kind, r->status, r->msg);
+        x = (const Nhanluc__V1__ExportResponse *)r->resp;
+        assert_true(page_size == 0 || x->n_rows <= (size_t)page_size);
+        for (size_t i = 0; i < x->n_rows; i++) {
+            assert_true(out->n < MAX_DUMP_ROWS);
+            assert_int_equal(x->rows[i]->line, 0);
+            out->rows[out->n++] = x->rows[i];
+        }
+        if (x->next_page_token[0] == '\0')
+            break;
+        assert_true(x->n_rows > 0);
+        token = x->next_page_token;
+    }
+}
+
+static void dump_free(struct dump *dp)
+{
+    for (size_t i = 0; i < dp->npages; i++)
+        call_done(&dp->pages[i]);
+    dp->npages = 0;
+    dp->n = 0;
+}
+
+/* Asserts that two dumps hold the same rows in the same order (packed bytes equal). */
+static void expect_same_dump(const struct dump *x, const struct dump *y)
+{
+    assert_int_equal(x->n, y->n);
+    for (size_t i = 0; i < x->n; i++) {
+        size_t lx = protobuf_c_message_get_packed_size(&x->rows[i]->base);
+        size_t ly = protobuf_c_message_get_packed_size(&y->rows[i]->base);
+        uint8_t *bx = malloc(lx + 1), *by = malloc(ly + 1);
+
+        assert_non_null(bx);
+        assert_non_null(by);
+        protobuf_c_message_pack(&x->rows[i]->base, bx);
+        protobuf_c_message_pack(&y->rows[i]->base, by);
+        if (lx != ly || memcmp(bx, by, lx) != 0)
+            fail_msg("row %zu differs", i);
+        free(bx);
+        free(by);
+    }
+}
+
+/* --- the world --- */
+
+static void world_units(struct db *d)
+{
+    Nhanluc__V1__ImportRow *rows[] = {
+        row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
+        row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
+        row_unit(4, "quan-a", "Quận A mới", DISTRICT, "thu-do", "2020-01-01", ""),
+        row_unit(5, "xa-1", "Phường 1", WARD, "quan-a", "", ""),
+        row_unit(6, "xa-2", "Phường 2", WARD, "quan-a", "", ""),
+        row_unit(7, "xa-moi", "Phường Mới", WARD, "quan-a", "2025-07-01", ""),
+    };
+    Nhanluc__V1__ImportRow *ev[] = {row_merge(2, "xa-1", "xa-2", "xa-moi", "2025-07-01")};
+
+    import_expect(d, "units-1", rows, 6, 6, 0, 0);
+    import_expect(d, "events-1", ev, 1, 1, 0, 0);
+}
+
+static void world_rest(struct db *d)
+{
+    Nhanluc__V1__ImportRow *terms[] = {row_term(2, "2015-2020"), row_term(3, "2020-2025")};
+    Nhanluc__V1__ImportRow *cadres[] = {
+        row_cadre(2, "C1", 1975, "quan-a", "2019-01-01",
+                  NHANLUC__V1__EDUCATION__EDUCATION_UNIVERSITY),
+        row_cadre(3, "C1", 1975, "xa-1", "2024-01-01", NHANLUC__V1__EDUCATION__EDUCATION_MASTER),
+        row_cadre(4, "C2", 1980, "quan-a", "2018-06-01", NHANLUC__V1__EDUCATION__EDUCATION_DOCTOR),
+        row_cadre(5, "C3", 1990, NULL, "", 0),
+    };
+    Nhanluc__V1__ImportRow *classes[] = {
+        row_class(2, "K1", "quan-a", "Bồi dưỡng\r\nnguồn cấp ủy", "2019-03-01", "2019-05-31", 20,
+                  "2020-2025"),
+        row_class(3, "K2", "xa-1", "Lớp tiếng Anh", "2024-09-01", "2024-12-20", 10, ""),
+    };
+    Nhanluc__V1__ImportRow *enrols[] = {
+        row_enrol(2, "quan-a", "K1", "C1", ES_COMPLETED, R_GOOD, 18, 8.5),
+        row_enrol(3, "quan-a", "K1", "C2", ES_ENROLLED, 0, 3, -1),
+        row_enrol(4, "xa-1", "K2", "C1", ES_COMPLETED, R_GOOD, 9, -1),
+    };
+
+    import_expect(d, "terms-1", terms, 2, 2, 0, 0);
+    /* C1's second version updates nothing of the cadre row but adds a version: CREATED. */
+    import_expect(d, "cadres-1", cadres, 4, 4, 0, 0);
+    import_expect(d, "classes-1", classes, 2, 2, 0, 0);
+    import_expect(d, "enrolments-1", enrols, 3, 3, 0, 0);
+}
+
+/* --- tests: Import --- */
+
+static void test_replay_by_batch_id(void **state)
+{
+    struct result r1, r2, r3;
+    Nhanluc__V1__ImportRow *rows[] = {
+        row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
+        row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
+    };
+    Nhanluc__V1__ImportRow *later[] = {
+        row_unit(2, "quan-a", "Quận A", DISTRICT, "thu-do", "", "2030-12-31")};
+
+    (void)state;
+    import(&g->a, "b-1", 0, 0, rows, 2, &r1);
+    expect_counts(&r1, 2, 0, 0, 0);
+    assert_false(iresp(&r1)->replayed);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 1);
+
+    /* Another batch changes quan-a after b-1; a replay of b-1 must not run it again. */
+    import(&g->a, "b-2", 0, 0, later, 1, &r2);
+    expect_counts(&r2, 0, 1, 0, 0);
+    call_done(&r2);
+    long changes = query_num(&g->a, "SELECT COUNT(*) FROM unit_version WHERE valid_to IS NULL");
+
+    import(&g->a, "b-1", 0, 0, rows, 2, &r3);
+    expect_counts(&r3, 2, 0, 0, 0); /* the stored answer, not "unchanged" */
+    assert_true(iresp(&r3)->replayed);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit_version WHERE valid_to IS NULL"),
+                     changes);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 2);
+    call_done(&r1);
+    call_done(&r3);
+}
+
+static void test_batch_id_reused_with_other_content(void **state)
+{
+    struct result r;
+    Nhanluc__V1__ImportRow *one[] = {row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "")};
+    Nhanluc__V1__ImportRow *two[] = {row_unit(2, "thu-do", "Hà Nội", CITY, "", "", "")};
+
+    (void)state;
+    import(&g->a, "b-1", 0, 0, one, 1, &r);
+    expect_counts(&r, 1, 0, 0, 0);
+    call_done(&r);
+    import(&g->a, "b-1", 0, 0, two, 1, &r);
+    expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused with different content");
+    /* A different line number is different content too. */
+    one[0]->line = 9;
+    import(&g->a, "b-1", 0, 0, one, 1, &r);
+    expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused");
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit_version"), 1);
+}
+
+static void test_request_checks(void **state)
+{
+    struct result r;
+    Nhanluc__V1__ImportRow *mixed[] = {
+        row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
+        row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
+        row_term(4, "2020-2025"),
+    };
+    Nhanluc__V1__ImportRow *empty[] = {row_new(2)};
+    char long_id[130];
+
+    (void)state;
+    import(&g->a, "mixed", 0, 0, mixed, 3, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "rows[2]: a batch holds one kind of row");
+    import(&g->a, "empty", 0, 0, empty, 1, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "rows[0]: ");
+    import(&g->a, "", 0, 0, mixed, 1, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: required");
+    import(&g->a, "tab\tid", 0, 0, mixed, 1, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
+    memset(long_id, 'x', 129);
+    long_id[129] = '\0';
+    import(&g->a, long_id, 0, 0, mixed, 1, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
+    long_id[128] = '\0'; /* 128 is the most */
+    import(&g->a, long_id, 0, 0, mixed, 1, &r);
+    expect_counts(&r, 1, 0, 0, 0);
+    call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM term"), 0);
+}
+
+static void test_too_many_rows(void **state)
+{
+    Nhanluc__V1__ImportRow **rows = nl_arena_alloc(&g->arena, MAX_ROWS * sizeof(*rows));
+    Nhanluc__V1__ImportRow *root = row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "");
+    struct result r;
+
+    (void)state;
+    assert_non_null(rows);
+    for (size_t i = 0; i < MAX_ROWS; i++)
+        rows[i] = root;
+    import(&g->a, "big", 0, 0, rows, MAX_ROWS, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "rows: at most 5000 per batch");
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
+    /* 5000 is allowed: the first creates, the rest replay. */
+    import(&g->a, "big", 0, 0, rows, MAX_ROWS - 1, &r);
+    expect_counts(&r, 1, 0, MAX_ROWS - 2, 0);
+    call_done(&r);
+}
+
+/* Rows 2 and 4 (lines 5 and 9) are bad; row 3 depends on row 1. */
+static Nhanluc__V1__ImportRow **bad_batch(void)
+{
+    Nhanluc__V1__ImportRow **rows = nl_arena_alloc(&g->arena, 5 * sizeof(*rows));
+
+    assert_non_null(rows);
+    rows[0] = row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "");
+    rows[1] = row_unit(5, "Quan_A", "Quận A", DISTRICT, "thu-do", "", "");
+    rows[2] = row_unit(7, "quan-b", "Quận B", DISTRICT, "thu-do", "", "");
+    rows[3] = row_unit(9, "quan-c", "Quận C", DISTRICT, "khong-co", "", "");
+    rows[4] = row_unit(11, "quan-d", "Quận D", DISTRICT, "thu-do", "2020-01-01", "2019-01-01");
+    return rows;
+}
+
+static void expect_row_error(const struct result *r, size_t i, uint32_t line, const char *field)
+{
+    const Nhanluc__V1__ImportResponse *x = iresp(r);
+
+    assert_true(i < x->n_errors);
+    assert_int_equal(x->errors[i]->line, line);
+    assert_string_equal(x->errors[i]->field, field);
+    assert_string_not_equal(x->errors[i]->reason, "");
+    /* No value of the row in the reason. */
+    assert_null(strstr(x->errors[i]->reason, "khong-co"));
+    assert_null(strstr(x->errors[i]->reason, "Quan_A"));
+}
+
+static void test_all_or_nothing(void **state)
+{
+    struct result r;
+
+    (void)state;
+    import(&g->a, "bad", 0, 0, bad_batch(), 5, &r);
+    /* What would have happened: 2 created; every bad row reported with its line and field. */
+    expect_counts(&r, 2, 0, 0, 3);
+    expect_row_error(&r, 0, 5, "unit.code");
+    expect_row_error(&r, 1, 9, "unit.parent");
+    expect_row_error(&r, 2, 11, "unit.valid_to");
+    call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 0);
+    /* Not remembered: fixed content may come back under the same id. */
+    Nhanluc__V1__ImportRow *good[] = {row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "")};
+    import_expect(&g->a, "bad", good, 1, 1, 0, 0);
+}
+
+static void test_skip_bad_rows(void **state)
+{
+    struct result r;
+
+    (void)state;
+    import(&g->a, "skip", 0, 1, bad_batch(), 5, &r);
+    expect_counts(&r, 2, 0, 0, 3);
+    expect_row_error(&r, 0, 5, "unit.code");
+    call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 2);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit WHERE code = 'quan-b'"), 1);
+    /* Remembered: the replay answers the same, errors included. */
+    import(&g->a, "skip", 0, 1, bad_batch(), 5, &r);
+    expect_counts(&r, 2, 0, 0, 3);
+    assert_true(iresp(&r)->replayed);
+    expect_row_error(&r, 1, 9, "unit.parent");
+    call_done(&r);
+}
+
+static void test_dry_run(void **state)
+{
+    struct result r;
+    Nhanluc__V1__ImportRow *rows[] = {
+        row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
+        row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
+        row_unit(4, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
+    };
+
+    (void)state;
+    import(&g->a, "dry", 1, 0, rows, 3, &r);
+    expect_counts(&r, 2, 0, 1, 0);
+    assert_false(iresp(&r)->replayed);
+    call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 0);
+    /* A dry run with a bad row counts it and still writes nothing. */
+    import(&g->a, "dry-bad", 1, 1, bad_batch(), 5, &r);
+    expect_counts(&r, 2, 0, 0, 3);
+    call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
+    /* The real run of the same batch. */
+    import_expect(&g->a, "dry", rows, 3, 2, 0, 1);
+    /* A dry run of a batch already imported reports it as imported. */
+    import(&g->a, "dry", 1, 0, rows, 3, &r);
+    assert_true(iresp(&r)->replayed);
+    expect_counts(&r, 2, 0, 1, 0);
+    call_done(&r);
+}
+
+/* Outcomes per kind: the first import creates, a replay in a new batch is unchanged, an edit
+ * updates. */
+static void test_outcomes_per_kind(void **state)
+{
+    struct result r;
+
+    (void)state;
+    world_units(&g->a);
+    world_rest(&g->a);
+
+    /* Units: the same rows again are unchanged; closing a current version is an update. */
+    Nhanluc__V1__ImportRow *units[] = {
+        row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
+        row_unit(3, "quan-a", "Quận A mới", DISTRICT, "thu-do", "2020-01-01", "2040-12-31"),
+        row_unit(4, "xa-1", "Phường 1", WARD, "quan-a", "", "2025-06-30"),
+    };
+    import_expect(&g->a, "units-2", units, 3, 0, 1, 2);
+
+    Nhanluc__V1__ImportRow *ev[] = {row_merge(5, "xa-1", "xa-2", "xa-moi", "2025-07-01")};
+    import_expect(&g->a, "events-2", ev, 1, 0, 0, 1);
+
+    Nhanluc__V1__ImportRow *terms[] = {row_term(2, "2015-2020")};
+    import_expect(&g->a, "terms-2", terms, 1, 0, 0, 1);
+
+    /* Term instances answer only `created`: an update shows in the change count. */
+    Nhanluc__V1__ImportRow *ti1[] = {row_ti(2, "2020-2025", "quan-a", "2020-09-01", "2025-08-31")};
+    Nhanluc__V1__ImportRow *ti2[] = {row_ti(2, "2020-2025", "quan-a", "2020-09-01", "2025-08-31")};
+    Nhanluc__V1__ImportRow *ti3[] = {row_ti(2, "2020-2025", "quan-a", "2020-10-01", "2025-08-31")};
+    import_expect(&g->a, "ti-1", ti1, 1, 1, 0, 0);
+    import_expect(&g->a, "ti-2", ti2, 1, 0, 0, 1);
+    import_expect(&g->a, "ti-3", ti3, 1, 0, 1, 0);
+
+    Nhanluc__V1__ImportRow *cadres[] = {
+        row_cadre(2, "C2", 1980, "quan-a", "2018-06-01", NHANLUC__V1__EDUCATION__EDUCATION_DOCTOR),
+        row_cadre(3, "C1", 1975, "quan-a", "2019-01-01", NHANLUC__V1__EDUCATION__EDUCATION_MASTER),
+        row_cadre(4, "C4", 1985, "quan-a", "2021-01-01", NHANLUC__V1__EDUCATION__EDUCATION_MASTER),
+    };
+    import_expect(&g->a, "cadres-2", cadres, 3, 1, 1, 1);
+
+    Nhanluc__V1__ImportRow *classes[] = {
+        row_class(2, "K1", "quan-a", "Bồi dưỡng\r\nnguồn cấp ủy", "2019-03-01", "2019-05-31", 20,
+                  "2020-2025"),
+        row_class(3, "K2", "xa-1", "Lớp tiếng Anh (sửa)", "2024-09-01", "2024-12-20", 10, ""),
+        row_class(4, "K3", "quan-a", "Lớp mới", "2021-01-04", "2021-01-08", 5, ""),
+    };
+    import_expect(&g->a, "classes-2", classes, 3, 1, 1, 1);
+    /* A class row of an import leaves the class's enrolments alone. */
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM enrolment"), 3);
+
+    Nhanluc__V1__ImportRow *enrols[] = {
+        row_enrol(2, "quan-a", "K1", "C1", ES_COMPLETED, R_GOOD, 18, 8.5),
+        row_enrol(3, "quan-a", "K1", "C2", ES_ENROLLED, 0, 4, -1),
+        row_enrol(4, "quan-a", "K3", "C4", ES_ENROLLED, 0, 0, -1),
+    };
+    import_expect(&g->a, "enrolments-2", enrols, 3, 1, 1, 1);
+    assert_int_equal(query_num(&g->a, "SELECT attended FROM enrolment AS e JOIN cadre AS c"
+                                      " ON c.id = e.cadre_id WHERE c.cadre_code = 'C2'"),
+                     4);
+
+    /* Rows of kinds whose handlers refuse them are row errors with the handler's field path. */
+    Nhanluc__V1__ImportRow *bad[] = {
+        row_enrol(7, "quan-a", "K9", "C1", ES_ENROLLED, 0, 0, -1),
+        row_enrol(8, "quan-a", "K1", "C1", ES_ENROLLED, 0, 21, -1),
+        row_enrol(9, "quan-a", "K1", "C9", ES_ENROLLED, 0, 1, -1),
+        row_enrol(10, "quan-a", "K1", "C2", ES_ENROLLED, R_GOOD, 1, -1),
+    };
+    import(&g->a, "enrolments-bad", 0, 0, bad, 4, &r);
+    expect_counts(&r, 0, 0, 0, 4);
+    expect_row_error(&r, 0, 7, "row.class_ref");
+    expect_row_error(&r, 1, 8, "row.enrolment.attended");
+    expect_row_error(&r, 2, 9, "row.enrolment.cadre_code");
+    expect_row_error(&r, 3, 10, "row.enrolment.result");
+    call_done(&r);
+}
+
+static void test_upsert_enrolment(void **state)
+{
+    Nhanluc__V1__UpsertEnrolmentRequest req = NHANLUC__V1__UPSERT_ENROLMENT_REQUEST__INIT;
+    const Nhanluc__V1__UpsertEnrolmentResponse *x;
+    struct result r;
+
+    (void)state;
+    world_units(&g->a);
+    world_rest(&g->a);
+    req.row = row_enrol(0, "xa-1", "K2", "C2", ES_COMPLETED, R_GOOD, 9, 7.25)->enrolment;
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    assert_int_equal(r.status, NL_OK);
+    x = (const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp;
+    assert_int_equal(x->outcome, OUT_CREATED);
+    assert_string_equal(x->row->class_ref, "K2");
+    assert_string_equal(x->row->enrolment->cadre_code, "C2");
+    assert_non_null(x->row->enrolment->thesis_score);
+    call_done(&r);
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    assert_int_equal(((const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp)->outcome,
+                     OUT_UNCHANGED);
+    call_done(&r);
+    req.row->enrolment->attended = 8;
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    assert_int_equal(((const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp)->outcome, OUT_UPDATED);
+    call_done(&r);
+
+    req.row->enrolment->attended = 11;
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "row.enrolment.attended: ");
+    req.row->enrolment->attended = 1;
+    req.row->class_ref = S("K 2");
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: ");
+    req.row->class_ref = S("K2");
+    req.row->organiser_unit = S("xa-2");
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: no such class");
+    req.row = NULL;
+    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "row: required");
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM enrolment"), 4);
+}
+
+/* --- tests: Export --- */
+
+static void test_export_paging(void **state)
+{
+    struct dump all, paged;
+    struct result r;
+    Nhanluc__V1__ExportRequest req = NHANLUC__V1__EXPORT_REQUEST__INIT;
+
+    (void)state;
+    world_units(&g->a);
+    world_rest(&g->a);
+
+    /* Pages of 2 give the same rows in the same order as one page. */
+    dump_kind(&g->a, EXP_UNITS, 0, "", 0, &all);
+    assert_int_equal(all.n, 6);
+    assert_int_equal(all.npages, 1);
+    dump_kind(&g->a, EXP_UNITS, 0, "", 2, &paged);
+    assert_int_equal(paged.npages, 3);
+    expect_same_dump(&all, &paged);
+    /* Parents before children: every parent has a version listed earlier. */
+    for (size_t i = 0; i < all.n; i++) {
+        const Nhanluc__V1__Unit *u = all.rows[i]->unit;
+        int seen = u->parent[0] == '\0';
+
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(all.rows[j]->unit->code, u->parent) == 0;
+        assert_true(seen);
+    }
+    /* Every version, with its dates: quan-a twice, xa-1 closed by the merge. */
+    assert_string_equal(all.rows[0]->unit->code, "thu-do");
+    assert_string_equal(all.rows[0]->unit->valid_from, "");
+    assert_string_equal(all.rows[5]->unit->code, "xa-moi");
+    for (size_t i = 0; i < all.n; i++) {
+        if (strcmp(all.rows[i]->unit->code, "xa-1") == 0)
+            assert_string_equal(all.rows[i]->unit->valid_to, "2025-06-30");
+    }
+    dump_free(&all);
+    dump_free(&paged);
+
+    /* Cadres: one row per profile version, and C3 without one; pages of 1. */
+    dump_kind(&g->a, EXP_CADRES, 0, "", 1, &paged);
+    assert_int_equal(paged.n, 4);
+    assert_string_equal(paged.rows[0]->cadre->cadre->cadre_code, "C1");
+    assert_string_equal(paged.rows[0]->cadre->profile->as_of, "2019-01-01");
+    assert_string_equal(paged.rows[0]->cadre->profile->valid_to, "2023-12-31");
+    assert_string_equal(paged.rows[1]->cadre->profile->as_of, "2024-01-01");
+    assert_null(paged.rows[3]->cadre->profile);
+    dump_free(&paged);
+
+    /* Filters: year, and a unit's subtree in today's tree. */
+    dump_kind(&g->a, EXP_CLASSES, 2019, "", 0, &paged);
+    assert_int_equal(paged.n, 1);
+    assert_string_equal(paged.rows[0]->training_class->class_ref, "K1");
+    dump_free(&paged);
+    dump_kind(&g->a, EXP_ENROL, 2024, "", 0, &paged);
+    assert_int_equal(paged.n, 1);
+    assert_string_equal(paged.rows[0]->enrolment->class_ref, "K2");
+    dump_free(&paged);
+    dump_kind(&g->a, EXP_UNITS, 0, "xa-moi", 0, &paged);
+    assert_int_equal(paged.n, 1);
+    dump_free(&paged);
+    dump_kind(&g->a, EXP_EVENTS, 0, "xa-moi", 0, &paged);
+    assert_int_equal(paged.n, 1);
+    dump_free(&paged);
+
+    /* Every kind's query runs, with both filters where they apply. */
+    for (int k = EXP_UNITS; k <= EXP_TI; k++) {
+        int year = k == EXP_CLASSES || k == EXP_ENROL ||
+                           k == NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_REVIEWS ||
+                           k == NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_REPORTS
+                       ? 2019
+                       : 0;
+
+        dump_kind(&g->a, k, 0, "", 0, &paged);
+        dump_free(&paged);
+        dump_kind(&g->a, k, year, k == EXP_TERMS ? "" : "quan-a", 0, &paged);
+        dump_free(&paged);
+    }
+
+    /* Refusals. */
+    req.kind = (Nhanluc__V1__ExportKind)EXP_UNITS;
+    req.year = 2019;
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "year: ");
+    req.year = 0;
+    req.page_size = 5001;
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
+    req.page_size = 0;
+    req.unit = S("khong-co");
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    req.unit = S("");
+    req.page_token = S("bm90IGEgdG9rZW4=");
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    req.kind = 0;
+    req.page_token = S("");
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "kind: required");
+
+    /* A token of one kind is refused by another. */
+    dump_kind(&g->a, EXP_UNITS, 0, "", 2, &paged);
+    req.kind = (Nhanluc__V1__ExportKind)EXP_CADRES;
+    req.page_token = ((Nhanluc__V1__ExportResponse *)paged.pages[0].resp)->next_page_token;
+    call(&g->a, EXPORT, &req.base, &r);
+    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    dump_free(&paged);
+}
+
+/* The kinds of the round trip, in the order they import. */
+static const int trip_kinds[] = {EXP_UNITS,   EXP_TERMS, EXP_EVENTS, EXP_CADRES,
+                                 EXP_CLASSES, EXP_ENROL, EXP_TI};
+#define NTRIP (sizeof(trip_kinds) / sizeof(trip_kinds[0]))
+
+static void test_round_trip(void **state)
+{
+    struct dump a[NTRIP], b[NTRIP];
+    Nhanluc__V1__ImportRow *ti[] = {row_ti(2, "2020-2025", "quan-a", "2020-09-01", "2025-08-31")};
+    char id[32];
+
+    (void)state;
+    world_units(&g->a);
+    world_rest(&g->a);
+    import_expect(&g->a, "ti-1", ti, 1, 1, 0, 0);
+
+    /* Export everything from a (small pages), import it into the empty b in order. */
+    for (size_t k = 0; k < NTRIP; k++) {
+        struct result r;
+
+        dump_kind(&g->a, trip_kinds[k], 0, "", 2, &a[k]);
+        assert_true(a[k].n > 0);
+        (void)snprintf(id, sizeof(id), "trip-%d", trip_kinds[k]);
+        import(&g->b, id, 0, 0, a[k].rows, a[k].n, &r);
+        /* Every row is new to b, except units' versions of a code already made... */
+        expect_counts(&r, (int)a[k].n, 0, 0, 0);
+        call_done(&r);
+    }
+    /* ...and b exports exactly what a did. */
+    for (size_t k = 0; k < NTRIP; k++) {
+        dump_kind(&g->b, trip_kinds[k], 0, "", 0, &b[k]);
+        expect_same_dump(&a[k], &b[k]);
+    }
+    /* Importing the export into the same database changes nothing. */
+    for (size_t k = 0; k < NTRIP; k++) {
+        struct result r;
+
+        (void)snprintf(id, sizeof(id), "again-%d", trip_kinds[k]);
+        import(&g->a, id, 0, 0, a[k].rows, a[k].n, &r);
+        expect_counts(&r, 0, 0, (int)a[k].n, 0);
+        call_done(&r);
+    }
+    for (size_t k = 0; k < NTRIP; k++) {
+        struct dump again;
+
+        dump_kind(&g->a, trip_kinds[k], 0, "", 0, &again);
+        expect_same_dump(&a[k], &again);
+        dump_free(&again);
+        dump_free(&a[k]);
+        dump_free(&b[k]);
+    }
+    assert_int_equal(query_num(&g->b, "SELECT COUNT(*) FROM unit_version"), 6);
+    assert_int_equal(query_num(&g->b, "SELECT COUNT(*) FROM cadre_profile"), 3);
+    assert_int_equal(query_num(&g->b, "SELECT COUNT(*) FROM enrolment WHERE thesis_score = 8.5"),
+                     1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_replay_by_batch_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_id_reused_with_other_content, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_checks, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_skip_bad_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_outcomes_per_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_enrolment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_export_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
