@@ -158,5 +158,12 @@ int nl_cmd_unit(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_term(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_cadre(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_class(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_committee(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_seats(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_planning(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_review(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_import(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_export(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_annual(struct nl_cli *cli, int argc, char **argv);
 
 #endif

@@ -208,6 +208,97 @@ static const struct label_value result_values[] = {
     {NHANLUC__V1__RESULT__RESULT_FAIL, "FAIL", {"không đạt", NULL}},
 };
 
+static const struct label_value body_values[] = {
+    {NHANLUC__V1__BODY__BODY_COMMITTEE,
+     "COMMITTEE",
+     {"ban chấp hành", "cấp ủy", "cấp uỷ", "bch", NULL}},
+    {NHANLUC__V1__BODY__BODY_STANDING_COMMITTEE,
+     "STANDING_COMMITTEE",
+     {"ban thường vụ", "btv", NULL}},
+};
+
+static const struct label_value body_role_values[] = {
+    {NHANLUC__V1__BODY_ROLE__BODY_ROLE_SECRETARY, "SECRETARY", {"bí thư", NULL}},
+    {NHANLUC__V1__BODY_ROLE__BODY_ROLE_DEPUTY_SECRETARY, "DEPUTY_SECRETARY", {"phó bí thư", NULL}},
+    {NHANLUC__V1__BODY_ROLE__BODY_ROLE_STANDING_MEMBER,
+     "STANDING_MEMBER",
+     {"ủy viên ban thường vụ", "uỷ viên ban thường vụ", "ủy viên btv", "uỷ viên btv", NULL}},
+    {NHANLUC__V1__BODY_ROLE__BODY_ROLE_MEMBER,
+     "MEMBER",
+     {"ủy viên", "uỷ viên", "ủy viên ban chấp hành", "uỷ viên ban chấp hành", NULL}},
+};
+
+static const struct label_value body_or_title_values[] = {
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_COMMITTEE,
+     "COMMITTEE",
+     {"ban chấp hành", "cấp ủy", "cấp uỷ", "bch", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_STANDING_COMMITTEE,
+     "STANDING_COMMITTEE",
+     {"ban thường vụ", "btv", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_SECRETARY, "SECRETARY", {"bí thư", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DEPUTY_SECRETARY,
+     "DEPUTY_SECRETARY",
+     {"phó bí thư", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_CHAIR_PEOPLES_COUNCIL,
+     "CHAIR_PEOPLES_COUNCIL",
+     {"chủ tịch hđnd", "chủ tịch hội đồng nhân dân", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_CHAIR_PEOPLES_COMMITTEE,
+     "CHAIR_PEOPLES_COMMITTEE",
+     {"chủ tịch ubnd", "chủ tịch ủy ban nhân dân", "chủ tịch uỷ ban nhân dân", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_VICE_CHAIR,
+     "VICE_CHAIR",
+     {"phó chủ tịch hđnd, ubnd", "phó chủ tịch hđnd", "phó chủ tịch ubnd", "phó chủ tịch",
+      "phó chủ tịch hội đồng nhân dân", "phó chủ tịch ủy ban nhân dân",
+      "phó chủ tịch uỷ ban nhân dân", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DEPT_HEAD,
+     "DEPT_HEAD",
+     {"trưởng phòng, ban", "trưởng phòng", "trưởng ban", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DEPT_DEPUTY,
+     "DEPT_DEPUTY",
+     {"phó phòng, ban", "phó phòng", "phó ban", "phó trưởng phòng", "phó trưởng ban", NULL}},
+    {NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DIRECTOR,
+     "DIRECTOR",
+     {"giám đốc sở và tương đương", "giám đốc sở", "giám đốc", NULL}},
+};
+
+static const struct label_value annual_rating_values[] = {
+    {NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_EXCELLENT,
+     "EXCELLENT",
+     {"htxsnv", "hoàn thành xuất sắc nhiệm vụ", NULL}},
+    {NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_GOOD,
+     "GOOD",
+     {"httnv", "hoàn thành tốt nhiệm vụ", NULL}},
+    {NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_COMPLETED,
+     "COMPLETED",
+     {"htnv", "hoàn thành nhiệm vụ", NULL}},
+    {NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_NOT_COMPLETED,
+     "NOT_COMPLETED",
+     {"khtnv", "không hoàn thành nhiệm vụ", NULL}},
+};
+
+static const struct label_value review_action_values[] = {
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_KEEP,
+     "KEEP",
+     {"giữ nguyên", "giữ nguyên vị trí", "tiếp tục bố trí", NULL}},
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_REASSIGN, "REASSIGN", {"điều chuyển", NULL}},
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_ROTATE, "ROTATE", {"luân chuyển", NULL}},
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_DISMISS, "DISMISS", {"miễn nhiệm", NULL}},
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_REMOVE_FROM_PLANNING,
+     "REMOVE_FROM_PLANNING",
+     {"đưa ra khỏi quy hoạch", "đưa khỏi quy hoạch", "rút khỏi quy hoạch", NULL}},
+    {NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_FURTHER_TRAINING,
+     "FURTHER_TRAINING",
+     {"tiếp tục đào tạo", "đào tạo thêm", "bồi dưỡng thêm", "đào tạo, bồi dưỡng thêm",
+      "tiếp tục đào tạo, bồi dưỡng", NULL}},
+};
+
+static const struct label_value report_status_values[] = {
+    {NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_DRAFT, "DRAFT", {"nháp", NULL}},
+    {NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_SUBMITTED, "SUBMITTED", {"đã gửi", NULL}},
+    {NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_RETURNED, "RETURNED", {"trả lại", NULL}},
+    {NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_APPROVED, "APPROVED", {"đã duyệt", NULL}},
+};
+
 /* The empty text is false too (nl_label_parse handles it before the table). */
 static const struct label_value bool_values[] = {
     {1, "true", {"1", "yes", "có", "x", NULL}},
@@ -254,6 +345,24 @@ static const struct label_field fields[NL_F_COUNT] = {
               enrolment_status_values),
     [NL_F_RESULT] =
         FIELD("result", "RESULT_", "EXCELLENT, VERY_GOOD, GOOD, AVERAGE, FAIL", result_values),
+    [NL_F_BODY] = FIELD("body", "BODY_", "COMMITTEE, STANDING_COMMITTEE", body_values),
+    [NL_F_BODY_ROLE] =
+        FIELD("role", "BODY_ROLE_", "SECRETARY, DEPUTY_SECRETARY, STANDING_MEMBER, MEMBER",
+              body_role_values),
+    [NL_F_BODY_OR_TITLE] =
+        FIELD("body_or_title", "BODY_OR_TITLE_",
+              "COMMITTEE, STANDING_COMMITTEE, SECRETARY, DEPUTY_SECRETARY, "
+              "CHAIR_PEOPLES_COUNCIL, CHAIR_PEOPLES_COMMITTEE, VICE_CHAIR, DEPT_HEAD, "
+              "DEPT_DEPUTY, DIRECTOR",
+              body_or_title_values),
+    [NL_F_ANNUAL_RATING] = FIELD("annual_rating", "ANNUAL_RATING_",
+                                 "EXCELLENT, GOOD, COMPLETED, NOT_COMPLETED", annual_rating_values),
+    [NL_F_REVIEW_ACTION] = FIELD("action", "REVIEW_ACTION_",
+                                 "KEEP, REASSIGN, ROTATE, DISMISS, REMOVE_FROM_PLANNING, "
+                                 "FURTHER_TRAINING",
+                                 review_action_values),
+    [NL_F_REPORT_STATUS] = FIELD("status", "REPORT_STATUS_", "DRAFT, SUBMITTED, RETURNED, APPROVED",
+                                 report_status_values),
     [NL_F_BOOL] = FIELD("boolean", "", "true, false", bool_values),
 };
 

@@ -27,6 +27,12 @@ enum nl_field {
     NL_F_CLASS_STATUS,     /* Nhanluc__V1__ClassStatus */
     NL_F_ENROLMENT_STATUS, /* Nhanluc__V1__EnrolmentStatus */
     NL_F_RESULT,           /* Nhanluc__V1__Result */
+    NL_F_BODY,             /* Nhanluc__V1__Body */
+    NL_F_BODY_ROLE,        /* Nhanluc__V1__BodyRole */
+    NL_F_BODY_OR_TITLE,    /* Nhanluc__V1__BodyOrTitle */
+    NL_F_ANNUAL_RATING,    /* Nhanluc__V1__AnnualRating */
+    NL_F_REVIEW_ACTION,    /* Nhanluc__V1__ReviewAction */
+    NL_F_REPORT_STATUS,    /* Nhanluc__V1__ReportStatus */
     NL_F_BOOL,             /* 0 or 1: true/false, 1/0, yes/no, có/không, x/empty */
     NL_F_COUNT
 };

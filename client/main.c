@@ -103,6 +103,111 @@ static const struct nl_cli_cmd commands[] = {
                  "Exit 64 for malformed JSON, 3 for a bad value (both name FILE:LINE:COL).",
         .summary = "submit, show, list and cancel training classes with their trainees",
     },
+    {
+        .name = "annual",
+        .fn = nl_cmd_annual,
+        .usage = "usage: nhanluc annual submit UNIT YEAR [--at DATE|TIMESTAMP]\n"
+                 "       nhanluc annual return UNIT YEAR --reason TEXT\n"
+                 "       nhanluc annual approve UNIT YEAR [--at DATE|TIMESTAMP]\n"
+                 "       nhanluc annual list [--unit U] [--year Y] [--status S]\n"
+                 "\n"
+                 "A unit's annual training report: submit it (again after a return), return\n"
+                 "it with a reason, approve it. An approved report locks the unit's classes\n"
+                 "ending in YEAR (class submit and cancel exit 9) until it is returned.\n"
+                 "--at: YYYY-MM-DD, DD/MM/YYYY or an RFC 3339 timestamp (default now).\n"
+                 "list: --unit takes the unit's subtree today; STATUS: DRAFT, SUBMITTED,\n"
+                 "RETURNED, APPROVED or the Vietnamese label (\"Đã duyệt\").",
+        .summary = "submit, return, approve and list annual training reports",
+    },
+    {
+        .name = "import",
+        .fn = nl_cmd_import,
+        .usage = "usage: nhanluc import FILE [--kind KIND] [--dry-run] [--skip-bad-rows]\n"
+                 "                      [--batch N]\n"
+                 "\n"
+                 "Imports one CSV file of DOMAIN.md section 8 (Excel \"CSV UTF-8\": BOM, CRLF,\n"
+                 "quoted line breaks; enum codes or Vietnamese labels; dates YYYY-MM-DD or\n"
+                 "DD/MM/YYYY). The kind comes from the header, or from --kind. All or nothing:\n"
+                 "a bad row is reported as FILE:LINE: column NAME: reason and nothing is\n"
+                 "written (exit 3), unless --skip-bad-rows imports the other rows. --dry-run\n"
+                 "checks every row with the server and writes nothing. Rows go in batches of\n"
+                 "--batch rows (default 1000, at most 5000); if an import stops part-way, run\n"
+                 "the same command again: committed batches replay as unchanged. Prints\n"
+                 "created, updated, unchanged and rejected. Default --timeout: 10m.\n"
+                 "KIND: units, terms, unit_events, cadres, classes, enrolments, committee,\n"
+                 "planning, seats, reviews, reports, term_instances.",
+        .summary = "import a CSV file (units, cadres, classes, enrolments, ...)",
+    },
+    {
+        .name = "export",
+        .fn = nl_cmd_export,
+        .usage = "usage: nhanluc export KIND [--year Y] [--unit U] [--bom]\n"
+                 "\n"
+                 "Writes the CSV file of KIND (DOMAIN.md section 8) to stdout: every version\n"
+                 "row, bare codes, dates YYYY-MM-DD, CRLF, UTF-8 (with a BOM for Excel when\n"
+                 "--bom), so that `nhanluc import` of it changes nothing. --year: classes,\n"
+                 "enrolments, reviews and reports of that year; --unit: the unit and its\n"
+                 "subtree. Default --timeout: 10m.\n"
+                 "KIND: units, terms, unit_events, cadres, classes, enrolments, committee,\n"
+                 "planning, seats, reviews, reports, term_instances.",
+        .summary = "export a CSV file that import reads back",
+    },
+    {
+        .name = "committee",
+        .fn = nl_cmd_committee,
+        .usage = "usage: nhanluc committee add CADRE UNIT TERM --body B --role R --start DATE\n"
+                 "                             [--end DATE]\n"
+                 "       nhanluc committee list UNIT --term TERM [--subtree]\n"
+                 "\n"
+                 "add records (or updates) CADRE's seat in UNIT's party body for TERM; the\n"
+                 "same values again change nothing. B: COMMITTEE, STANDING_COMMITTEE (or\n"
+                 "\"Ban Chấp hành\", \"Ban Thường vụ\"); R: SECRETARY, DEPUTY_SECRETARY,\n"
+                 "STANDING_MEMBER, MEMBER (or \"Bí thư\", \"Ủy viên\"...). list prints UNIT's\n"
+                 "members for TERM, with --subtree those of every unit under it today.\n"
+                 "DATE: YYYY-MM-DD or DD/MM/YYYY.",
+        .summary = "add and list the members of party committees",
+    },
+    {
+        .name = "seats",
+        .fn = nl_cmd_seats,
+        .usage = "usage: nhanluc seats set UNIT TERM BODY_OR_TITLE SEATS\n"
+                 "       nhanluc seats list UNIT --term TERM [--subtree]\n"
+                 "\n"
+                 "set records how many seats UNIT's body or title has for TERM.\n"
+                 "BODY_OR_TITLE: COMMITTEE, STANDING_COMMITTEE, SECRETARY, DEPUTY_SECRETARY,\n"
+                 "CHAIR_PEOPLES_COUNCIL, CHAIR_PEOPLES_COMMITTEE, VICE_CHAIR, DEPT_HEAD,\n"
+                 "DEPT_DEPUTY, DIRECTOR, or the Vietnamese label (\"Chủ tịch UBND\").",
+        .summary = "set and list the seats of party bodies and titles",
+    },
+    {
+        .name = "planning",
+        .fn = nl_cmd_planning,
+        .usage = "usage: nhanluc planning add CADRE UNIT TERM BODY_OR_TITLE --added DATE\n"
+                 "                            [--removed DATE]\n"
+                 "       nhanluc planning list UNIT --term TERM [--subtree]\n"
+                 "\n"
+                 "add places CADRE in UNIT's planning pool for a body or title of TERM\n"
+                 "(BODY_OR_TITLE as for seats); --removed takes them out. list prints the\n"
+                 "pool and warns of breaches of the 3x3 rule (more than 3 candidates for a\n"
+                 "title, more than 3 titles for a candidate, among entries active today):\n"
+                 "on stderr, or with --output json as {\"entries\": [...], \"violations\": [...]}.",
+        .summary = "add to and list the planning pool, with the 3x3 rule's breaches",
+    },
+    {
+        .name = "review",
+        .fn = nl_cmd_review,
+        .usage = "usage: nhanluc review set CADRE YEAR --rating R --meets yes|no --action A\n"
+                 "                          [--decision REF]\n"
+                 "       nhanluc review list UNIT [--year YEAR] [--subtree]\n"
+                 "\n"
+                 "set records CADRE's post-training review of YEAR. R: EXCELLENT, GOOD,\n"
+                 "COMPLETED, NOT_COMPLETED (or HTXSNV, HTTNV, HTNV, KHTNV); A: KEEP,\n"
+                 "REASSIGN, ROTATE, DISMISS, REMOVE_FROM_PLANNING, FURTHER_TRAINING\n"
+                 "(or \"Điều chuyển\"...).\n"
+                 "list prints the reviews of UNIT's cadres (the unit of their profile on\n"
+                 "31 December of the review's year), with --subtree of every unit under it.",
+        .summary = "set and list post-training reviews",
+    },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

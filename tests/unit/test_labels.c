@@ -59,6 +59,18 @@ static const ProtobufCEnumDescriptor *field_enum(enum nl_field f)
         return &nhanluc__v1__enrolment_status__descriptor;
     case NL_F_RESULT:
         return &nhanluc__v1__result__descriptor;
+    case NL_F_BODY:
+        return &nhanluc__v1__body__descriptor;
+    case NL_F_BODY_ROLE:
+        return &nhanluc__v1__body_role__descriptor;
+    case NL_F_BODY_OR_TITLE:
+        return &nhanluc__v1__body_or_title__descriptor;
+    case NL_F_ANNUAL_RATING:
+        return &nhanluc__v1__annual_rating__descriptor;
+    case NL_F_REVIEW_ACTION:
+        return &nhanluc__v1__review_action__descriptor;
+    case NL_F_REPORT_STATUS:
+        return &nhanluc__v1__report_status__descriptor;
     default:
         return NULL;
     }
@@ -240,6 +252,35 @@ static const struct label_case label_cases[] = {
     {NL_F_RESULT, "Khá", NHANLUC__V1__RESULT__RESULT_GOOD},
     {NL_F_RESULT, "Trung bình", NHANLUC__V1__RESULT__RESULT_AVERAGE},
     {NL_F_RESULT, "Không đạt", NHANLUC__V1__RESULT__RESULT_FAIL},
+    {NL_F_BODY, "Ban Chấp hành", NHANLUC__V1__BODY__BODY_COMMITTEE},
+    {NL_F_BODY, "Cấp uỷ", NHANLUC__V1__BODY__BODY_COMMITTEE},
+    {NL_F_BODY, "Ban Thường vụ", NHANLUC__V1__BODY__BODY_STANDING_COMMITTEE},
+    {NL_F_BODY_ROLE, "Bí thư", NHANLUC__V1__BODY_ROLE__BODY_ROLE_SECRETARY},
+    {NL_F_BODY_ROLE, "Phó Bí thư", NHANLUC__V1__BODY_ROLE__BODY_ROLE_DEPUTY_SECRETARY},
+    {NL_F_BODY_ROLE, "Ủy viên Ban Thường vụ", NHANLUC__V1__BODY_ROLE__BODY_ROLE_STANDING_MEMBER},
+    {NL_F_BODY_ROLE, "Uỷ viên", NHANLUC__V1__BODY_ROLE__BODY_ROLE_MEMBER},
+    {NL_F_BODY_OR_TITLE, "Chủ tịch HĐND",
+     NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_CHAIR_PEOPLES_COUNCIL},
+    {NL_F_BODY_OR_TITLE, "Chủ tịch UBND",
+     NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_CHAIR_PEOPLES_COMMITTEE},
+    {NL_F_BODY_OR_TITLE, "Phó Chủ tịch HĐND, UBND",
+     NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_VICE_CHAIR},
+    {NL_F_BODY_OR_TITLE, "Trưởng phòng, ban", NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DEPT_HEAD},
+    {NL_F_BODY_OR_TITLE, "Phó phòng, ban", NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DEPT_DEPUTY},
+    {NL_F_BODY_OR_TITLE, "Giám đốc sở và tương đương",
+     NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_DIRECTOR},
+    {NL_F_BODY_OR_TITLE, "Ban Thường vụ",
+     NHANLUC__V1__BODY_OR_TITLE__BODY_OR_TITLE_STANDING_COMMITTEE},
+    {NL_F_ANNUAL_RATING, "HTXSNV", NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_EXCELLENT},
+    {NL_F_ANNUAL_RATING, "Hoàn thành tốt nhiệm vụ", NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_GOOD},
+    {NL_F_ANNUAL_RATING, "HTNV", NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_COMPLETED},
+    {NL_F_ANNUAL_RATING, "Không hoàn thành nhiệm vụ",
+     NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_NOT_COMPLETED},
+    {NL_F_REVIEW_ACTION, "Điều chuyển", NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_REASSIGN},
+    {NL_F_REVIEW_ACTION, "Luân chuyển", NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_ROTATE},
+    {NL_F_REVIEW_ACTION, "Miễn nhiệm", NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_DISMISS},
+    {NL_F_REVIEW_ACTION, "Đưa ra khỏi quy hoạch",
+     NHANLUC__V1__REVIEW_ACTION__REVIEW_ACTION_REMOVE_FROM_PLANNING},
 };
 
 /* utf8proc_map with `opts`, or per code point upper/lower case (case 1/2); malloc'ed. */
