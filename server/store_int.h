@@ -21,7 +21,7 @@
 #include "../common/status.h"
 
 #define NL_STORE_CORE_STMTS 16  /* transaction and pragma statements of store.c */
-#define NL_STORE_MAX_STMTS  128 /* area statements per connection */
+#define NL_STORE_MAX_STMTS  256 /* area statements per connection */
 
 struct nl_store {
     sqlite3 *db;
