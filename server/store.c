@@ -204,7 +204,13 @@ static const char *const migrations[] = {
     "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
     "  UNIQUE(class_id, cadre_id)"
     ");"
-    "CREATE INDEX enrolment_cadre ON enrolment(cadre_id);",
+    /*
+     * No index on enrolment(cadre_id): every query reaches enrolments through
+     * their class, and such an index costs about a scattered leaf page per
+     * trainee on every class submit (tests/bench/records.sh). Cadres are never
+     * deleted, so the foreign key needs no index either.
+     */
+    "",
 
     /*
      * 4: party bodies, seats, the planning pool, post-training reviews, the
@@ -790,7 +796,9 @@ static enum nl_status setup_readwrite(struct nl_store *st, const char *path, cha
     }
     res = open_exec(st, path,
                     "PRAGMA synchronous = FULL;"
-                    "PRAGMA journal_size_limit = 67108864;",
+                    "PRAGMA journal_size_limit = 67108864;"
+                    /* The writer's page cache: 64 MiB at most, grown as used. */
+                    "PRAGMA cache_size = -65536;",
                     err, errlen);
     if (res != NL_OK)
         return res;
