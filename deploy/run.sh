@@ -4,13 +4,16 @@
 #
 # Steps: Debian packages (deploy/deps.sh run) -> release build in build-release/
 # -> start nhanlucd in the background -> wait (at most 10 s) until
-# `nhanluc health` answers -> show what the database holds through the CLI ->
+# `nhanluc health` answers -> on the first start, load the demo data set
+# (deploy/demo/README.md) with `nhanluc import` -> show what the database
+# holds through the CLI ->
 # stream the server log until Ctrl-C. Ctrl-C (or SIGTERM to this script) is
 # forwarded to the server as SIGTERM, which drains and exits; this script exits
 # with the server's exit code.
 #
 # Environment: NL_RUN_LISTEN (default 127.0.0.1:50051), NL_RUN_DB (default
-# ./var/nhanluc.db), NL_RUN_LOG_LEVEL (default info).
+# ./var/nhanluc.db), NL_RUN_LOG_LEVEL (default info), NL_RUN_DEMO (0: no demo
+# data on a first start).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -110,10 +113,86 @@ if [ $ready = 0 ]; then
 fi
 
 # === LATER ISSUES: demo data and report ======================================
-# Issue "demo data" loads the sample Hanoi units/terms/classes here through the
-# CLI when the database is empty; issue "report" prints the indicator report
-# here. Keep both between the health check above and the listing below, and
-# run every step through "$CLI" (function nl) so they exercise the real API.
+# Issue "report" prints the indicator report here. Keep it between the health
+# check above and the listing below, and run every step through "$CLI" (function
+# nl) so it exercises the real API.
+
+# --- demo data (issue 3) ------------------------------------------------------
+# On the first start only (the database holds no unit), deploy/demo/gen_demo.py
+# writes the demo data set (deploy/demo/README.md) into a temp dir and every
+# file goes in with `nhanluc import`, in dependency order: the same path a
+# district office uses. A marker file next to the database stays until every
+# file is in, so a load that was cut (Ctrl-C, a crash) is finished on the next
+# start; imports are idempotent, so rows already in count as unchanged.
+# NL_RUN_DEMO=0 skips the demo on a first start.
+DEMO_FILES=(units terms unit_events term_instances cadres classes enrolments committee seats
+    planning reviews reports)
+DEMO_MARK="$DB.demo-loading"
+demo_tmp=
+
+# load_demo: 0 = loaded (or not needed), 1 = failed, 2 = interrupted by a signal.
+load_demo() {
+    local units kind out rc imp
+    if [ ! -e "$DEMO_MARK" ]; then
+        [ "${NL_RUN_DEMO:-1}" != 0 ] || return 0
+        units=$(timeout 30 "$CLI" --server "$LISTEN" --output csv export units) || {
+            say "demo: cannot tell whether the database is empty (nhanluc export units failed)"
+            return 1
+        }
+        # header only = no unit at all
+        [ "$(printf '%s\n' "$units" | grep -c .)" -le 1 ] || return 0
+        : >"$DEMO_MARK"
+        say "demo: first start, loading the demo data set (deploy/demo/README.md)"
+    else
+        say "demo: finishing the demo load that an earlier start began"
+    fi
+    demo_tmp=$(mktemp -d "${TMPDIR:-/tmp}/nhanluc-demo.XXXXXX")
+    /usr/bin/python3 deploy/demo/gen_demo.py "$demo_tmp" || {
+        say "demo: gen_demo.py failed"
+        return 1
+    }
+    printf 'run: demo: %-19s %6s %7s %7s %9s %8s\n' file rows created updated unchanged \
+        rejected
+    for kind in "${DEMO_FILES[@]}"; do
+        # in the background, so a Ctrl-C or SIGTERM is handled at once
+        rc=0
+        "$CLI" --server "$LISTEN" --output csv import "$demo_tmp/$kind.csv" \
+            >"$demo_tmp/out" 2>&1 &
+        imp=$!
+        wait "$imp" || rc=$?
+        if [ $signalled = 1 ]; then
+            kill -TERM "$imp" 2>/dev/null || true
+            wait "$imp" 2>/dev/null || true
+            return 2
+        fi
+        out=$(cat "$demo_tmp/out")
+        if [ $rc -ne 0 ]; then
+            printf '%s\n' "$out" >&2
+            say "demo: nhanluc import $kind.csv failed with exit code $rc"
+            return 1
+        fi
+        # the summary's CSV row: file,kind,rows,created,updated,unchanged,rejected,dry_run
+        # (fields counted from the end: the file name may hold a comma)
+        printf '%s\n' "$out" | tail -n 1 | awk -F, '{
+            printf "run: demo: %-19s %6s %7s %7s %9s %8s\n", $(NF-6) ".csv",
+                $(NF-5), $(NF-4), $(NF-3), $(NF-2), $(NF-1) }'
+    done
+    rm -f "$DEMO_MARK"
+    say "demo: loaded; try: $CLI --server $LISTEN class list --unit tay-ho --term 2015-2020"
+    return 0
+}
+demo_rc=0
+load_demo || demo_rc=$?
+[ -z "$demo_tmp" ] || rm -rf "$demo_tmp"
+if [ $demo_rc = 1 ]; then
+    say "demo: not (fully) loaded; the server runs on; the next start tries again"
+fi
+if [ $signalled = 1 ]; then
+    rc=0
+    wait "$server_pid" || rc=$?
+    trap - EXIT
+    exit "$rc"
+fi
 # === END LATER ISSUES ========================================================
 
 # show TITLE CMD...: run a listing through the CLI, say so if it is empty.
