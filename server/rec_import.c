@@ -93,18 +93,19 @@ union row_req {
     Nhanluc__V1__UpsertPlanningEntryRequest planning;
     Nhanluc__V1__SetSeatQuotaRequest seats;
     Nhanluc__V1__UpsertReviewRequest review;
-    Nhanluc__V1__SubmitReportRequest submit;
-    Nhanluc__V1__ReturnReportRequest ret;
-    Nhanluc__V1__ApproveReportRequest approve;
     Nhanluc__V1__SetTermInstanceRequest instance;
 };
 
 /*
  * Builds the request of `row` in *u and names its method: *req points into
  * *u (or at the row's own UpsertCadreRequest) and borrows the row's fields.
- * Returns the method's path, or NULL when the row has no single-record
- * method (a report whose status no method sets): *why is then the message.
+ * Returns the method's path (REPORT_PATH for a report row, whose *req is the
+ * row's AnnualReport), or NULL for a row without a record: *why is then the
+ * message.
  */
+/* Not a method path: the rows of reports.csv go to nl_rec_put_report. */
+static const char REPORT_PATH[] = "(reports.csv row)";
+
 static const char *row_request(const Nhanluc__V1__ImportRow *row, union row_req *u,
                                const ProtobufCMessage **req, const char **why)
 {
@@ -169,34 +170,9 @@ static const char *row_request(const Nhanluc__V1__ImportRow *row, union row_req 
         return NULL;
     }
 
-    /* A report goes through the transition its status names. */
-    const Nhanluc__V1__AnnualReport *r = row->report;
-    switch (r->status) {
-    case NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_SUBMITTED:
-        nhanluc__v1__submit_report_request__init(&u->submit);
-        u->submit.unit = r->unit;
-        u->submit.year = r->year;
-        u->submit.submitted_at = r->submitted_at;
-        *req = &u->submit.base;
-        return "/nhanluc.v1.Records/SubmitReport";
-    case NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_RETURNED:
-        nhanluc__v1__return_report_request__init(&u->ret);
-        u->ret.unit = r->unit;
-        u->ret.year = r->year;
-        u->ret.reason = r->return_reason;
-        *req = &u->ret.base;
-        return "/nhanluc.v1.Records/ReturnReport";
-    case NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_APPROVED:
-        nhanluc__v1__approve_report_request__init(&u->approve);
-        u->approve.unit = r->unit;
-        u->approve.year = r->year;
-        u->approve.approved_at = r->approved_at;
-        *req = &u->approve.base;
-        return "/nhanluc.v1.Records/ApproveReport";
-    default:
-        *why = "report.status: must be SUBMITTED, RETURNED or APPROVED";
-        return NULL;
-    }
+    /* A report row sets the report as it stands (see nl_rec_put_report). */
+    *req = &row->report->base;
+    return REPORT_PATH;
 }
 
 /*
@@ -353,6 +329,15 @@ static enum nl_status add_row_error(struct import_run *run, uint32_t line, const
  * refused (*outcome 0, a RowError added, the savepoint rolled back). Any
  * other status fails the import (ctx->msg set; the caller unwinds).
  */
+/* The pseudo-method of a reports.csv row. */
+static const struct nl_method report_put = {
+    REPORT_PATH,
+    &nhanluc__v1__annual_report__descriptor,
+    &nhanluc__v1__report_response__descriptor,
+    nl_rec_put_report,
+    NL_M_WRITE,
+};
+
 static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__ImportRow *row,
                                  int *outcome)
 {
@@ -370,7 +355,7 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
     *outcome = 0;
     if (path == NULL)
         return add_row_error(run, row->line, why);
-    m = nl_method_find(path, strlen(path));
+    m = path == REPORT_PATH ? &report_put : nl_method_find(path, strlen(path));
     if (m == NULL || m->input != req->descriptor || !(m->flags & NL_M_WRITE))
         return nl_ctx_errorf(ctx, NL_INTERNAL, "import: no method for the row's kind");
     resp = nl_arena_alloc(&run->scratch, m->output->sizeof_message);

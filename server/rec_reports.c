@@ -249,6 +249,65 @@ enum nl_status nl_rec_approve_report(struct nl_ctx *ctx, const ProtobufCMessage 
     return report_reply(ctx, st, &rec, outcome, resp);
 }
 
+enum nl_status nl_rec_put_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
+                                 ProtobufCMessage *resp_)
+{
+    const Nhanluc__V1__AnnualReport *r = (const Nhanluc__V1__AnnualReport *)req_;
+    Nhanluc__V1__ReportResponse *resp = (Nhanluc__V1__ReportResponse *)resp_;
+    struct nl_report_rec rec;
+    char *reason = NULL;
+    int outcome = 0, rc;
+    enum nl_status st = key_check(ctx, r->unit, r->year);
+
+    if (st != NL_OK)
+        return st;
+    if (r->status < NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_DRAFT ||
+        r->status > NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_APPROVED)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.status: unknown status");
+    memset(&rec, 0, sizeof(rec));
+    rec.unit = r->unit;
+    rec.year = r->year;
+    rec.status = (int)r->status;
+    st = time_check(ctx, r->submitted_at, "report.submitted_at", &rec.submitted_at);
+    if (st == NL_OK)
+        st = time_check(ctx, r->approved_at, "report.approved_at", &rec.approved_at);
+    if (st != NL_OK)
+        return st;
+    /* The state must be one the transitions could have produced. */
+    if (r->status != NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_DRAFT && rec.submitted_at[0] == '\0')
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.submitted_at: required");
+    if (r->status == NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_APPROVED &&
+        rec.approved_at[0] == '\0')
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.approved_at: required");
+    if (r->status != NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_APPROVED &&
+        rec.approved_at[0] != '\0')
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "report.approved_at: only an APPROVED report has one");
+    rc = lines_nfc(ctx->arena, r->return_reason, 0, NL_REPORT_REASON_MAX, &reason);
+    if (rc == NL_TEXT_EMPTY) {
+        reason = nl_arena_strdup(ctx->arena, "");
+        rc = reason != NULL ? NL_TEXT_OK : NL_TEXT_NOMEM;
+    }
+    switch (rc) {
+    case NL_TEXT_OK:
+        break;
+    case NL_TEXT_TOOLONG:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "report.return_reason: must be at most %d bytes",
+                             NL_REPORT_REASON_MAX);
+    case NL_TEXT_NOMEM:
+        return out_of_memory(ctx);
+    default:
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.return_reason: %s",
+                             nl_text_strerror(rc));
+    }
+    if (r->status == NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_RETURNED && reason[0] == '\0')
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.return_reason: required");
+    rec.return_reason = reason;
+    st = nl_store_report_put(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
+    return report_reply(ctx, st, &rec, outcome, resp);
+}
+
 /* --- ListReports --- */
 
 /*

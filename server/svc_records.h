@@ -56,6 +56,16 @@ enum nl_status nl_rec_approve_report(struct nl_ctx *ctx, const ProtobufCMessage 
                                      ProtobufCMessage *resp);
 enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *req,
                                    ProtobufCMessage *resp);
+/*
+ * rec_reports.c: sets a report exactly as an AnnualReport row says (req is a
+ * Nhanluc__V1__AnnualReport, resp a ReportResponse), for the import of
+ * reports.csv: the state is checked for consistency (times, reason), not
+ * reached through transitions, so an export imports into an empty database.
+ * Not a method of the service.
+ */
+enum nl_status nl_rec_put_report(struct nl_ctx *ctx, const ProtobufCMessage *req,
+                                 ProtobufCMessage *resp);
+
 /* rec_import.c */
 enum nl_status nl_rec_import(struct nl_ctx *ctx, const ProtobufCMessage *req,
                              ProtobufCMessage *resp);

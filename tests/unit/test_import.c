@@ -384,6 +384,24 @@ static Nhanluc__V1__ImportRow *row_ti(uint32_t line, const char *term, const cha
     return r;
 }
 
+static Nhanluc__V1__ImportRow *row_report(uint32_t line, const char *unit, int year, int status,
+                                          const char *submitted, const char *approved,
+                                          const char *reason)
+{
+    Nhanluc__V1__ImportRow *r = row_new(line);
+    Nhanluc__V1__AnnualReport *m = msg_new(&nhanluc__v1__annual_report__descriptor);
+
+    m->unit = S(unit);
+    m->year = year;
+    m->status = (Nhanluc__V1__ReportStatus)status;
+    m->submitted_at = S(submitted);
+    m->approved_at = S(approved);
+    m->return_reason = S(reason);
+    r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_REPORT;
+    r->report = m;
+    return r;
+}
+
 /* --- import and export helpers --- */
 
 /* Imports rows[0..n) as batch `id` into d; r holds the result (call_done it). */
@@ -826,6 +844,47 @@ static void test_outcomes_per_kind(void **state)
     call_done(&r);
 }
 
+/*
+ * reports.csv rows set a report as it stands, so an export of APPROVED and
+ * RETURNED reports imports into a database that has none; states that no
+ * transition could produce are refused with the field named.
+ */
+static void test_report_rows(void **state)
+{
+    struct result r;
+
+    (void)state;
+    world_units(&g->a);
+    Nhanluc__V1__ImportRow *ok[] = {
+        row_report(2, "quan-a", 2019, 4, "2020-01-15", "2020-02-01", ""),
+        row_report(3, "xa-1", 2019, 3, "2020-01-20", "", "Thiếu số liệu\nlớp K2"),
+        row_report(4, "quan-a", 2020, 2, "2021-01-10T08:00:00Z", "", ""),
+    };
+    import_expect(&g->a, "reports-1", ok, 3, 3, 0, 0);
+    assert_int_equal(query_num(&g->a, "SELECT status FROM report WHERE year = 2019 AND unit_id ="
+                                      " (SELECT id FROM unit WHERE code = 'quan-a')"),
+                     4);
+    /* The same rows again: unchanged. */
+    Nhanluc__V1__ImportRow *again[] = {
+        row_report(2, "quan-a", 2019, 4, "2020-01-15", "2020-02-01", ""),
+    };
+    import_expect(&g->a, "reports-2", again, 1, 0, 0, 1);
+
+    Nhanluc__V1__ImportRow *bad[] = {
+        row_report(5, "quan-a", 2021, 4, "2022-01-10", "", ""),
+        row_report(6, "quan-a", 2022, 3, "2023-01-10", "", ""),
+        row_report(7, "quan-a", 2023, 2, "", "", ""),
+        row_report(8, "quan-a", 2024, 2, "2025-01-10", "2025-01-11", ""),
+    };
+    import(&g->a, "reports-bad", 0, 0, bad, 4, &r);
+    expect_counts(&r, 0, 0, 0, 4);
+    expect_row_error(&r, 0, 5, "report.approved_at");
+    expect_row_error(&r, 1, 6, "report.return_reason");
+    expect_row_error(&r, 2, 7, "report.submitted_at");
+    expect_row_error(&r, 3, 8, "report.approved_at");
+    call_done(&r);
+}
+
 static void test_upsert_enrolment(void **state)
 {
     Nhanluc__V1__UpsertEnrolmentRequest req = NHANLUC__V1__UPSERT_ENROLMENT_REQUEST__INIT;
@@ -1048,6 +1107,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_skip_bad_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcomes_per_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_report_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_enrolment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
