@@ -808,9 +808,15 @@ static void call_result(struct nl_rpc_client *c, struct rc_call *call)
                 snprintf(call->msg, sizeof(call->msg), "%s", bad);
             }
         }
-        call->retryable =
-            call->status == NL_UNAVAILABLE || (call->status == NL_RESOURCE_EXHAUSTED &&
-                                               !(call->have_pushback && call->pushback_ms < 0));
+        /*
+         * DEADLINE_EXCEEDED from the server while our own deadline still has
+         * time left (a server-side limit, a queue that expired the call) is
+         * retried like UNAVAILABLE: writes are idempotent (RELIABILITY.md 4).
+         */
+        call->retryable = call->status == NL_UNAVAILABLE ||
+                          (call->status == NL_DEADLINE_EXCEEDED && remaining_ms(c) > 0) ||
+                          (call->status == NL_RESOURCE_EXHAUSTED &&
+                           !(call->have_pushback && call->pushback_ms < 0));
         if (call->have_pushback && call->pushback_ms < 0)
             call->retryable = 0;
         return;

@@ -424,7 +424,7 @@ class StatusTest(CliTestBase):
         msg = "unit.parent: không có đơn vị này (100%)"
         for code in grpc.StatusCode:
             if code in (grpc.StatusCode.OK, grpc.StatusCode.UNAVAILABLE,
-                        grpc.StatusCode.RESOURCE_EXHAUSTED):
+                        grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.DEADLINE_EXCEEDED):
                 continue  # OK is no error; the retried codes have their own tests
             with self.subTest(code=code.name):
                 self.rec.reset()
@@ -996,6 +996,26 @@ class ValgrindTest(UnitTest):
     def test_unreachable(self):
         p = self.run_cli("--timeout", "1500ms", "health", server="127.0.0.1:%d" % free_port())
         self.assertExit(p, 14)
+
+    def test_server_deadline_exceeded_is_retried_within_the_timeout(self):
+        def get(req, ctx, n):
+            if n == 1:
+                ctx.abort(grpc.StatusCode.DEADLINE_EXCEEDED, "queue expired the call")
+            return registry_pb2.GetUnitResponse(unit=unit("x", "X", registry_pb2.CITY))
+        self.rec.handlers["GetUnit"] = get
+        p = self.run_cli("--timeout", "10s", "unit", "show", "x")
+        self.assertExit(p, 0)
+        self.assertEqual(self.rec.count("GetUnit"), 2)
+
+        # Always DEADLINE_EXCEEDED: at most 5 attempts, then exit 4 with the server's message.
+        self.rec.reset()
+        self.rec.handlers["GetUnit"] = lambda req, ctx, n: ctx.abort(
+            grpc.StatusCode.DEADLINE_EXCEEDED, "queue expired the call")
+        p = self.run_cli("--timeout", "10s", "unit", "show", "x")
+        self.assertExit(p, 4)
+        self.assertIn("(DEADLINE_EXCEEDED)", p.err)
+        self.assertLessEqual(self.rec.count("GetUnit"), 5)
+        self.assertGreaterEqual(self.rec.count("GetUnit"), 2)
 
     def test_retry_then_ok(self):
         def get(req, ctx, n):
