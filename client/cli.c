@@ -106,6 +106,7 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
                          "bad --timeout '%s': expected a duration such as 500ms, 5s, 2m or 1h", v);
                 return -1;
             }
+            cli->timeout_set = 1;
         } else {
             if (nl_output_parse(v, &cli->output) != 0) {
                 snprintf(err, errlen, "bad --output '%s': expected table, json or csv", v);

@@ -28,6 +28,7 @@
 struct nl_cli {
     const char *server;  /* borrowed (argv, environment or the default) */
     uint64_t timeout_ms; /* --timeout: covers the whole command */
+    int timeout_set;     /* --timeout was given (even if it names the default) */
     enum nl_output output;
     int help;                  /* --help / -h seen */
     int version;               /* --version seen */

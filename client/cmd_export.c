@@ -9,7 +9,8 @@
  * without a BOM unless --bom (Excel needs it to read UTF-8). The header is
  * written once the first page arrived, so a refused call leaves stdout empty.
  * `export` then `import` of the file gives back the same records. Like
- * `import`, the command's default deadline is 10 minutes.
+ * `import`, the command's default deadline is 10 minutes unless --timeout
+ * is given (any value, 10s included).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +62,8 @@ int nl_cmd_export(struct nl_cli *cli, int argc, char **argv)
         req.unit = unit;
     req.kind = nl_csvkind_export_kind(k);
     req.page_size = EXPORT_PAGE_SIZE;
-    if (cli->timeout_ms == NL_CLI_DEFAULT_TIMEOUT) {
+    /* Without --timeout (even "--timeout 10s" counts as given) the deadline is 10 minutes. */
+    if (!cli->timeout_set) {
         cli->timeout_ms = EXPORT_DEFAULT_TIMEOUT;
         nl_cli_start(cli);
     }

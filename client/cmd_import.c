@@ -21,8 +21,8 @@
  * retries UNAVAILABLE with the same request bytes, hence the same batch_id.
  *
  * The command's default deadline is IMPORT_DEFAULT_TIMEOUT rather than the
- * CLI's 10 s, unless --timeout names another. A progress line goes to stderr
- * when stderr is a terminal.
+ * CLI's 10 s, unless --timeout is given (any value, 10s included). A
+ * progress line goes to stderr when stderr is a terminal.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -453,8 +453,8 @@ int nl_cmd_import(struct nl_cli *cli, int argc, char **argv)
                                       batch, IMPORT_MAX_BATCH);
         im.batch_rows = (size_t)v;
     }
-    /* A file takes longer than one call: the CLI's default deadline becomes 10 minutes. */
-    if (cli->timeout_ms == NL_CLI_DEFAULT_TIMEOUT) {
+    /* A file takes longer than one call: without --timeout the deadline is 10 minutes. */
+    if (!cli->timeout_set) {
         cli->timeout_ms = IMPORT_DEFAULT_TIMEOUT;
         nl_cli_start(cli);
     }

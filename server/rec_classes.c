@@ -696,17 +696,22 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     const Nhanluc__V1__CancelClassRequest *req = (const Nhanluc__V1__CancelClassRequest *)req_;
     Nhanluc__V1__CancelClassResponse *resp = (Nhanluc__V1__CancelClassResponse *)resp_;
     struct nl_class_rec cls;
-    int outcome = 0;
+    char lock_msg[sizeof(ctx->msg)] = "";
+    int outcome = 0, locked = 0;
     enum nl_status st = key_check(ctx, req->organiser_unit, req->class_ref);
 
     if (st != NL_OK)
         return st;
-    /* REPORT LOCK: an APPROVED report of the class's unit-year refuses the cancel. */
+    /*
+     * REPORT LOCK: an APPROVED report of the class's unit-year refuses the
+     * cancel of a class not yet cancelled (the writer rolls the write back);
+     * cancelling it again changes nothing and passes as UNCHANGED.
+     */
     st = nl_store_report_class_check(ctx->store, req->organiser_unit, req->class_ref, NULL,
-                                     ctx->msg, sizeof(ctx->msg));
+                                     lock_msg, sizeof(lock_msg));
     if (st == NL_FAILED_PRECONDITION)
-        return st;
-    if (st != NL_OK)
+        locked = 1;
+    else if (st != NL_OK)
         return store_error(ctx, st);
     st = nl_store_class_cancel(ctx->store, req->organiser_unit, req->class_ref, &cls, &outcome,
                                ctx->arena);
@@ -714,6 +719,8 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "class not found");
     if (st != NL_OK)
         return store_error(ctx, st);
+    if (locked && outcome != NL_WRITE_UNCHANGED)
+        return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION, "%s", lock_msg);
     resp->training_class = class_msg(ctx, &cls);
     if (resp->training_class == NULL)
         return out_of_memory(ctx);

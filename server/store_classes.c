@@ -417,6 +417,21 @@ static enum nl_status check_class_size(struct nl_store *st, sqlite3_int64 class_
     return res;
 }
 
+/*
+ * The report lock, decided once a row's upsert is done: a row that changed
+ * (`outcome` CREATED or UPDATED) of a locked class is NL_FAILED_PRECONDITION
+ * with `lock_msg` (the caller rolls the write back); an unchanged row, or an
+ * unlocked class, is NL_OK.
+ */
+static enum nl_status locked_write(int locked, int outcome, const char *lock_msg, char *msg,
+                                   size_t msglen)
+{
+    if (!locked || outcome == NL_WRITE_UNCHANGED)
+        return NL_OK;
+    nl_store_fmt_msg(msg, msglen, "%s", lock_msg);
+    return NL_FAILED_PRECONDITION;
+}
+
 enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_rec *c,
                                      const struct nl_enrolment_rec *e, size_t n,
                                      struct nl_class_submit_res *out, struct nl_arena *a, char *msg,
@@ -426,6 +441,8 @@ enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_
     sqlite3_stmt *upd = NULL, *ins = NULL;
     sqlite3_int64 unit_id = 0, tg_id = 0, term_id = 0, class_id = 0;
     sqlite3_int64 *cadre_ids = NULL;
+    char lock_msg[128] = "";
+    int locked = 0;
 
     memset(out, 0, sizeof(*out));
     nl_store_fmt_msg(msg, msglen, "%s", "");
@@ -445,12 +462,18 @@ enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_
         goto out;
 
     /*
-     * REPORT LOCK: before any write, refuse with NL_FAILED_PRECONDITION when
-     * an APPROVED report locks the unit-year of this class, both as stored
-     * (its old end_date) and as submitted (store_reports.h).
+     * REPORT LOCK: an APPROVED report locks the unit-year of this class, as
+     * stored (its old end_date) or as submitted (store_reports.h). Asked
+     * before any write, while the stored end_date is still the old one; the
+     * refusal waits until a row would actually change (locked_write()), so
+     * an exact replay of a locked class passes as UNCHANGED.
      */
-    res =
-        nl_store_report_class_check(st, c->organiser_unit, c->class_ref, c->end_date, msg, msglen);
+    res = nl_store_report_class_check(st, c->organiser_unit, c->class_ref, c->end_date, lock_msg,
+                                      sizeof(lock_msg));
+    if (res == NL_FAILED_PRECONDITION) {
+        locked = 1;
+        res = NL_OK;
+    }
     if (res != NL_OK)
         goto out;
 
@@ -469,6 +492,8 @@ enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_
     res = upsert_pair(st, upd, ins, &out->outcome);
     nl_store_stmt_done(upd);
     nl_store_stmt_done(ins);
+    if (res == NL_OK)
+        res = locked_write(locked, out->outcome, lock_msg, msg, msglen);
     if (res != NL_OK)
         goto out;
     res = class_id_of(st, unit_id, c->class_ref, &class_id);
@@ -493,6 +518,8 @@ enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_
         res = upsert_pair(st, upd, ins, &outcome);
         nl_store_stmt_done(upd);
         nl_store_stmt_done(ins);
+        if (res == NL_OK)
+            res = locked_write(locked, outcome, lock_msg, msg, msglen);
         if (res != NL_OK)
             goto out;
         if (outcome == NL_WRITE_CREATED)
@@ -642,9 +669,11 @@ enum nl_status nl_store_class_cancel(struct nl_store *st, const char *unit, cons
         return res;
 
     /*
-     * REPORT LOCK: checked by the caller before this (rec_classes.c calls
-     * nl_store_report_class_check(), which has the client message), since
-     * this function has no message buffer to name the locked year in.
+     * REPORT LOCK: decided by the caller (rec_classes.c asks
+     * nl_store_report_class_check(), which has the client message, and
+     * refuses an NL_WRITE_UPDATED outcome of a locked class; the writer
+     * rolls it back), since this function has no message buffer to name the
+     * locked year in. Cancelling a cancelled class stays UNCHANGED.
      */
 
     s = nl_store_stmt(st, SQL_CLASS_CANCEL, &res);

@@ -6,8 +6,9 @@ add`), a term and two cadres. Checked: the report's life through the CLI
 (submit, replay, approve, replay, return with a reason, resubmit), the exit
 codes of refusals (3 bad value, 5 no report, 9 wrong state, 64 usage), the
 list filters (subtree, year, status by code and Vietnamese label), and the
-lock: a class of the unit ending in an approved year cannot be submitted or
-cancelled (exit 9, nothing written) until the report is returned. Run by CTest
+lock: a class of the unit ending in an approved year cannot be changed or
+cancelled (exit 9, nothing written) until the report is returned; an exact
+replay of it passes as UNCHANGED. Run by CTest
 (label integration); skips when NHANLUC is unset or the class and annual
 commands do not exist yet.
 """
@@ -198,6 +199,9 @@ class AnnualCliTest(nlserver.ServerTestCase):
         self.ok("annual", "submit", "hai-ba-trung", "2020", "--at", "2021-01-15")
         self.ok("annual", "approve", "hai-ba-trung", "2020")
 
+        # locked, an exact replay (a rerun import, a retried submit) changes nothing: UNCHANGED
+        self.assertEqual(self.okj("class", "submit", self.class_file(ref, "2020-06-30"))["outcome"],
+                         "UNCHANGED")
         # locked: a changed class, a new class of 2020, a class moved into 2020, a cancel
         err = self.fails(EXIT_FAILED_PRECONDITION, "class", "submit",
                          self.class_file(ref, "2020-06-30", sessions=12))

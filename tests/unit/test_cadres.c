@@ -29,157 +29,24 @@
 #include "method.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "store.h"
+#include "../support/store_fixture.h"
 
 #define SENTINEL "2000-01-01T00:00:00.000Z"
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
-static struct fx *g; /* the current fixture, for the call helpers */
+static struct sf_db *g; /* the current fixture, for the call helpers */
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof(*fx));
-    char err[512];
-
-    if (fx == NULL)
-        return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-cadres-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
-    if (nl_store_open(fx->path, NL_STORE_READWRITE, &fx->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(fx->path, NL_STORE_READONLY, &fx->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    g = fx;
-    *state = fx;
-    return 0;
+    return sf_setup(state, "cadres", &g);
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-    int rc;
+/* Raw SQL on the writer's connection. */
+#define sql(text)      sf_sql(g->rw, (text))
+#define sql_text(text) sf_sql_text(g->rw, (text))
+#define sql_long(text) sf_sql_long(g->rw, (text))
 
-    nl_store_close(fx->ro);
-    nl_store_close(fx->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
-    free(fx);
-    g = NULL;
-    return rc;
-}
-
-/* protoc-c string fields are char *; packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-/* Runs trusted SQL on the writer's connection (test setup). */
-static void sql(const char *text)
-{
-    assert_int_equal(nl_store_test_exec(g->rw, text), NL_OK);
-}
-
-/* The first column of the first row of `text` as text ("" when no row). */
-static const char *sql_text(const char *text)
-{
-    static char out[256];
-
-    assert_int_equal(nl_store_test_query(g->rw, text, out, sizeof(out)), NL_OK);
-    return out;
-}
-
-static long sql_long(const char *text)
-{
-    return strtol(sql_text(text), NULL, 10);
-}
-
-struct result {
-    enum nl_status status;
-    char msg[256];
-    ProtobufCMessage *resp;
-};
-
-/* Packs `req`, runs it through nl_job_run with the server's transaction shape, unpacks OK. */
-static void call(const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(g->rw), NL_OK);
-        nl_job_run(job, g->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(g->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(g->rw), NL_OK);
-        assert_int_equal(nl_store_commit(g->rw), NL_OK);
-    } else {
-        assert_true(m->flags & NL_M_READ);
-        assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
-        nl_job_run(job, g->ro);
-        assert_int_equal(nl_store_end_read(g->ro), NL_OK);
-    }
-
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        assert_true(job->out.len >= NL_WIRE_PREFIX_LEN);
-        uint32_t n = (uint32_t)job->out.data[1] << 24 | (uint32_t)job->out.data[2] << 16 |
-                     (uint32_t)job->out.data[3] << 8 | job->out.data[4];
-        assert_int_equal(n, job->out.len - NL_WIRE_PREFIX_LEN);
-        r->resp = protobuf_c_message_unpack(m->output, NULL, n, job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-/* Asserts a failed call: the status and a message that starts with `prefix`. */
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
+/* Runs `req` on the current fixture. */
+#define call(path, req, r) sf_call(g, (path), (req), (r))
 
 /* --- request builders --- */
 
@@ -198,15 +65,15 @@ static struct upsert *upsert_new(const char *code, const char *unit, const char 
     nhanluc__v1__upsert_cadre_request__init(&u.req);
     nhanluc__v1__cadre__init(&u.cadre);
     nhanluc__v1__cadre_profile__init(&u.profile);
-    u.cadre.cadre_code = unconst(code);
-    u.cadre.full_name = unconst("Nguyễn Thị Lan");
+    u.cadre.cadre_code = sf_unconst(code);
+    u.cadre.full_name = sf_unconst("Nguyễn Thị Lan");
     u.cadre.sex = NHANLUC__V1__SEX__SEX_FEMALE;
     u.cadre.birth_year = 1975;
     u.req.cadre = &u.cadre;
     if (unit != NULL) {
-        u.profile.unit = unconst(unit);
-        u.profile.as_of = unconst(as_of);
-        u.profile.position_title = unconst("Phó Bí thư");
+        u.profile.unit = sf_unconst(unit);
+        u.profile.as_of = sf_unconst(as_of);
+        u.profile.position_title = sf_unconst("Phó Bí thư");
         u.profile.key_cadre = 1;
         u.profile.level = NHANLUC__V1__LEVEL__LEVEL_DISTRICT;
         u.profile.mgmt_category = NHANLUC__V1__MGMT_CATEGORY__MGMT_CATEGORY_DISTRICT_STANDING;
@@ -218,14 +85,14 @@ static struct upsert *upsert_new(const char *code, const char *unit, const char 
     return &u;
 }
 
-static void upsert(const struct upsert *u, struct result *r)
+static void upsert(const struct upsert *u, struct sf_result *r)
 {
     call("/nhanluc.v1.Records/UpsertCadre", &u->req.base, r);
 }
 
 /* Upserts and asserts OK with `outcome`; returns the response (free with call_done). */
 static Nhanluc__V1__UpsertCadreResponse *upsert_ok(const struct upsert *u, int outcome,
-                                                   struct result *r)
+                                                   struct sf_result *r)
 {
     upsert(u, r);
     if (r->status != NL_OK)
@@ -235,25 +102,25 @@ static Nhanluc__V1__UpsertCadreResponse *upsert_ok(const struct upsert *u, int o
     return resp;
 }
 
-static void get_cadre(const char *code, struct result *r)
+static void get_cadre(const char *code, struct sf_result *r)
 {
     Nhanluc__V1__GetCadreRequest req;
 
     nhanluc__v1__get_cadre_request__init(&req);
-    req.cadre_code = unconst(code);
+    req.cadre_code = sf_unconst(code);
     call("/nhanluc.v1.Records/GetCadre", &req.base, r);
 }
 
 static void list_cadres(const char *unit, const char *as_of, int page_size, const char *token,
-                        struct result *r)
+                        struct sf_result *r)
 {
     Nhanluc__V1__ListCadresRequest req;
 
     nhanluc__v1__list_cadres_request__init(&req);
-    req.unit = unconst(unit);
-    req.as_of = unconst(as_of);
+    req.unit = sf_unconst(unit);
+    req.as_of = sf_unconst(as_of);
     req.page_size = page_size;
-    req.page_token = unconst(token);
+    req.page_token = sf_unconst(token);
     call("/nhanluc.v1.Records/ListCadres", &req.base, r);
 }
 
@@ -263,7 +130,7 @@ static void list_cadres(const char *unit, const char *as_of, int page_size, cons
  */
 static void expect_list(const char *unit, const char *as_of, const char *want)
 {
-    struct result r;
+    struct sf_result r;
     char got[512] = "";
     size_t off = 0;
 
@@ -282,7 +149,7 @@ static void expect_list(const char *unit, const char *as_of, const char *want)
                     strcmp(lr->cadres[i]->profile->valid_to, as_of) >= 0);
     }
     assert_string_equal(lr->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
     if (strcmp(got, want) != 0)
         fail_msg("ListCadres(%s, %s): got '%s', want '%s'", unit, as_of, got, want);
 }
@@ -290,14 +157,6 @@ static void expect_list(const char *unit, const char *as_of, const char *want)
 static long cadre_count(void)
 {
     return sql_long("SELECT (SELECT count(*) FROM cadre) + (SELECT count(*) FROM cadre_profile)");
-}
-
-static int this_year(void)
-{
-    int y, m, d;
-
-    nl_date_to_ymd(nl_date_today(), &y, &m, &d);
-    return y;
 }
 
 /*
@@ -337,10 +196,10 @@ static void test_method_rows(void **state)
 static void test_validation(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     struct upsert *u;
     char code65[66], long201[202], year_msg[64];
-    int max_year = this_year() - 16;
+    int max_year = sf_this_year() - 16;
 
     seed_units();
     memset(code65, 'a', 65);
@@ -351,33 +210,33 @@ static void test_validation(void **state)
     u = upsert_new("c1", "d1", "2020-01-01");
     u->req.cadre = NULL;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre: required");
 
     const char *const bad_codes[] = {"", "a b", "mã", "a/b", "a:b", code65};
     for (size_t i = 0; i < sizeof(bad_codes) / sizeof(bad_codes[0]); i++) {
         u = upsert_new(bad_codes[i], "d1", "2020-01-01");
         upsert(u, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "cadre.cadre_code: ");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.cadre_code: ");
     }
 
     u = upsert_new("c1", "d1", "2020-01-01");
     u->cadre.full_name = long201;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: must be at most 200 bytes");
-    u->cadre.full_name = unconst("Lan\tAnh");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: must be at most 200 bytes");
+    u->cadre.full_name = sf_unconst("Lan\tAnh");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: ");
-    u->cadre.full_name = unconst("Lan\xc3");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: ");
+    u->cadre.full_name = sf_unconst("Lan\xc3");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.full_name: ");
 
     u = upsert_new("c1", "d1", "2020-01-01");
     u->cadre.sex = NHANLUC__V1__SEX__SEX_UNSPECIFIED;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre.sex: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.sex: required");
     u->cadre.sex = (Nhanluc__V1__Sex)7;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre.sex: unknown value");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre.sex: unknown value");
 
     (void)snprintf(year_msg, sizeof(year_msg), "cadre.birth_year: must be 1940-%d", max_year);
     static const int bad_years[] = {0, 1939, -1980};
@@ -385,44 +244,46 @@ static void test_validation(void **state)
         u = upsert_new("c1", "d1", "2020-01-01");
         u->cadre.birth_year = bad_years[i];
         upsert(u, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, year_msg);
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, year_msg);
     }
     u->cadre.birth_year = max_year + 1;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, year_msg);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, year_msg);
 
     static const char *const bad_dates[] = {"", "2024-02-30", "01/02/2024", "2024-1-05",
                                             "2024-01-01x"};
     for (size_t i = 0; i < sizeof(bad_dates) / sizeof(bad_dates[0]); i++) {
         u = upsert_new("c1", "d1", bad_dates[i]);
         upsert(u, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "profile.as_of: ");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.as_of: ");
     }
 
     const char *const bad_units[] = {"", "D1", "d 1", code65};
     for (size_t i = 0; i < sizeof(bad_units) / sizeof(bad_units[0]); i++) {
         u = upsert_new("c1", bad_units[i], "2020-01-01");
         upsert(u, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: ");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: ");
     }
     u = upsert_new("c1", "nowhere", "2020-01-01");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: no such unit");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: no such unit");
     /* x1 exists only from 2025-01-01. */
     u = upsert_new("c1", "x1", "2024-12-31");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: the unit is not valid on profile.as_of");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT,
+                    "profile.unit: the unit is not valid on profile.as_of");
     u = upsert_new("c1", "old", "2021-01-01");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: the unit is not valid on profile.as_of");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT,
+                    "profile.unit: the unit is not valid on profile.as_of");
 
     u = upsert_new("c1", "d1", "2020-01-01");
     u->profile.position_title = long201;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.position_title: must be at most 200 bytes");
-    u->profile.position_title = unconst("Bí thư\nPhó");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.position_title: must be at most 200 bytes");
+    u->profile.position_title = sf_unconst("Bí thư\nPhó");
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.position_title: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.position_title: ");
 
     static const char *const paths[] = {"profile.level", "profile.mgmt_category",
                                         "profile.education", "profile.political_theory",
@@ -452,7 +313,7 @@ static void test_validation(void **state)
             upsert(u, &r);
             (void)snprintf(want, sizeof(want), "%s: %s", paths[i],
                            bad == 0 ? "required" : "unknown value");
-            expect_error(&r, NL_INVALID_ARGUMENT, want);
+            sf_expect_error(&r, NL_INVALID_ARGUMENT, want);
         }
     }
     assert_int_equal(cadre_count(), 0);
@@ -468,15 +329,15 @@ static void test_validation(void **state)
     u->cadre.full_name = long201;
     u->profile.position_title = long201;
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     u = upsert_new("A.b_c-9", NULL, NULL);
     u->cadre.birth_year = max_year;
-    u->cadre.full_name = unconst("");
+    u->cadre.full_name = sf_unconst("");
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     u = upsert_new("A.b_c-9", "old", "2020-12-31");
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(cadre_count(), 4);
 }
 
@@ -484,16 +345,16 @@ static void test_validation(void **state)
 static void test_refused_writes_nothing(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     struct upsert *u;
 
     seed_units();
     upsert_ok(upsert_new("c1", NULL, NULL), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     u = upsert_new("c1", "nowhere", "2020-01-01");
     u->cadre.birth_year = 1980;
     upsert(u, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: no such unit");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "profile.unit: no such unit");
     assert_int_equal(sql_long("SELECT birth_year FROM cadre WHERE cadre_code = 'c1'"), 1975);
     assert_int_equal(sql_long("SELECT count(*) FROM cadre_profile"), 0);
 }
@@ -509,7 +370,7 @@ static void expect_version(const Nhanluc__V1__CadreProfile *p, const char *unit,
 static void test_versioning(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     struct upsert *u;
     Nhanluc__V1__UpsertCadreResponse *resp;
     Nhanluc__V1__GetCadreResponse *gr;
@@ -526,14 +387,14 @@ static void test_versioning(void **state)
     assert_string_equal(resp->profile->position_title, "Phó Bí thư");
     assert_true(resp->profile->key_cadre);
     assert_int_equal(resp->profile->education, NHANLUC__V1__EDUCATION__EDUCATION_UNIVERSITY);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* an exact replay writes nothing, not even updated_at */
     sql("UPDATE cadre SET updated_at = '" SENTINEL "';"
         "UPDATE cadre_profile SET updated_at = '" SENTINEL "';");
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__UNCHANGED, &r);
     expect_version(resp->profile, "d1", "2020-01-01", "");
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_equal(sql_text("SELECT updated_at FROM cadre"), SENTINEL);
     assert_string_equal(sql_text("SELECT group_concat(updated_at) FROM cadre_profile"), SENTINEL);
 
@@ -541,7 +402,7 @@ static void test_versioning(void **state)
     u = upsert_new("c1", "d2", "2023-06-01");
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
     expect_version(resp->profile, "d2", "2023-06-01", "");
-    call_done(&r);
+    sf_call_done(&r);
     /* the cadre row itself did not change */
     assert_string_equal(sql_text("SELECT updated_at FROM cadre"), SENTINEL);
 
@@ -549,13 +410,13 @@ static void test_versioning(void **state)
     u = upsert_new("c1", "w1", "2021-03-01");
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
     expect_version(resp->profile, "w1", "2021-03-01", "2023-05-31");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* a leap day: the version before 2024-03-01 ends on 2024-02-29 */
     u = upsert_new("c1", "d2", "2024-03-01");
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
     expect_version(resp->profile, "d2", "2024-03-01", "");
-    call_done(&r);
+    sf_call_done(&r);
 
     get_cadre("c1", &r);
     assert_int_equal(r.status, NL_OK);
@@ -566,7 +427,7 @@ static void test_versioning(void **state)
     expect_version(gr->profiles[1], "w1", "2021-03-01", "2023-05-31");
     expect_version(gr->profiles[2], "d2", "2023-06-01", "2024-02-29");
     expect_version(gr->profiles[3], "d2", "2024-03-01", "");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* the same as_of with different content updates that version in place */
     sql("UPDATE cadre_profile SET updated_at = '" SENTINEL "';");
@@ -577,14 +438,14 @@ static void test_versioning(void **state)
     expect_version(resp->profile, "w1", "2021-03-01", "2023-05-31");
     assert_int_equal(resp->profile->education, NHANLUC__V1__EDUCATION__EDUCATION_MASTER);
     assert_false(resp->profile->key_cadre);
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_not_equal(
         sql_text("SELECT updated_at FROM cadre_profile WHERE valid_from = '2021-03-01'"), SENTINEL);
     assert_int_equal(
         sql_long("SELECT count(*) FROM cadre_profile WHERE updated_at = '" SENTINEL "'"), 3);
     /* ... and its replay is unchanged */
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__UNCHANGED, &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* the cadre alone: a changed birth year is an update, the profile is not returned */
     u = upsert_new("c1", NULL, NULL);
@@ -592,53 +453,53 @@ static void test_versioning(void **state)
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__UPDATED, &r);
     assert_null(resp->profile);
     assert_int_equal(resp->cadre->birth_year, 1976);
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_not_equal(sql_text("SELECT updated_at FROM cadre"), SENTINEL);
 
     /* an empty full_name keeps the stored one */
     u = upsert_new("c1", NULL, NULL);
     u->cadre.birth_year = 1976;
-    u->cadre.full_name = unconst("");
+    u->cadre.full_name = sf_unconst("");
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__UNCHANGED, &r);
     assert_string_equal(resp->cadre->full_name, "Nguyễn Thị Lan");
-    call_done(&r);
+    sf_call_done(&r);
     /* a different one replaces it; sex counts too */
-    u->cadre.full_name = unconst("Trần Văn Nam");
+    u->cadre.full_name = sf_unconst("Trần Văn Nam");
     u->cadre.sex = NHANLUC__V1__SEX__SEX_MALE;
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__UPDATED, &r);
     assert_string_equal(resp->cadre->full_name, "Trần Văn Nam");
     assert_int_equal(resp->cadre->sex, NHANLUC__V1__SEX__SEX_MALE);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* a version before the first one ends the day before it */
     u = upsert_new("c1", "d1", "2019-12-31");
     u->cadre.birth_year = 1976;
-    u->cadre.full_name = unconst("Trần Văn Nam");
+    u->cadre.full_name = sf_unconst("Trần Văn Nam");
     u->cadre.sex = NHANLUC__V1__SEX__SEX_MALE;
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
     expect_version(resp->profile, "d1", "2019-12-31", "2019-12-31");
-    call_done(&r);
+    sf_call_done(&r);
     get_cadre("c1", &r);
     gr = (Nhanluc__V1__GetCadreResponse *)r.resp;
     assert_int_equal(gr->n_profiles, 5);
     expect_version(gr->profiles[0], "d1", "2019-12-31", "2019-12-31");
     expect_version(gr->profiles[1], "d1", "2020-01-01", "2021-02-28");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* a cadre whose first write carries a profile of a new cadre: CREATED */
     u = upsert_new("c2", NULL, NULL);
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     u = upsert_new("c2", "d1", "2020-01-01");
     upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* Names and titles are stored composed; a decomposed replay is the same content. */
 static void test_nfc(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     struct upsert *u;
     Nhanluc__V1__UpsertCadreResponse *resp;
     /* "Nguyễn" and "Bí thư" decomposed: e + circumflex + tilde, i + acute, u + horn. */
@@ -647,69 +508,69 @@ static void test_nfc(void **state)
 
     seed_units();
     u = upsert_new("c1", "d1", "2020-01-01");
-    u->cadre.full_name = unconst(name_nfd);
-    u->profile.position_title = unconst(title_nfd);
+    u->cadre.full_name = sf_unconst(name_nfd);
+    u->profile.position_title = sf_unconst(title_nfd);
     resp = upsert_ok(u, NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
     assert_string_equal(resp->cadre->full_name, "Nguyễn Thị Lan");
     assert_string_equal(resp->profile->position_title, "Phó Bí thư");
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_equal(sql_text("SELECT full_name FROM cadre"), "Nguyễn Thị Lan");
     assert_string_equal(sql_text("SELECT position_title FROM cadre_profile"), "Phó Bí thư");
 
     /* the composed form is the same content */
     upsert_ok(upsert_new("c1", "d1", "2020-01-01"), NHANLUC__V1__WRITE_OUTCOME__UNCHANGED, &r);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_get(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__GetCadreResponse *gr;
 
     seed_units();
     get_cadre("c1", &r);
-    expect_error(&r, NL_NOT_FOUND, "cadre not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "cadre not found");
     get_cadre("", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre_code: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre_code: ");
     get_cadre("c 1", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "cadre_code: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "cadre_code: ");
 
     upsert_ok(upsert_new("c1", NULL, NULL), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     get_cadre("c1", &r);
     assert_int_equal(r.status, NL_OK);
     gr = (Nhanluc__V1__GetCadreResponse *)r.resp;
     assert_string_equal(gr->cadre->cadre_code, "c1");
     assert_int_equal(gr->cadre->birth_year, 1975);
     assert_int_equal(gr->n_profiles, 0);
-    call_done(&r);
+    sf_call_done(&r);
     /* codes are case-sensitive */
     get_cadre("C1", &r);
-    expect_error(&r, NL_NOT_FOUND, "cadre not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "cadre not found");
 }
 
 /* As-of queries across a profile change and across a unit's move between districts. */
 static void test_list_as_of_and_subtree(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
 
     seed_units();
     /* a: at ward w1 (d1 until 2024, d2 from 2025); b: at d2; c: d1 then d2 from 2024-07-01. */
     upsert_ok(upsert_new("a", "w1", "2020-01-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     upsert_ok(upsert_new("b", "d2", "2020-01-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     upsert_ok(upsert_new("c", "d1", "2020-01-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     upsert_ok(upsert_new("c", "d2", "2024-07-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     /* d: no profile, never listed; e: at x1 from 2025 */
     upsert_ok(upsert_new("d", NULL, NULL), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
     upsert_ok(upsert_new("e", "x1", "2025-02-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     expect_list("", "2019-12-31", "");
     expect_list("", "2020-01-01", "a b c");
@@ -733,7 +594,7 @@ static void test_list_as_of_and_subtree(void **state)
     assert_int_equal(lr->n_cadres, 3);
     assert_string_equal(lr->cadres[2]->cadre->cadre_code, "c");
     expect_version(lr->cadres[2]->profile, "d1", "2020-01-01", "2024-06-30");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* empty as_of = today: every current version */
     list_cadres("", "", 0, "", &r);
@@ -741,22 +602,22 @@ static void test_list_as_of_and_subtree(void **state)
     lr = (Nhanluc__V1__ListCadresResponse *)r.resp;
     assert_int_equal(lr->n_cadres, 4);
     assert_string_equal(lr->cadres[2]->profile->unit, "d2");
-    call_done(&r);
+    sf_call_done(&r);
 
     list_cadres("nowhere", "2024-01-01", 0, "", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     list_cadres("Bad Unit", "2024-01-01", 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: ");
     list_cadres("", "2024-13-01", 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "as_of: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "as_of: ");
     list_cadres("", "31/12/2024", 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "as_of: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "as_of: ");
 }
 
 static void test_list_paging(void **state)
 {
     (void)state;
-    struct result r;
+    struct sf_result r;
     char code[16], token[256] = "", last[16] = "";
     size_t total = 0;
     int pages = 0;
@@ -766,7 +627,7 @@ static void test_list_paging(void **state)
         /* inserted out of order; listed in code order */
         (void)snprintf(code, sizeof(code), "k%02d", (i * 7) % 25);
         upsert_ok(upsert_new(code, "d1", "2020-01-01"), NHANLUC__V1__WRITE_OUTCOME__CREATED, &r);
-        call_done(&r);
+        sf_call_done(&r);
     }
     for (pages = 0; pages < 10; pages++) {
         list_cadres("hn", "2024-01-01", 10, token, &r);
@@ -781,7 +642,7 @@ static void test_list_paging(void **state)
             total++;
         }
         (void)snprintf(token, sizeof(token), "%s", lr->next_page_token);
-        call_done(&r);
+        sf_call_done(&r);
         if (token[0] == '\0')
             break;
     }
@@ -792,42 +653,42 @@ static void test_list_paging(void **state)
     list_cadres("", "2024-01-01", 0, "", &r);
     assert_int_equal(((Nhanluc__V1__ListCadresResponse *)r.resp)->n_cadres, 25);
     assert_string_equal(((Nhanluc__V1__ListCadresResponse *)r.resp)->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
     /* exactly a full page: no token */
     list_cadres("", "2024-01-01", 25, "", &r);
     assert_string_equal(((Nhanluc__V1__ListCadresResponse *)r.resp)->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
     list_cadres("", "2024-01-01", 1000, "", &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     list_cadres("", "2024-01-01", 1001, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
     list_cadres("", "2024-01-01", -1, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
     list_cadres("", "2024-01-01", 10, "not-a-token", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     /* base64 of "u:k01", a ListUnits token, is not ours */
     list_cadres("", "2024-01-01", 10, "dTprMDE=", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     /* base64 of "c:k20": continues after k20 */
     list_cadres("", "2024-01-01", 10, "YzprMjA=", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__ListCadresResponse *)r.resp)->n_cadres, 4);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_method_rows),
-        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_refused_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_versioning, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nfc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_as_of_and_subtree, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_validation, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_writes_nothing, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_versioning, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_nfc, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_get, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_as_of_and_subtree, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_paging, setup, sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

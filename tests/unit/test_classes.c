@@ -29,6 +29,7 @@
 #include "method.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "store.h"
+#include "../support/store_fixture.h"
 
 /* Short names for the proto enum values the tests use. */
 #define K_DEGREE       NHANLUC__V1__TRAINING_KIND__TRAINING_KIND_DEGREE
@@ -53,14 +54,7 @@
 #define CANCEL         "/nhanluc.v1.Records/CancelClass"
 #define MAX_ENROLMENTS 8
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
-static struct fx *g; /* the current fixture, for the call helpers */
+static struct sf_db *g; /* the current fixture, for the call helpers */
 
 /*
  * The world of the tests:
@@ -89,140 +83,15 @@ static const char world_sql[] =
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof(*fx));
-    char err[512];
-
-    if (fx == NULL)
-        return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-classes-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
-    if (nl_store_open(fx->path, NL_STORE_READWRITE, &fx->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(fx->path, NL_STORE_READONLY, &fx->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    if (nl_store_test_exec(fx->rw, world_sql) != NL_OK) {
-        (void)fprintf(stderr, "setup: cannot create the test world\n");
-        return -1;
-    }
-    g = fx;
-    *state = fx;
-    return 0;
+    return sf_setup_sql(state, "classes", &g, world_sql);
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-    int rc;
+/* Runs `req` on the current fixture. */
+#define call(path, req, r) sf_call(g, (path), (req), (r))
 
-    nl_store_close(fx->ro);
-    nl_store_close(fx->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
-    free(fx);
-    g = NULL;
-    return rc;
-}
-
-/* protoc-c string fields are char *; packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-/* Result of one call: status, message and the unpacked response (free with call_done). */
-struct result {
-    enum nl_status status;
-    char msg[256];
-    ProtobufCMessage *resp;
-};
-
-/* Runs `req` through nl_job_run with the server's transaction shape; unpacks an OK reply. */
-static void call(const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(g->rw), NL_OK);
-        nl_job_run(job, g->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(g->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(g->rw), NL_OK);
-        assert_int_equal(nl_store_commit(g->rw), NL_OK);
-    } else {
-        assert_true(m->flags & NL_M_READ);
-        assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
-        nl_job_run(job, g->ro);
-        assert_int_equal(nl_store_end_read(g->ro), NL_OK);
-    }
-
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        assert_true(job->out.len >= NL_WIRE_PREFIX_LEN);
-        r->resp = protobuf_c_message_unpack(m->output, NULL, job->out.len - NL_WIRE_PREFIX_LEN,
-                                            job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-/* Asserts a failed call: the status and a message that starts with `prefix`. */
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
-
-/* The first column of the first row of a query on the read-write connection, as a number. */
-static long query_num(const char *sql)
-{
-    char buf[64];
-
-    assert_int_equal(nl_store_test_query(g->rw, sql, buf, sizeof(buf)), NL_OK);
-    return strtol(buf, NULL, 10);
-}
-
-static void query_text(const char *sql, char *out, size_t len)
-{
-    assert_int_equal(nl_store_test_query(g->rw, sql, out, len), NL_OK);
-}
+/* Queries on the writer's connection: the first column of the first row. */
+#define query_num(sql)            sf_sql_long(g->rw, (sql))
+#define query_text(sql, out, len) sf_query_text(g->rw, (sql), (out), (len))
 
 /* --- requests --- */
 
@@ -243,7 +112,7 @@ static Nhanluc__V1__Enrolment *sub_enrol(struct sub *s, size_t i, const char *ca
 
     assert_true(i < MAX_ENROLMENTS);
     nhanluc__v1__enrolment__init(e);
-    e->cadre_code = unconst(cadre);
+    e->cadre_code = sf_unconst(cadre);
     e->status = (Nhanluc__V1__EnrolmentStatus)status;
     e->result = (Nhanluc__V1__Result)result;
     e->attended = attended;
@@ -265,16 +134,16 @@ static void sub_init(struct sub *s, const char *unit, const char *ref, const cha
     memset(s, 0, sizeof(*s));
     nhanluc__v1__submit_class_request__init(&s->req);
     nhanluc__v1__training_class__init(&s->c);
-    s->c.class_ref = unconst(ref);
-    s->c.organiser_unit = unconst(unit);
-    s->c.title = unconst("Bồi dưỡng nguồn quy hoạch Ban Chấp hành");
+    s->c.class_ref = sf_unconst(ref);
+    s->c.organiser_unit = sf_unconst(unit);
+    s->c.title = sf_unconst("Bồi dưỡng nguồn quy hoạch Ban Chấp hành");
     s->c.kind = K_UPGRADE;
     s->c.area = A_POLITICAL;
-    s->c.target_group = unconst("PLANNING_COMMITTEE");
-    s->c.planning_term = unconst("2020-2025");
+    s->c.target_group = sf_unconst("PLANNING_COMMITTEE");
+    s->c.planning_term = sf_unconst("2020-2025");
     s->c.mode = M_FULL_TIME;
-    s->c.start_date = unconst(start);
-    s->c.end_date = unconst(end);
+    s->c.start_date = sf_unconst(start);
+    s->c.end_date = sf_unconst(end);
     s->c.sessions = 10;
     s->c.planned_trainees = 80;
     s->c.status = CS_ENDED;
@@ -287,7 +156,7 @@ static void sub_init(struct sub *s, const char *unit, const char *ref, const cha
     nhanluc__v1__score__init(&s->sc[0]);
     s->sc[0].value = 8.5;
     e->thesis_score = &s->sc[0];
-    e->certificate_no = unconst("CC-2019/001");
+    e->certificate_no = sf_unconst("CC-2019/001");
     sub_enrol(s, 1, "C001", ES_ENROLLED, 0, 0);
     sub_enrol(s, 2, "C002", ES_FAILED, R_FAIL, 5);
 }
@@ -295,7 +164,7 @@ static void sub_init(struct sub *s, const char *unit, const char *ref, const cha
 /* Submits and expects NL_OK with the given outcome and counts. */
 static void submit_ok(struct sub *s, int outcome, int created, int updated, int unchanged)
 {
-    struct result r;
+    struct sf_result r;
 
     call(SUBMIT, &s->req.base, &r);
     if (r.status != NL_OK)
@@ -305,7 +174,7 @@ static void submit_ok(struct sub *s, int outcome, int created, int updated, int 
     assert_int_equal(resp->enrolments_created, created);
     assert_int_equal(resp->enrolments_updated, updated);
     assert_int_equal(resp->enrolments_unchanged, unchanged);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* A minimal valid class (no trainees) ending on `end`. */
@@ -318,18 +187,18 @@ static void submit_simple(const char *unit, const char *ref, const char *end, in
     s.req.n_enrolments = 0;
     s.c.kind = (Nhanluc__V1__TrainingKind)kind;
     s.c.area = (Nhanluc__V1__Area)area;
-    s.c.target_group = unconst(tg);
+    s.c.target_group = sf_unconst(tg);
     s.c.status = (Nhanluc__V1__ClassStatus)status;
     submit_ok(&s, OUT_CREATED, 0, 0, 0);
 }
 
-static void get_class(const char *unit, const char *ref, struct result *r)
+static void get_class(const char *unit, const char *ref, struct sf_result *r)
 {
     Nhanluc__V1__GetClassRequest req;
 
     nhanluc__v1__get_class_request__init(&req);
-    req.organiser_unit = unconst(unit);
-    req.class_ref = unconst(ref);
+    req.organiser_unit = sf_unconst(unit);
+    req.class_ref = sf_unconst(ref);
     call(GET, &req.base, r);
 }
 
@@ -338,7 +207,7 @@ static void get_class(const char *unit, const char *ref, struct result *r)
 static void test_submit_then_get(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     sub_init(&s, "hai-ba-trung", "HBT-2019/QH-01", "2019-03-04", "2019-04-26");
@@ -384,16 +253,16 @@ static void test_submit_then_get(void **state)
     assert_non_null(e->thesis_score);
     assert_true(e->thesis_score->value == 8.5);
     assert_string_equal(e->certificate_no, "CC-2019/001");
-    call_done(&r);
+    sf_call_done(&r);
 
     get_class("hai-ba-trung", "HBT-2019/QH-02", &r);
-    expect_error(&r, NL_NOT_FOUND, "class not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "class not found");
     get_class("thanh-tri", "HBT-2019/QH-01", &r);
-    expect_error(&r, NL_NOT_FOUND, "class not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "class not found");
     get_class("Hai Ba Trung", "X", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "organiser_unit:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "organiser_unit:");
     get_class("hai-ba-trung", "bad ref", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "class_ref:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "class_ref:");
 }
 
 static void test_replay_writes_nothing(void **state)
@@ -420,7 +289,7 @@ static void test_replay_writes_nothing(void **state)
 static void test_upsert_outcomes(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     sub_init(&s, "hai-ba-trung", "HBT-1", "2019-03-04", "2019-04-26");
@@ -456,32 +325,32 @@ static void test_upsert_outcomes(void **state)
     assert_int_equal(resp->n_enrolments, 5);
     assert_string_equal(resp->enrolments[2]->cadre_code, "C003");
     assert_null(resp->enrolments[2]->thesis_score);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_text_rules(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
     /* "Lớp" with the horn and the acute as combining marks (NFD). */
     static const char nfd_title[] = "Lo\xcc\x9b\xcc\x81p 1\r\nkho\xcc\x81"
                                     "a II";
 
     (void)state;
     sub_init(&s, "hai-ba-trung", "HBT-NFC", "2019-03-04", "2019-04-26");
-    s.c.title = unconst(nfd_title);
-    s.e[1].certificate_no = unconst("So\xcc\x82\xcc\x81 1");
+    s.c.title = sf_unconst(nfd_title);
+    s.e[1].certificate_no = sf_unconst("So\xcc\x82\xcc\x81 1");
     submit_ok(&s, OUT_CREATED, 3, 0, 0);
     get_class("hai-ba-trung", "HBT-NFC", &r);
     assert_int_equal(r.status, NL_OK);
     Nhanluc__V1__GetClassResponse *resp = (Nhanluc__V1__GetClassResponse *)r.resp;
     assert_string_equal(resp->training_class->title, "Lớp 1\r\nkhóa II");
     assert_string_equal(resp->enrolments[0]->certificate_no, "Số 1");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* The same text composed is the same content: a replay. */
-    s.c.title = unconst("Lớp 1\r\nkhóa II");
-    s.e[1].certificate_no = unconst("Số 1");
+    s.c.title = sf_unconst("Lớp 1\r\nkhóa II");
+    s.e[1].certificate_no = sf_unconst("Số 1");
     submit_ok(&s, OUT_UNCHANGED, 0, 0, 3);
 }
 
@@ -498,46 +367,46 @@ static char long_text[400];
 static Nhanluc__V1__Score bad_score;
 
 CASE(m_no_class, s->req.training_class = NULL)
-CASE(m_ref_empty, s->c.class_ref = unconst(""))
-CASE(m_ref_space, s->c.class_ref = unconst("HBT 1"))
-CASE(m_ref_long, s->c.class_ref = unconst(long_text + sizeof(long_text) - 66))
-CASE(m_unit_bad, s->c.organiser_unit = unconst("Hai-Ba-Trung"))
-CASE(m_unit_missing, s->c.organiser_unit = unconst("dong-da"))
+CASE(m_ref_empty, s->c.class_ref = sf_unconst(""))
+CASE(m_ref_space, s->c.class_ref = sf_unconst("HBT 1"))
+CASE(m_ref_long, s->c.class_ref = sf_unconst(long_text + sizeof(long_text) - 66))
+CASE(m_unit_bad, s->c.organiser_unit = sf_unconst("Hai-Ba-Trung"))
+CASE(m_unit_missing, s->c.organiser_unit = sf_unconst("dong-da"))
 CASE(m_unit_gone_end, {
-    s->c.organiser_unit = unconst("xa-cu");
-    s->c.start_date = unconst("2019-12-01");
-    s->c.end_date = unconst("2020-01-05");
+    s->c.organiser_unit = sf_unconst("xa-cu");
+    s->c.start_date = sf_unconst("2019-12-01");
+    s->c.end_date = sf_unconst("2020-01-05");
 })
 CASE(m_unit_new_start, {
-    s->c.organiser_unit = unconst("xa-moi");
-    s->c.start_date = unconst("2019-12-30");
-    s->c.end_date = unconst("2020-01-05");
+    s->c.organiser_unit = sf_unconst("xa-moi");
+    s->c.start_date = sf_unconst("2019-12-30");
+    s->c.end_date = sf_unconst("2020-01-05");
 })
-CASE(m_title_empty, s->c.title = unconst(""))
-CASE(m_title_long, s->c.title = unconst(long_text + sizeof(long_text) - 302))
-CASE(m_title_tab, s->c.title = unconst("Lớp\tA"))
-CASE(m_title_utf8, s->c.title = unconst("L\xc3"))
+CASE(m_title_empty, s->c.title = sf_unconst(""))
+CASE(m_title_long, s->c.title = sf_unconst(long_text + sizeof(long_text) - 302))
+CASE(m_title_tab, s->c.title = sf_unconst("Lớp\tA"))
+CASE(m_title_utf8, s->c.title = sf_unconst("L\xc3"))
 CASE(m_kind_zero, s->c.kind = 0)
 CASE(m_kind_unknown, s->c.kind = (Nhanluc__V1__TrainingKind)42)
 CASE(m_area_zero, s->c.area = 0)
 CASE(m_area_unknown, s->c.area = (Nhanluc__V1__Area)10)
-CASE(m_tg_empty, s->c.target_group = unconst(""))
-CASE(m_tg_unknown, s->c.target_group = unconst("NOBODY"))
-CASE(m_term_unknown, s->c.planning_term = unconst("2030-2035"))
-CASE(m_term_shape, s->c.planning_term = unconst("2020"))
+CASE(m_tg_empty, s->c.target_group = sf_unconst(""))
+CASE(m_tg_unknown, s->c.target_group = sf_unconst("NOBODY"))
+CASE(m_term_unknown, s->c.planning_term = sf_unconst("2030-2035"))
+CASE(m_term_shape, s->c.planning_term = sf_unconst("2020"))
 CASE(m_mode_unknown, s->c.mode = (Nhanluc__V1__ClassMode)7)
-CASE(m_start_bad, s->c.start_date = unconst("2019-02-30"))
-CASE(m_start_empty, s->c.start_date = unconst(""))
-CASE(m_end_dmy, s->c.end_date = unconst("26/04/2019"))
-CASE(m_end_before, s->c.end_date = unconst("2019-03-03"))
+CASE(m_start_bad, s->c.start_date = sf_unconst("2019-02-30"))
+CASE(m_start_empty, s->c.start_date = sf_unconst(""))
+CASE(m_end_dmy, s->c.end_date = sf_unconst("26/04/2019"))
+CASE(m_end_before, s->c.end_date = sf_unconst("2019-03-03"))
 CASE(m_sessions_zero, s->c.sessions = 0)
 CASE(m_planned_negative, s->c.planned_trainees = -1)
 CASE(m_status_zero, s->c.status = 0)
 CASE(m_status_unknown, s->c.status = (Nhanluc__V1__ClassStatus)5)
-CASE(m_cadre_empty, s->e[1].cadre_code = unconst(""))
-CASE(m_cadre_bad, s->e[1].cadre_code = unconst("C 001"))
-CASE(m_cadre_missing, s->e[1].cadre_code = unconst("C999"))
-CASE(m_cadre_twice, s->e[2].cadre_code = unconst("C003"))
+CASE(m_cadre_empty, s->e[1].cadre_code = sf_unconst(""))
+CASE(m_cadre_bad, s->e[1].cadre_code = sf_unconst("C 001"))
+CASE(m_cadre_missing, s->e[1].cadre_code = sf_unconst("C999"))
+CASE(m_cadre_twice, s->e[2].cadre_code = sf_unconst("C003"))
 CASE(m_estatus_zero, s->e[1].status = 0)
 CASE(m_estatus_unknown, s->e[1].status = (Nhanluc__V1__EnrolmentStatus)9)
 CASE(m_result_enrolled, s->e[1].result = R_GOOD)
@@ -562,8 +431,8 @@ CASE(m_thesis_nan, {
     bad_score.value = NAN;
     s->e[1].thesis_score = &bad_score;
 })
-CASE(m_cert_long, s->e[1].certificate_no = unconst(long_text + sizeof(long_text) - 66))
-CASE(m_cert_control, s->e[1].certificate_no = unconst("A\nB"))
+CASE(m_cert_long, s->e[1].certificate_no = sf_unconst(long_text + sizeof(long_text) - 66))
+CASE(m_cert_control, s->e[1].certificate_no = sf_unconst("A\nB"))
 
 static const struct {
     mutate_fn fn;
@@ -623,7 +492,7 @@ static const struct {
 static void test_validation(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
     char title[64];
 
     (void)state;
@@ -640,7 +509,7 @@ static void test_validation(void **state)
             sub_init(&s, "hai-ba-trung", existing ? "HBT-OLD" : "HBT-NEW", "2019-03-04",
                      "2019-04-26");
             /* A valid change that must not survive the refusal either. */
-            s.c.title = unconst("Changed title");
+            s.c.title = sf_unconst("Changed title");
             sub_enrol(&s, 3, "C009", ES_ENROLLED, 0, 0);
             cases[i].fn(&s);
             call(SUBMIT, &s.req.base, &r);
@@ -648,7 +517,7 @@ static void test_validation(void **state)
                 strncmp(r.msg, cases[i].prefix, strlen(cases[i].prefix)) != 0)
                 fail_msg("case %zu (%s): got %d '%s', want INVALID_ARGUMENT '%s...'", i,
                          existing ? "update" : "create", r.status, r.msg, cases[i].prefix);
-            call_done(&r);
+            sf_call_done(&r);
         }
     }
     assert_int_equal(query_num("SELECT COUNT(*) FROM class"), classes);
@@ -666,10 +535,10 @@ static void test_validation_edges(void **state)
 
     (void)state;
     sub_init(&s, "xa-cu", "EDGE-1", "2019-12-31", "2019-12-31"); /* the unit's last day */
-    s.c.planning_term = unconst("");
+    s.c.planning_term = sf_unconst("");
     s.c.planned_trainees = 0;
     s.c.sessions = 1;
-    s.c.title = unconst("A");
+    s.c.title = sf_unconst("A");
     s.req.n_enrolments = 0;
     sub_enrol(&s, 0, "C001", ES_COMPLETED, 0, 1); /* completed without a result */
     nhanluc__v1__score__init(&zero);
@@ -693,7 +562,7 @@ static void test_too_many_enrolments(void **state)
     Nhanluc__V1__TrainingClass c;
     Nhanluc__V1__Enrolment e;
     struct sub s;
-    struct result r;
+    struct sf_result r;
     size_t n = 5001;
     Nhanluc__V1__Enrolment **ep = calloc(n, sizeof(*ep));
 
@@ -709,7 +578,7 @@ static void test_too_many_enrolments(void **state)
     req.enrolments = ep;
     req.n_enrolments = n;
     call(SUBMIT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "enrolments: at most 5000");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "enrolments: at most 5000");
     free(ep);
     assert_int_equal(query_num("SELECT COUNT(*) FROM class"), 0);
 }
@@ -718,7 +587,7 @@ static void test_too_many_enrolments(void **state)
 static void test_class_size_cap(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     sub_init(&s, "hai-ba-trung", "FULL", "2019-03-04", "2019-04-26");
@@ -739,32 +608,32 @@ static void test_class_size_cap(void **state)
     sub_enrol(&s, 3, "C004", ES_ENROLLED, 0, 0);
     s.c.planned_trainees = 5001;
     call(SUBMIT, &s.req.base, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "enrolments: a class holds at most 5000");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "enrolments: a class holds at most 5000");
     assert_int_equal(query_num("SELECT COUNT(*) FROM enrolment"), 5000);
     assert_int_equal(query_num("SELECT planned_trainees FROM class"), 5000);
 
     get_class("hai-ba-trung", "FULL", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__GetClassResponse *)r.resp)->n_enrolments, 5000);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* --- CancelClass --- */
 
-static void cancel(const char *unit, const char *ref, struct result *r)
+static void cancel(const char *unit, const char *ref, struct sf_result *r)
 {
     Nhanluc__V1__CancelClassRequest req;
 
     nhanluc__v1__cancel_class_request__init(&req);
-    req.organiser_unit = unconst(unit);
-    req.class_ref = unconst(ref);
+    req.organiser_unit = sf_unconst(unit);
+    req.class_ref = sf_unconst(ref);
     call(CANCEL, &req.base, r);
 }
 
 static void test_cancel(void **state)
 {
     struct sub s;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     sub_init(&s, "hai-ba-trung", "HBT-C", "2019-03-04", "2019-04-26");
@@ -777,13 +646,13 @@ static void test_cancel(void **state)
     assert_int_equal(resp->outcome, OUT_UPDATED);
     assert_int_equal(resp->training_class->status, CS_CANCELLED);
     assert_string_equal(resp->training_class->class_ref, "HBT-C");
-    call_done(&r);
+    sf_call_done(&r);
 
     long changes = query_num("SELECT total_changes()");
     cancel("hai-ba-trung", "HBT-C", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__CancelClassResponse *)r.resp)->outcome, OUT_UNCHANGED);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num("SELECT total_changes()"), changes);
 
     /* The enrolments stay with the cancelled class. */
@@ -792,7 +661,7 @@ static void test_cancel(void **state)
     assert_int_equal(((Nhanluc__V1__GetClassResponse *)r.resp)->training_class->status,
                      CS_CANCELLED);
     assert_int_equal(((Nhanluc__V1__GetClassResponse *)r.resp)->n_enrolments, 3);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Resubmitting it as cancelled is a replay; as running, an update. */
     s.c.status = CS_CANCELLED;
@@ -801,11 +670,11 @@ static void test_cancel(void **state)
     submit_ok(&s, OUT_UPDATED, 0, 0, 3);
 
     cancel("hai-ba-trung", "HBT-NONE", &r);
-    expect_error(&r, NL_NOT_FOUND, "class not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "class not found");
     cancel("hai-ba-trung", "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "class_ref:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "class_ref:");
     cancel("", "HBT-C", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "organiser_unit:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "organiser_unit:");
 }
 
 /* --- ListClasses --- */
@@ -817,20 +686,20 @@ struct listq {
 };
 
 /* Lists one page; fills refs ("unit/ref" in order) and returns the response (free it). */
-static Nhanluc__V1__ListClassesResponse *list_page(const struct listq *q, struct result *r)
+static Nhanluc__V1__ListClassesResponse *list_page(const struct listq *q, struct sf_result *r)
 {
     Nhanluc__V1__ListClassesRequest req;
 
     nhanluc__v1__list_classes_request__init(&req);
-    req.unit = unconst(q->unit != NULL ? q->unit : "");
-    req.term = unconst(q->term != NULL ? q->term : "");
-    req.target_group = unconst(q->tg != NULL ? q->tg : "");
+    req.unit = sf_unconst(q->unit != NULL ? q->unit : "");
+    req.term = sf_unconst(q->term != NULL ? q->term : "");
+    req.target_group = sf_unconst(q->tg != NULL ? q->tg : "");
     req.year = q->year;
     req.kind = (Nhanluc__V1__TrainingKind)q->kind;
     req.area = (Nhanluc__V1__Area)q->area;
     req.status = (Nhanluc__V1__ClassStatus)q->status;
     req.page_size = q->page_size;
-    req.page_token = unconst(q->token != NULL ? q->token : "");
+    req.page_token = sf_unconst(q->token != NULL ? q->token : "");
     call(LIST, &req.base, r);
     return (Nhanluc__V1__ListClassesResponse *)r->resp;
 }
@@ -838,7 +707,7 @@ static Nhanluc__V1__ListClassesResponse *list_page(const struct listq *q, struct
 /* The class_refs of one (single-page) listing, joined with ',' into out. */
 static void list_refs(const struct listq *q, char *out, size_t len)
 {
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__ListClassesResponse *resp = list_page(q, &r);
     size_t used = 0;
 
@@ -852,7 +721,7 @@ static void list_refs(const struct listq *q, char *out, size_t len)
         assert_true(w > 0 && (size_t)w < len - used);
         used += (size_t)w;
     }
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 #define EXPECT_LIST(q, want)                                                                       \
@@ -887,7 +756,7 @@ static void list_world(void)
 static void test_list_filters(void **state)
 {
     struct listq q;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     list_world();
@@ -954,63 +823,63 @@ static void test_list_filters(void **state)
     assert_string_equal(resp->classes[0]->training_class->start_date, "2014-12-01");
     assert_int_equal(resp->classes[0]->enrolments, 3);
     assert_int_equal(resp->classes[1]->enrolments, 0);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Bad filters. */
     memset(&q, 0, sizeof(q));
     q.unit = "dong-da";
     list_page(&q, &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     q.unit = "Dong Da";
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
     memset(&q, 0, sizeof(q));
     q.term = "2010-2015";
     list_page(&q, &r);
-    expect_error(&r, NL_NOT_FOUND, "term not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "term not found");
     q.term = "2015";
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term:");
     memset(&q, 0, sizeof(q));
     q.tg = "NOBODY";
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "target_group:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "target_group:");
     memset(&q, 0, sizeof(q));
     q.year = -1;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year:");
     memset(&q, 0, sizeof(q));
     q.kind = 9;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "kind:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "kind:");
     memset(&q, 0, sizeof(q));
     q.area = 10;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "area:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "area:");
     memset(&q, 0, sizeof(q));
     q.status = 5;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "status:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "status:");
     memset(&q, 0, sizeof(q));
     q.page_size = 1001;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
     q.page_size = -1;
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
     memset(&q, 0, sizeof(q));
     q.token = "bm90IGEgdG9rZW4"; /* base64 of something else */
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token:");
     q.token = "!!";
     list_page(&q, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token:");
 }
 
 static void test_list_paging(void **state)
 {
     struct listq q;
-    struct result r;
+    struct sf_result r;
     char ref[32], end[16], seen[64][32];
     size_t nseen = 0;
     char *token = NULL;
@@ -1043,7 +912,7 @@ static void test_list_paging(void **state)
         free(token);
         token = resp->next_page_token[0] != '\0' ? strdup(resp->next_page_token) : NULL;
         assert_true(resp->next_page_token[0] == '\0' || resp->n_classes == 10);
-        call_done(&r);
+        sf_call_done(&r);
         if (token == NULL)
             break;
     }
@@ -1060,27 +929,27 @@ static void test_list_paging(void **state)
     Nhanluc__V1__ListClassesResponse *resp = list_page(&q, &r);
     assert_int_equal(resp->n_classes, 25);
     assert_string_equal(resp->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
     q.page_size = 0;
     resp = list_page(&q, &r);
     assert_int_equal(resp->n_classes, 25);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit_then_get, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replay_writes_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_upsert_outcomes, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_text_rules, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_validation_edges, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_too_many_enrolments, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_class_size_cap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_filters, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit_then_get, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_writes_nothing, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_upsert_outcomes, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_text_rules, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_validation, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_validation_edges, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_too_many_enrolments, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_class_size_cap, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_cancel, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_filters, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_paging, setup, sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,6 +275,7 @@ static void test_globals(void **state)
     assert_string_equal(cli.server, "example:1");
     assert_int_equal(cli.output, NL_OUTPUT_TABLE);
     assert_int_equal(cli.timeout_ms, 10000);
+    assert_false(cli.timeout_set);
     int n = nl_cli_parse_globals(&cli, 12, argv, rest, err, sizeof(err));
     assert_int_equal(n, 6);
     assert_string_equal(rest[0], "unit");
@@ -285,7 +286,15 @@ static void test_globals(void **state)
     assert_string_equal(rest[5], "--output"); /* after "--": not a global option */
     assert_int_equal(cli.output, NL_OUTPUT_CSV);
     assert_int_equal(cli.timeout_ms, 500);
+    assert_true(cli.timeout_set);
     assert_string_equal(cli.server, "[::1]:9");
+    /* "--timeout 10s" names the default, and still counts as given (import/export keep it). */
+    char t10a[] = "--timeout", t10b[] = "10s";
+    char *argv10[] = {p, t10a, t10b, a};
+    nl_cli_init(&cli, NULL, 0);
+    assert_int_equal(nl_cli_parse_globals(&cli, 4, argv10, rest, err, sizeof(err)), 1);
+    assert_int_equal(cli.timeout_ms, NL_CLI_DEFAULT_TIMEOUT);
+    assert_true(cli.timeout_set);
 
     nl_cli_init(&cli, "", 0);
     assert_string_equal(cli.server, NL_CLI_DEFAULT_SERVER);

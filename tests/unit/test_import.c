@@ -35,6 +35,7 @@
 #include "nhanluc/v1/records.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
 #include "store.h"
+#include "../support/store_fixture.h"
 
 #define IMPORT        "/nhanluc.v1.Records/Import"
 #define EXPORT        "/nhanluc.v1.Records/Export"
@@ -63,55 +64,18 @@
 #define OUT_UPDATED   NHANLUC__V1__WRITE_OUTCOME__UPDATED
 #define OUT_UNCHANGED NHANLUC__V1__WRITE_OUTCOME__UNCHANGED
 
-struct db {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
 struct fx {
-    struct db a, b;        /* b: a second, empty database for round trips */
+    struct sf_db a, b;     /* b: a second, empty database for round trips */
     struct nl_arena arena; /* the tests' request messages */
 };
 
 static struct fx *g;
 
-static int db_open(struct db *d)
-{
-    char err[512];
-
-    (void)snprintf(d->dir, sizeof(d->dir), "/tmp/nl-test-import-XXXXXX");
-    if (mkdtemp(d->dir) == NULL)
-        return -1;
-    (void)snprintf(d->path, sizeof(d->path), "%s/nl.db", d->dir);
-    if (nl_store_open(d->path, NL_STORE_READWRITE, &d->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(d->path, NL_STORE_READONLY, &d->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    return 0;
-}
-
-static int db_close(struct db *d)
-{
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-
-    nl_store_close(d->ro);
-    nl_store_close(d->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", d->dir, files[i]);
-        unlink(p);
-    }
-    return rmdir(d->dir);
-}
-
 static int setup(void **state)
 {
     struct fx *fx = calloc(1, sizeof(*fx));
 
-    if (fx == NULL || db_open(&fx->a) != 0 || db_open(&fx->b) != 0)
+    if (fx == NULL || sf_db_open(&fx->a, "import") != 0 || sf_db_open(&fx->b, "import") != 0)
         return -1;
     nl_arena_init(&fx->arena, 0);
     g = fx;
@@ -122,9 +86,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    int rc = db_close(&fx->a);
+    int rc = sf_db_close(&fx->a);
 
-    rc |= db_close(&fx->b);
+    rc |= sf_db_close(&fx->b);
     nl_arena_release(&fx->arena);
     free(fx);
     g = NULL;
@@ -133,76 +97,10 @@ static int teardown(void **state)
 
 /* --- calls --- */
 
-struct result {
-    enum nl_status status;
-    char msg[256];
-    ProtobufCMessage *resp;
-};
-
-/* Runs `req` through nl_job_run on database d with the server's transaction shape. */
-static void call(struct db *d, const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(d->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(d->rw), NL_OK);
-        nl_job_run(job, d->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(d->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(d->rw), NL_OK);
-        assert_int_equal(nl_store_commit(d->rw), NL_OK);
-    } else {
-        assert_int_equal(nl_store_begin_read(d->ro), NL_OK);
-        nl_job_run(job, d->ro);
-        assert_int_equal(nl_store_end_read(d->ro), NL_OK);
-    }
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        r->resp = protobuf_c_message_unpack(m->output, NULL, job->out.len - NL_WIRE_PREFIX_LEN,
-                                            job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
-
 /* The first column of the first row of a query on d, as a number. */
-static long query_num(struct db *d, const char *sql)
+static long query_num(struct sf_db *d, const char *sql)
 {
-    char buf[64];
-
-    assert_int_equal(nl_store_test_query(d->rw, sql, buf, sizeof(buf)), NL_OK);
-    return strtol(buf, NULL, 10);
+    return sf_sql_long(d->rw, sql);
 }
 
 /* --- row builders (messages in the fixture's arena) --- */
@@ -405,8 +303,8 @@ static Nhanluc__V1__ImportRow *row_report(uint32_t line, const char *unit, int y
 /* --- import and export helpers --- */
 
 /* Imports rows[0..n) as batch `id` into d; r holds the result (call_done it). */
-static void import(struct db *d, const char *id, int dry_run, int skip,
-                   Nhanluc__V1__ImportRow **rows, size_t n, struct result *r)
+static void import(struct sf_db *d, const char *id, int dry_run, int skip,
+                   Nhanluc__V1__ImportRow **rows, size_t n, struct sf_result *r)
 {
     Nhanluc__V1__ImportRequest req = NHANLUC__V1__IMPORT_REQUEST__INIT;
 
@@ -415,10 +313,10 @@ static void import(struct db *d, const char *id, int dry_run, int skip,
     req.skip_bad_rows = skip;
     req.rows = rows;
     req.n_rows = n;
-    call(d, IMPORT, &req.base, r);
+    sf_call(d, IMPORT, &req.base, r);
 }
 
-static const Nhanluc__V1__ImportResponse *iresp(const struct result *r)
+static const Nhanluc__V1__ImportResponse *iresp(const struct sf_result *r)
 {
     if (r->status != NL_OK)
         fail_msg("import failed: %d '%s'", r->status, r->msg);
@@ -426,7 +324,7 @@ static const Nhanluc__V1__ImportResponse *iresp(const struct result *r)
 }
 
 /* Asserts the counts of an import response. */
-static void expect_counts(const struct result *r, int created, int updated, int unchanged,
+static void expect_counts(const struct sf_result *r, int created, int updated, int unchanged,
                           int rejected)
 {
     const Nhanluc__V1__ImportResponse *x = iresp(r);
@@ -443,26 +341,26 @@ static void expect_counts(const struct result *r, int created, int updated, int 
 }
 
 /* Imports and asserts the counts in one step. */
-static void import_expect(struct db *d, const char *id, Nhanluc__V1__ImportRow **rows, size_t n,
+static void import_expect(struct sf_db *d, const char *id, Nhanluc__V1__ImportRow **rows, size_t n,
                           int created, int updated, int unchanged)
 {
-    struct result r;
+    struct sf_result r;
 
     import(d, id, 0, 0, rows, n, &r);
     expect_counts(&r, created, updated, unchanged, 0);
     assert_false(iresp(&r)->replayed);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* Every row of one export kind, read in pages of page_size; pages kept until dump_free. */
 struct dump {
-    struct result pages[MAX_PAGES];
+    struct sf_result pages[MAX_PAGES];
     size_t npages;
     Nhanluc__V1__ImportRow *rows[MAX_DUMP_ROWS];
     size_t n;
 };
 
-static void dump_kind(struct db *d, int kind, int year, const char *unit, int page_size,
+static void dump_kind(struct sf_db *d, int kind, int year, const char *unit, int page_size,
                       struct dump *out)
 {
     const char *token = "";
@@ -470,7 +368,7 @@ static void dump_kind(struct db *d, int kind, int year, const char *unit, int pa
     memset(out, 0, sizeof(*out));
     for (;;) {
         Nhanluc__V1__ExportRequest req = NHANLUC__V1__EXPORT_REQUEST__INIT;
-        struct result *r;
+        struct sf_result *r;
         const Nhanluc__V1__ExportResponse *x;
 
         assert_true(out->npages < MAX_PAGES);
@@ -480,7 +378,7 @@ static void dump_kind(struct db *d, int kind, int year, const char *unit, int pa
         req.unit = S(unit);
         req.page_size = page_size;
         req.page_token = S(token);
-        call(d, EXPORT, &req.base, r);
+        sf_call(d, EXPORT, &req.base, r);
         if (r->status != NL_OK)
             fail_msg("export %d failed: %d '%s'", kind, r->status, r->msg);
         x = (const Nhanluc__V1__ExportResponse *)r->resp;
@@ -500,7 +398,7 @@ static void dump_kind(struct db *d, int kind, int year, const char *unit, int pa
 static void dump_free(struct dump *dp)
 {
     for (size_t i = 0; i < dp->npages; i++)
-        call_done(&dp->pages[i]);
+        sf_call_done(&dp->pages[i]);
     dp->npages = 0;
     dp->n = 0;
 }
@@ -527,7 +425,7 @@ static void expect_same_dump(const struct dump *x, const struct dump *y)
 
 /* --- the world --- */
 
-static void world_units(struct db *d)
+static void world_units(struct sf_db *d)
 {
     Nhanluc__V1__ImportRow *rows[] = {
         row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
@@ -543,7 +441,7 @@ static void world_units(struct db *d)
     import_expect(d, "events-1", ev, 1, 1, 0, 0);
 }
 
-static void world_rest(struct db *d)
+static void world_rest(struct sf_db *d)
 {
     Nhanluc__V1__ImportRow *terms[] = {row_term(2, "2015-2020"), row_term(3, "2020-2025")};
     Nhanluc__V1__ImportRow *cadres[] = {
@@ -575,7 +473,7 @@ static void world_rest(struct db *d)
 
 static void test_replay_by_batch_id(void **state)
 {
-    struct result r1, r2, r3;
+    struct sf_result r1, r2, r3;
     Nhanluc__V1__ImportRow *rows[] = {
         row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
         row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
@@ -592,7 +490,7 @@ static void test_replay_by_batch_id(void **state)
     /* Another batch changes quan-a after b-1; a replay of b-1 must not run it again. */
     import(&g->a, "b-2", 0, 0, later, 1, &r2);
     expect_counts(&r2, 0, 1, 0, 0);
-    call_done(&r2);
+    sf_call_done(&r2);
     long changes = query_num(&g->a, "SELECT COUNT(*) FROM unit_version WHERE valid_to IS NULL");
 
     import(&g->a, "b-1", 0, 0, rows, 2, &r3);
@@ -601,32 +499,32 @@ static void test_replay_by_batch_id(void **state)
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit_version WHERE valid_to IS NULL"),
                      changes);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 2);
-    call_done(&r1);
-    call_done(&r3);
+    sf_call_done(&r1);
+    sf_call_done(&r3);
 }
 
 static void test_batch_id_reused_with_other_content(void **state)
 {
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__ImportRow *one[] = {row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "")};
     Nhanluc__V1__ImportRow *two[] = {row_unit(2, "thu-do", "Hà Nội", CITY, "", "", "")};
 
     (void)state;
     import(&g->a, "b-1", 0, 0, one, 1, &r);
     expect_counts(&r, 1, 0, 0, 0);
-    call_done(&r);
+    sf_call_done(&r);
     import(&g->a, "b-1", 0, 0, two, 1, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused with different content");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused with different content");
     /* A different line number is different content too. */
     one[0]->line = 9;
     import(&g->a, "b-1", 0, 0, one, 1, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "batch_id reused");
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit_version"), 1);
 }
 
 static void test_request_checks(void **state)
 {
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__ImportRow *mixed[] = {
         row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
         row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
@@ -637,21 +535,21 @@ static void test_request_checks(void **state)
 
     (void)state;
     import(&g->a, "mixed", 0, 0, mixed, 3, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "rows[2]: a batch holds one kind of row");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "rows[2]: a batch holds one kind of row");
     import(&g->a, "empty", 0, 0, empty, 1, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "rows[0]: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "rows[0]: ");
     import(&g->a, "", 0, 0, mixed, 1, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: required");
     import(&g->a, "tab\tid", 0, 0, mixed, 1, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
     memset(long_id, 'x', 129);
     long_id[129] = '\0';
     import(&g->a, long_id, 0, 0, mixed, 1, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "batch_id: ");
     long_id[128] = '\0'; /* 128 is the most */
     import(&g->a, long_id, 0, 0, mixed, 1, &r);
     expect_counts(&r, 1, 0, 0, 0);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM term"), 0);
 }
 
@@ -659,19 +557,19 @@ static void test_too_many_rows(void **state)
 {
     Nhanluc__V1__ImportRow **rows = nl_arena_alloc(&g->arena, MAX_ROWS * sizeof(*rows));
     Nhanluc__V1__ImportRow *root = row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", "");
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     assert_non_null(rows);
     for (size_t i = 0; i < MAX_ROWS; i++)
         rows[i] = root;
     import(&g->a, "big", 0, 0, rows, MAX_ROWS, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "rows: at most 5000 per batch");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "rows: at most 5000 per batch");
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
     /* 5000 is allowed: the first creates, the rest replay. */
     import(&g->a, "big", 0, 0, rows, MAX_ROWS - 1, &r);
     expect_counts(&r, 1, 0, MAX_ROWS - 2, 0);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* Rows 2 and 4 (lines 5 and 9) are bad; row 3 depends on row 1. */
@@ -688,7 +586,7 @@ static Nhanluc__V1__ImportRow **bad_batch(void)
     return rows;
 }
 
-static void expect_row_error(const struct result *r, size_t i, uint32_t line, const char *field)
+static void expect_row_error(const struct sf_result *r, size_t i, uint32_t line, const char *field)
 {
     const Nhanluc__V1__ImportResponse *x = iresp(r);
 
@@ -703,7 +601,7 @@ static void expect_row_error(const struct result *r, size_t i, uint32_t line, co
 
 static void test_all_or_nothing(void **state)
 {
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     import(&g->a, "bad", 0, 0, bad_batch(), 5, &r);
@@ -712,7 +610,7 @@ static void test_all_or_nothing(void **state)
     expect_row_error(&r, 0, 5, "unit.code");
     expect_row_error(&r, 1, 9, "unit.parent");
     expect_row_error(&r, 2, 11, "unit.valid_to");
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 0);
     /* Not remembered: fixed content may come back under the same id. */
@@ -722,13 +620,13 @@ static void test_all_or_nothing(void **state)
 
 static void test_skip_bad_rows(void **state)
 {
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     import(&g->a, "skip", 0, 1, bad_batch(), 5, &r);
     expect_counts(&r, 2, 0, 0, 3);
     expect_row_error(&r, 0, 5, "unit.code");
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 2);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit WHERE code = 'quan-b'"), 1);
     /* Remembered: the replay answers the same, errors included. */
@@ -736,12 +634,12 @@ static void test_skip_bad_rows(void **state)
     expect_counts(&r, 2, 0, 0, 3);
     assert_true(iresp(&r)->replayed);
     expect_row_error(&r, 1, 9, "unit.parent");
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_dry_run(void **state)
 {
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__ImportRow *rows[] = {
         row_unit(2, "thu-do", "Thành phố Hà Nội", CITY, "", "", ""),
         row_unit(3, "quan-a", "Quận A", DISTRICT, "thu-do", "", ""),
@@ -752,13 +650,13 @@ static void test_dry_run(void **state)
     import(&g->a, "dry", 1, 0, rows, 3, &r);
     expect_counts(&r, 2, 0, 1, 0);
     assert_false(iresp(&r)->replayed);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM import_batch"), 0);
     /* A dry run with a bad row counts it and still writes nothing. */
     import(&g->a, "dry-bad", 1, 1, bad_batch(), 5, &r);
     expect_counts(&r, 2, 0, 0, 3);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM unit"), 0);
     /* The real run of the same batch. */
     import_expect(&g->a, "dry", rows, 3, 2, 0, 1);
@@ -766,14 +664,14 @@ static void test_dry_run(void **state)
     import(&g->a, "dry", 1, 0, rows, 3, &r);
     assert_true(iresp(&r)->replayed);
     expect_counts(&r, 2, 0, 1, 0);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* Outcomes per kind: the first import creates, a replay in a new batch is unchanged, an edit
  * updates. */
 static void test_outcomes_per_kind(void **state)
 {
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     world_units(&g->a);
@@ -841,7 +739,7 @@ static void test_outcomes_per_kind(void **state)
     expect_row_error(&r, 1, 8, "row.enrolment.attended");
     expect_row_error(&r, 2, 9, "row.enrolment.cadre_code");
     expect_row_error(&r, 3, 10, "row.enrolment.result");
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /*
@@ -851,7 +749,7 @@ static void test_outcomes_per_kind(void **state)
  */
 static void test_report_rows(void **state)
 {
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     world_units(&g->a);
@@ -882,50 +780,87 @@ static void test_report_rows(void **state)
     expect_row_error(&r, 1, 6, "report.return_reason");
     expect_row_error(&r, 2, 7, "report.submitted_at");
     expect_row_error(&r, 3, 8, "report.approved_at");
-    call_done(&r);
+    sf_call_done(&r);
+}
+
+/*
+ * A rerun of an import into a year an approved report locks: rows that
+ * change nothing pass as unchanged, a row that would change is refused.
+ */
+static void test_locked_year_rows(void **state)
+{
+    struct sf_result r;
+
+    (void)state;
+    world_units(&g->a);
+    world_rest(&g->a);
+    Nhanluc__V1__ImportRow *approved[] = {
+        row_report(2, "quan-a", 2019, 4, "2020-01-15", "2020-02-01", ""),
+    };
+    import_expect(&g->a, "reports-1", approved, 1, 1, 0, 0);
+    /* One batch holds one kind of row: classes, then enrolments. */
+    Nhanluc__V1__ImportRow *classes[] = {
+        row_class(2, "K1", "quan-a", "Bồi dưỡng\r\nnguồn cấp ủy", "2019-03-01", "2019-05-31", 20,
+                  "2020-2025"),
+    };
+    import_expect(&g->a, "classes-2", classes, 1, 0, 0, 1);
+    Nhanluc__V1__ImportRow *enrols[] = {
+        row_enrol(2, "quan-a", "K1", "C1", ES_COMPLETED, R_GOOD, 18, 8.5),
+    };
+    import_expect(&g->a, "enrolments-2", enrols, 1, 0, 0, 1);
+    Nhanluc__V1__ImportRow *changed[] = {
+        row_enrol(3, "quan-a", "K1", "C2", ES_ENROLLED, 0, 4, -1),
+    };
+    import(&g->a, "changed", 0, 0, changed, 1, &r);
+    expect_counts(&r, 0, 0, 0, 1);
+    assert_int_equal(iresp(&r)->errors[0]->line, 3);
+    assert_string_equal(iresp(&r)->errors[0]->reason,
+                        "class is locked: the unit's report for 2019 is approved");
+    sf_call_done(&r);
+    assert_int_equal(query_num(&g->a, "SELECT SUM(attended) FROM enrolment"), 18 + 3 + 9);
 }
 
 static void test_upsert_enrolment(void **state)
 {
     Nhanluc__V1__UpsertEnrolmentRequest req = NHANLUC__V1__UPSERT_ENROLMENT_REQUEST__INIT;
     const Nhanluc__V1__UpsertEnrolmentResponse *x;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     world_units(&g->a);
     world_rest(&g->a);
     req.row = row_enrol(0, "xa-1", "K2", "C2", ES_COMPLETED, R_GOOD, 9, 7.25)->enrolment;
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
     assert_int_equal(r.status, NL_OK);
     x = (const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp;
     assert_int_equal(x->outcome, OUT_CREATED);
     assert_string_equal(x->row->class_ref, "K2");
     assert_string_equal(x->row->enrolment->cadre_code, "C2");
     assert_non_null(x->row->enrolment->thesis_score);
-    call_done(&r);
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_call_done(&r);
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
     assert_int_equal(((const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp)->outcome,
                      OUT_UNCHANGED);
-    call_done(&r);
+    sf_call_done(&r);
     req.row->enrolment->attended = 8;
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
     assert_int_equal(((const Nhanluc__V1__UpsertEnrolmentResponse *)r.resp)->outcome, OUT_UPDATED);
-    call_done(&r);
+    sf_call_done(&r);
 
     req.row->enrolment->attended = 11;
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "row.enrolment.attended: ");
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "row.enrolment.attended: ");
     req.row->enrolment->attended = 1;
     req.row->class_ref = S("K 2");
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: ");
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: ");
     req.row->class_ref = S("K2");
     req.row->organiser_unit = S("xa-2");
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: no such class");
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "row.class_ref: no such class");
     req.row = NULL;
-    call(&g->a, UPSERT_ENROL, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "row: required");
+    sf_call(&g->a, UPSERT_ENROL, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "row: required");
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM enrolment"), 4);
 }
 
@@ -934,7 +869,7 @@ static void test_upsert_enrolment(void **state)
 static void test_export_paging(void **state)
 {
     struct dump all, paged;
-    struct result r;
+    struct sf_result r;
     Nhanluc__V1__ExportRequest req = NHANLUC__V1__EXPORT_REQUEST__INIT;
 
     (void)state;
@@ -1011,31 +946,31 @@ static void test_export_paging(void **state)
     /* Refusals. */
     req.kind = (Nhanluc__V1__ExportKind)EXP_UNITS;
     req.year = 2019;
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year: ");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year: ");
     req.year = 0;
     req.page_size = 5001;
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
     req.page_size = 0;
     req.unit = S("khong-co");
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     req.unit = S("");
     req.page_token = S("bm90IGEgdG9rZW4=");
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     req.kind = 0;
     req.page_token = S("");
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "kind: required");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "kind: required");
 
     /* A token of one kind is refused by another. */
     dump_kind(&g->a, EXP_UNITS, 0, "", 2, &paged);
     req.kind = (Nhanluc__V1__ExportKind)EXP_CADRES;
     req.page_token = ((Nhanluc__V1__ExportResponse *)paged.pages[0].resp)->next_page_token;
-    call(&g->a, EXPORT, &req.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_call(&g->a, EXPORT, &req.base, &r);
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     dump_free(&paged);
 }
 
@@ -1057,7 +992,7 @@ static void test_round_trip(void **state)
 
     /* Export everything from a (small pages), import it into the empty b in order. */
     for (size_t k = 0; k < NTRIP; k++) {
-        struct result r;
+        struct sf_result r;
 
         dump_kind(&g->a, trip_kinds[k], 0, "", 2, &a[k]);
         assert_true(a[k].n > 0);
@@ -1065,7 +1000,7 @@ static void test_round_trip(void **state)
         import(&g->b, id, 0, 0, a[k].rows, a[k].n, &r);
         /* Every row is new to b, except units' versions of a code already made... */
         expect_counts(&r, (int)a[k].n, 0, 0, 0);
-        call_done(&r);
+        sf_call_done(&r);
     }
     /* ...and b exports exactly what a did. */
     for (size_t k = 0; k < NTRIP; k++) {
@@ -1074,12 +1009,12 @@ static void test_round_trip(void **state)
     }
     /* Importing the export into the same database changes nothing. */
     for (size_t k = 0; k < NTRIP; k++) {
-        struct result r;
+        struct sf_result r;
 
         (void)snprintf(id, sizeof(id), "again-%d", trip_kinds[k]);
         import(&g->a, id, 0, 0, a[k].rows, a[k].n, &r);
         expect_counts(&r, 0, 0, (int)a[k].n, 0);
-        call_done(&r);
+        sf_call_done(&r);
     }
     for (size_t k = 0; k < NTRIP; k++) {
         struct dump again;
@@ -1108,6 +1043,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dry_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_outcomes_per_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_report_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_year_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_enrolment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),

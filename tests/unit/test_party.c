@@ -30,165 +30,24 @@
 #include "method.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "store.h"
+#include "../support/store_fixture.h"
 
 #define SENTINEL "2000-01-01T00:00:00.000Z"
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
-static struct fx *g; /* the current fixture, for the call helpers */
+static struct sf_db *g; /* the current fixture, for the call helpers */
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof(*fx));
-    char err[512];
-
-    if (fx == NULL)
-        return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-party-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
-    if (nl_store_open(fx->path, NL_STORE_READWRITE, &fx->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(fx->path, NL_STORE_READONLY, &fx->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    g = fx;
-    *state = fx;
-    return 0;
+    return sf_setup(state, "party", &g);
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-    int rc;
+/* Raw SQL on the writer's connection. */
+#define sql(text)      sf_sql(g->rw, (text))
+#define sql_text(text) sf_sql_text(g->rw, (text))
+#define sql_long(text) sf_sql_long(g->rw, (text))
 
-    nl_store_close(fx->ro);
-    nl_store_close(fx->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
-    free(fx);
-    g = NULL;
-    return rc;
-}
-
-/* protoc-c string fields are char *; packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-/* Runs trusted SQL on the writer's connection (test setup). */
-static void sql(const char *text)
-{
-    assert_int_equal(nl_store_test_exec(g->rw, text), NL_OK);
-}
-
-/* The first column of the first row of `text` as text ("" when no row). */
-static const char *sql_text(const char *text)
-{
-    static char out[256];
-
-    assert_int_equal(nl_store_test_query(g->rw, text, out, sizeof(out)), NL_OK);
-    return out;
-}
-
-static long sql_long(const char *text)
-{
-    return strtol(sql_text(text), NULL, 10);
-}
-
-struct result {
-    enum nl_status status;
-    char msg[256];
-    ProtobufCMessage *resp;
-};
-
-/* Packs `req`, runs it through nl_job_run with the server's transaction shape, unpacks OK. */
-static void call(const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(g->rw), NL_OK);
-        nl_job_run(job, g->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(g->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(g->rw), NL_OK);
-        assert_int_equal(nl_store_commit(g->rw), NL_OK);
-    } else {
-        assert_true(m->flags & NL_M_READ);
-        assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
-        nl_job_run(job, g->ro);
-        assert_int_equal(nl_store_end_read(g->ro), NL_OK);
-    }
-
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        assert_true(job->out.len >= NL_WIRE_PREFIX_LEN);
-        uint32_t n = (uint32_t)job->out.data[1] << 24 | (uint32_t)job->out.data[2] << 16 |
-                     (uint32_t)job->out.data[3] << 8 | job->out.data[4];
-        assert_int_equal(n, job->out.len - NL_WIRE_PREFIX_LEN);
-        r->resp = protobuf_c_message_unpack(m->output, NULL, n, job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-/* Asserts a failed call: the status and a message that starts with `prefix`. */
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
-
-static int this_year(void)
-{
-    int y, m, d;
-
-    nl_date_to_ymd(nl_date_today(), &y, &m, &d);
-    return y;
-}
+/* Runs `req` on the current fixture. */
+#define call(path, req, r) sf_call(g, (path), (req), (r))
 
 #define OUT_CREATED   NHANLUC__V1__WRITE_OUTCOME__CREATED
 #define OUT_UPDATED   NHANLUC__V1__WRITE_OUTCOME__UPDATED
@@ -239,13 +98,13 @@ static struct member_req *member_new(const char *cadre, const char *unit, int bo
 
     nhanluc__v1__upsert_committee_membership_request__init(&u.req);
     nhanluc__v1__committee_membership__init(&u.m);
-    u.m.cadre_code = unconst(cadre);
-    u.m.unit = unconst(unit);
-    u.m.term = unconst("2020-2025");
+    u.m.cadre_code = sf_unconst(cadre);
+    u.m.unit = sf_unconst(unit);
+    u.m.term = sf_unconst("2020-2025");
     u.m.body = (Nhanluc__V1__Body)body;
     u.m.role = (Nhanluc__V1__BodyRole)role;
-    u.m.start_date = unconst(start);
-    u.m.end_date = unconst(end);
+    u.m.start_date = sf_unconst(start);
+    u.m.end_date = sf_unconst(end);
     u.req.membership = &u.m;
     return &u;
 }
@@ -261,8 +120,8 @@ static struct quota_req *quota_new(const char *unit, int bot, int seats)
 
     nhanluc__v1__set_seat_quota_request__init(&u.req);
     nhanluc__v1__seat_quota__init(&u.q);
-    u.q.unit = unconst(unit);
-    u.q.term = unconst("2020-2025");
+    u.q.unit = sf_unconst(unit);
+    u.q.term = sf_unconst("2020-2025");
     u.q.body_or_title = (Nhanluc__V1__BodyOrTitle)bot;
     u.q.seats = seats;
     u.req.quota = &u.q;
@@ -281,12 +140,12 @@ static struct plan_req *plan_new(const char *cadre, const char *unit, int bot, c
 
     nhanluc__v1__upsert_planning_entry_request__init(&u.req);
     nhanluc__v1__planning_entry__init(&u.e);
-    u.e.cadre_code = unconst(cadre);
-    u.e.unit = unconst(unit);
-    u.e.term = unconst("2020-2025");
+    u.e.cadre_code = sf_unconst(cadre);
+    u.e.unit = sf_unconst(unit);
+    u.e.term = sf_unconst("2020-2025");
     u.e.body_or_title = (Nhanluc__V1__BodyOrTitle)bot;
-    u.e.added_on = unconst(added);
-    u.e.removed_on = unconst(removed);
+    u.e.added_on = sf_unconst(added);
+    u.e.removed_on = sf_unconst(removed);
     u.req.entry = &u.e;
     return &u;
 }
@@ -302,7 +161,7 @@ static struct review_req *review_new(const char *cadre, int year)
 
     nhanluc__v1__upsert_review_request__init(&u.req);
     nhanluc__v1__review__init(&u.r);
-    u.r.cadre_code = unconst(cadre);
+    u.r.cadre_code = sf_unconst(cadre);
     u.r.year = year;
     u.r.annual_rating = NHANLUC__V1__ANNUAL_RATING__ANNUAL_RATING_GOOD;
     u.r.meets_requirements = 1;
@@ -323,7 +182,7 @@ static struct review_req *review_new(const char *cadre, int year)
 /* The outcome of a write that must succeed (the WriteOutcome is field 2 of every reply). */
 static int write_ok(const char *path, const ProtobufCMessage *req)
 {
-    struct result r;
+    struct sf_result r;
     int outcome;
 
     call(path, req, &r);
@@ -337,7 +196,7 @@ static int write_ok(const char *path, const ProtobufCMessage *req)
         outcome = ((Nhanluc__V1__UpsertPlanningEntryResponse *)r.resp)->outcome;
     else
         outcome = ((Nhanluc__V1__UpsertReviewResponse *)r.resp)->outcome;
-    call_done(&r);
+    sf_call_done(&r);
     return outcome;
 }
 
@@ -345,26 +204,26 @@ static int write_ok(const char *path, const ProtobufCMessage *req)
 static void write_refused(const char *path, const ProtobufCMessage *req, enum nl_status st,
                           const char *prefix, const char *count_sql, long want_count)
 {
-    struct result r;
+    struct sf_result r;
 
     call(path, req, &r);
-    expect_error(&r, st, prefix);
-    call_done(&r);
+    sf_expect_error(&r, st, prefix);
+    sf_call_done(&r);
     assert_int_equal(sql_long(count_sql), want_count);
 }
 
 static void list_call(const char *path, const char *unit, int subtree, const char *term, int year,
-                      int page_size, const char *token, struct result *r)
+                      int page_size, const char *token, struct sf_result *r)
 {
     Nhanluc__V1__ListPartyRecordsRequest req;
 
     nhanluc__v1__list_party_records_request__init(&req);
-    req.unit = unconst(unit);
+    req.unit = sf_unconst(unit);
     req.subtree = subtree;
-    req.term = unconst(term);
+    req.term = sf_unconst(term);
     req.year = year;
     req.page_size = page_size;
-    req.page_token = unconst(token);
+    req.page_token = sf_unconst(token);
     call(path, &req.base, r);
 }
 
@@ -410,9 +269,9 @@ static void test_membership_validation(void **state)
     u = member_new("c01", "D1", COMMITTEE, MEMBER, "2020-10-01", "");
     REFUSED("membership.unit: must be");
     u = member_new("c01", "d1", COMMITTEE, MEMBER, "2020-10-01", "");
-    u->m.term = unconst("");
+    u->m.term = sf_unconst("");
     REFUSED("membership.term: required");
-    u->m.term = unconst("2020");
+    u->m.term = sf_unconst("2020");
     REFUSED("membership.term: must be a term code");
     u = member_new("c01", "d1", 0, MEMBER, "2020-10-01", "");
     REFUSED("membership.body: required");
@@ -440,7 +299,7 @@ static void test_membership_validation(void **state)
     u = member_new("c01", "x1", COMMITTEE, MEMBER, "2024-12-31", "");
     REFUSED("membership.unit: the unit is not valid on membership.start_date");
     u = member_new("c01", "d1", COMMITTEE, MEMBER, "2020-10-01", "");
-    u->m.term = unconst("2030-2035");
+    u->m.term = sf_unconst("2030-2035");
     REFUSED("membership.term: no such term");
 #undef REFUSED
     /* the edges that are valid: the unit's last day, end == start */
@@ -452,7 +311,7 @@ static void test_membership_validation(void **state)
 static void test_membership_upsert(void **state)
 {
     struct member_req *u;
-    struct result r;
+    struct sf_result r;
 
     (void)state;
     seed();
@@ -468,7 +327,7 @@ static void test_membership_upsert(void **state)
         assert_string_equal(resp->membership->end_date, "");
         assert_int_equal(resp->membership->role, SECRETARY);
     }
-    call_done(&r);
+    sf_call_done(&r);
 
     /* a replay writes nothing: updated_at keeps a sentinel */
     sql("UPDATE committee_membership SET updated_at = '" SENTINEL "'");
@@ -480,12 +339,12 @@ static void test_membership_upsert(void **state)
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_UPDATED);
     assert_int_equal(sql_long("SELECT role FROM committee_membership"), MEMBER);
     assert_string_not_equal(sql_text("SELECT updated_at FROM committee_membership"), SENTINEL);
-    u->m.end_date = unconst("2023-05-31");
+    u->m.end_date = sf_unconst("2023-05-31");
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_UPDATED);
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_UNCHANGED);
     assert_string_equal(sql_text("SELECT end_date FROM committee_membership"), "2023-05-31");
     /* an empty end_date reopens the membership (NULL, not '') */
-    u->m.end_date = unconst("");
+    u->m.end_date = sf_unconst("");
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_UPDATED);
     assert_int_equal(sql_long("SELECT count(*) FROM committee_membership WHERE end_date IS NULL"),
                      1);
@@ -493,12 +352,12 @@ static void test_membership_upsert(void **state)
     /* another body, unit, term or cadre is another key */
     u->m.body = STANDING;
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_CREATED);
-    u->m.unit = unconst("d2");
+    u->m.unit = sf_unconst("d2");
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_CREATED);
-    u->m.term = unconst("2025-2030");
-    u->m.start_date = unconst("2025-10-01");
+    u->m.term = sf_unconst("2025-2030");
+    u->m.start_date = sf_unconst("2025-10-01");
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_CREATED);
-    u->m.cadre_code = unconst("c02");
+    u->m.cadre_code = sf_unconst("c02");
     assert_int_equal(write_ok(P_MEMBER, &u->req.base), OUT_CREATED);
     assert_int_equal(sql_long(COUNT_MEMBERS), 5);
 }
@@ -527,7 +386,7 @@ static void test_seat_quota(void **state)
     u = quota_new("nowhere", BOT(COMMITTEE), 45);
     REFUSED("quota.unit: no such unit");
     u = quota_new("d1", BOT(COMMITTEE), 45);
-    u->q.term = unconst("2015-2020");
+    u->q.term = sf_unconst("2015-2020");
     REFUSED("quota.term: no such term");
 #undef REFUSED
 
@@ -578,7 +437,7 @@ static void test_planning_upsert(void **state)
     u = plan_new("c01", "old", BOT(SECRETARY), "2021-01-01", "");
     REFUSED("entry.unit: the unit is not valid on entry.added_on");
     u = plan_new("c01", "d1", BOT(SECRETARY), "2021-01-01", "");
-    u->e.term = unconst("2019-2024");
+    u->e.term = sf_unconst("2019-2024");
     REFUSED("entry.term: no such term");
 #undef REFUSED
 
@@ -587,10 +446,10 @@ static void test_planning_upsert(void **state)
     sql("UPDATE planning_entry SET updated_at = '" SENTINEL "'");
     assert_int_equal(write_ok(P_PLAN, &u->req.base), OUT_UNCHANGED);
     assert_string_equal(sql_text("SELECT updated_at FROM planning_entry"), SENTINEL);
-    u->e.removed_on = unconst("2022-06-30");
+    u->e.removed_on = sf_unconst("2022-06-30");
     assert_int_equal(write_ok(P_PLAN, &u->req.base), OUT_UPDATED);
     assert_string_equal(sql_text("SELECT removed_on FROM planning_entry"), "2022-06-30");
-    u->e.added_on = unconst("2021-02-01");
+    u->e.added_on = sf_unconst("2021-02-01");
     assert_int_equal(write_ok(P_PLAN, &u->req.base), OUT_UPDATED);
     u->e.body_or_title = BOT(COMMITTEE);
     assert_int_equal(write_ok(P_PLAN, &u->req.base), OUT_CREATED);
@@ -602,7 +461,7 @@ static void test_planning_upsert(void **state)
 static void test_review_upsert(void **state)
 {
     struct review_req *u;
-    struct result r;
+    struct sf_result r;
     char long301[302], long300[301], msg[64];
 
     (void)state;
@@ -618,10 +477,10 @@ static void test_review_upsert(void **state)
     REFUSED("review: required");
     u = review_new("", 2022);
     REFUSED("review.cadre_code: must be");
-    (void)snprintf(msg, sizeof(msg), "review.year: must be 1945-%d", this_year() + 1);
+    (void)snprintf(msg, sizeof(msg), "review.year: must be 1945-%d", sf_this_year() + 1);
     u = review_new("c01", 1944);
     REFUSED(msg);
-    u = review_new("c01", this_year() + 2);
+    u = review_new("c01", sf_this_year() + 2);
     REFUSED(msg);
     u = review_new("c01", 2022);
     u->r.annual_rating = 0;
@@ -636,9 +495,9 @@ static void test_review_upsert(void **state)
     u = review_new("c01", 2022);
     u->r.decision_ref = long301;
     REFUSED("review.decision_ref: must be at most 300 bytes");
-    u->r.decision_ref = unconst("QĐ\t12");
+    u->r.decision_ref = sf_unconst("QĐ\t12");
     REFUSED("review.decision_ref: ");
-    u->r.decision_ref = unconst("QĐ \xff");
+    u->r.decision_ref = sf_unconst("QĐ \xff");
     REFUSED("review.decision_ref: ");
     u = review_new("c99", 2022);
     REFUSED("review.cadre_code: no such cadre");
@@ -647,23 +506,23 @@ static void test_review_upsert(void **state)
     /* the edges: 1945, next year, 300 bytes */
     u = review_new("c01", 1945);
     assert_int_equal(write_ok(P_REVIEW, &u->req.base), OUT_CREATED);
-    u = review_new("c01", this_year() + 1);
+    u = review_new("c01", sf_this_year() + 1);
     u->r.decision_ref = long300;
     assert_int_equal(write_ok(P_REVIEW, &u->req.base), OUT_CREATED);
 
     /* line breaks are kept, each line composed to NFC */
     u = review_new("c02", 2022);
     u->r.decision_ref =
-        unconst("Quye\xcc\x82\xcc\x81t \xc4\x91i\xcc\xa3nh\r\nso\xcc\x82\xcc\x81 12");
+        sf_unconst("Quye\xcc\x82\xcc\x81t \xc4\x91i\xcc\xa3nh\r\nso\xcc\x82\xcc\x81 12");
     call(P_REVIEW, &u->req.base, &r);
     assert_int_equal(r.status, NL_OK);
     assert_string_equal(((Nhanluc__V1__UpsertReviewResponse *)r.resp)->review->decision_ref,
                         "Quyết định\r\nsố 12");
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_equal(sql_text("SELECT decision_ref FROM review WHERE year = 2022"),
                         "Quyết định\r\nsố 12");
     /* the composed form is the same content: a replay */
-    u->r.decision_ref = unconst("Quyết định\r\nsố 12");
+    u->r.decision_ref = sf_unconst("Quyết định\r\nsố 12");
     sql("UPDATE review SET updated_at = '" SENTINEL "'");
     assert_int_equal(write_ok(P_REVIEW, &u->req.base), OUT_UNCHANGED);
     assert_int_equal(sql_long("SELECT count(*) FROM review WHERE updated_at = '" SENTINEL "'"), 3);
@@ -677,7 +536,7 @@ static void test_review_upsert(void **state)
 }
 
 /* The cadre codes of a ListCommitteeMemberships page as "unit/cadre ..." (in list order). */
-static void member_page(struct result *r, char *out, size_t len)
+static void member_page(struct sf_result *r, char *out, size_t len)
 {
     Nhanluc__V1__ListCommitteeMembershipsResponse *lr =
         (Nhanluc__V1__ListCommitteeMembershipsResponse *)r->resp;
@@ -693,7 +552,7 @@ static void member_page(struct result *r, char *out, size_t len)
 
 static void expect_members(const char *unit, int subtree, const char *term, const char *want)
 {
-    struct result r;
+    struct sf_result r;
     char got[1024] = "";
 
     list_call(L_MEMBER, unit, subtree, term, 0, 0, "", &r);
@@ -702,14 +561,14 @@ static void expect_members(const char *unit, int subtree, const char *term, cons
     member_page(&r, got, sizeof(got));
     assert_string_equal(((Nhanluc__V1__ListCommitteeMembershipsResponse *)r.resp)->next_page_token,
                         "");
-    call_done(&r);
+    sf_call_done(&r);
     if (strcmp(got, want) != 0)
         fail_msg("ListCommitteeMemberships(%s, %d): got '%s', want '%s'", unit, subtree, got, want);
 }
 
 static void test_lists_scope(void **state)
 {
-    struct result r;
+    struct sf_result r;
     struct member_req *m;
 
     (void)state;
@@ -725,7 +584,7 @@ static void test_lists_scope(void **state)
     m = member_new("c05", "hn", COMMITTEE, MEMBER, "2020-10-01", "");
     write_ok(P_MEMBER, &m->req.base);
     m = member_new("c06", "d1", COMMITTEE, MEMBER, "2025-10-01", "");
-    m->m.term = unconst("2025-2030");
+    m->m.term = sf_unconst("2025-2030");
     write_ok(P_MEMBER, &m->req.base);
 
     /* one unit, ordered by body, role, cadre; the other term is not listed */
@@ -740,34 +599,34 @@ static void test_lists_scope(void **state)
 
     /* the request's own errors */
     list_call(L_MEMBER, "", 0, "2020-2025", 0, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: required");
     list_call(L_MEMBER, "d1", 0, "", 0, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
     list_call(L_QUOTA, "d1", 0, "", 0, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
     list_call(L_PLAN, "d1", 0, "", 0, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
     list_call(L_MEMBER, "d1", 0, "2020-25", 0, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term: must be a term code");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term: must be a term code");
     list_call(L_MEMBER, "d1", 0, "2020-2025", 0, 1001, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
     list_call(L_MEMBER, "d1", 0, "2020-2025", 0, -1, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: ");
     list_call(L_MEMBER, "d1", 0, "2020-2025", 0, 0, "not-a-token", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     list_call(L_REVIEW, "d1", 0, "", -1, 0, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year: ");
     list_call(L_MEMBER, "nowhere", 0, "2020-2025", 0, 0, "", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     list_call(L_MEMBER, "d1", 0, "2010-2015", 0, 0, "", &r);
-    expect_error(&r, NL_NOT_FOUND, "term not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "term not found");
     list_call(L_REVIEW, "nowhere", 0, "", 0, 0, "", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
 }
 
 static void test_lists_paging(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char want[2048] = "", got[2048] = "", token[256] = "", first_token[256] = "";
     size_t off = 0;
     int pages = 0;
@@ -795,7 +654,7 @@ static void test_lists_paging(void **state)
         (void)snprintf(token, sizeof(token), "%s", lr->next_page_token);
         if (p == 0)
             (void)snprintf(first_token, sizeof(first_token), "%s", token);
-        call_done(&r);
+        sf_call_done(&r);
         if (token[0] == '\0')
             break;
     }
@@ -804,15 +663,15 @@ static void test_lists_paging(void **state)
 
     /* a token of one list is refused by another */
     list_call(L_PLAN, "d1", 0, "2020-2025", 0, 10, first_token, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     list_call(L_REVIEW, "d1", 0, "", 0, 10, first_token, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
 
     /* page_size 0 is 100: everything at once */
     list_call(L_MEMBER, "d1", 0, "2020-2025", 0, 0, "", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__ListCommitteeMembershipsResponse *)r.resp)->n_memberships, 25);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* quotas page by (unit, body_or_title) */
     struct quota_req *q = quota_new("d1", BOT(SECRETARY), 1);
@@ -830,7 +689,7 @@ static void test_lists_paging(void **state)
     assert_int_equal(qr->quotas[0]->seats, 40);
     assert_int_equal(qr->quotas[1]->body_or_title, BOT(SECRETARY));
     (void)snprintf(token, sizeof(token), "%s", qr->next_page_token);
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_not_equal(token, "");
     list_call(L_QUOTA, "hn", 1, "2020-2025", 0, 2, token, &r);
     assert_int_equal(r.status, NL_OK);
@@ -838,7 +697,7 @@ static void test_lists_paging(void **state)
     assert_int_equal(qr->n_quotas, 1);
     assert_string_equal(qr->quotas[0]->unit, "d2");
     assert_string_equal(qr->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* Adds planning entry (cadre, unit, title) for 2020-2025 added 2021-01-01, maybe removed. */
@@ -852,7 +711,7 @@ static void plan(const char *cadre, const char *unit, int bot, const char *remov
 /* The violations of the first page of ListPlanningEntries as "unit:title-or-cadre=count ...". */
 static void expect_violations(const char *unit, int subtree, const char *want)
 {
-    struct result r;
+    struct sf_result r;
     char got[512] = "";
     size_t off = 0;
 
@@ -876,14 +735,14 @@ static void expect_violations(const char *unit, int subtree, const char *want)
         assert_true(n > 0 && (size_t)n < sizeof(got) - off);
         off += (size_t)n;
     }
-    call_done(&r);
+    sf_call_done(&r);
     if (strcmp(got, want) != 0)
         fail_msg("violations(%s, %d): got '%s', want '%s'", unit, subtree, got, want);
 }
 
 static void test_planning_violations(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char token[256];
     size_t total = 0;
 
@@ -913,7 +772,7 @@ static void test_planning_violations(void **state)
     plan("c11", "d1", BOT(DEPT_DEPUTY), "2021-06-30");
     /* another term does not count */
     struct plan_req *u = plan_new("c12", "d1", BOT(SECRETARY), "2025-10-01", "");
-    u->e.term = unconst("2025-2030");
+    u->e.term = sf_unconst("2025-2030");
     write_ok(P_PLAN, &u->req.base);
     expect_violations("d1", 0, "");
 
@@ -949,7 +808,7 @@ static void test_planning_violations(void **state)
         assert_int_equal(lr->n_violations, p == 0 ? 1 : 0);
         total += lr->n_entries;
         (void)snprintf(token, sizeof(token), "%s", lr->next_page_token);
-        call_done(&r);
+        sf_call_done(&r);
         if (token[0] == '\0')
             break;
     }
@@ -960,7 +819,7 @@ static void test_planning_violations(void **state)
 /* The reviews listed for (unit, subtree, year) as "cadre/year ...". */
 static void expect_reviews(const char *unit, int subtree, int year, const char *want)
 {
-    struct result r;
+    struct sf_result r;
     char got[512] = "";
     size_t off = 0;
 
@@ -974,14 +833,14 @@ static void expect_reviews(const char *unit, int subtree, int year, const char *
         assert_true(n > 0 && (size_t)n < sizeof(got) - off);
         off += (size_t)n;
     }
-    call_done(&r);
+    sf_call_done(&r);
     if (strcmp(got, want) != 0)
         fail_msg("ListReviews(%s, %d, %d): got '%s', want '%s'", unit, subtree, year, got, want);
 }
 
 static void test_reviews_by_unit_of_31_dec(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char token[256] = "";
     int seen = 0;
 
@@ -1026,7 +885,7 @@ static void test_reviews_by_unit_of_31_dec(void **state)
         Nhanluc__V1__ListReviewsResponse *lr = (Nhanluc__V1__ListReviewsResponse *)r.resp;
         seen += (int)lr->n_reviews;
         (void)snprintf(token, sizeof(token), "%s", lr->next_page_token);
-        call_done(&r);
+        sf_call_done(&r);
         if (token[0] == '\0')
             break;
     }
@@ -1037,15 +896,15 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_method_rows),
-        cmocka_unit_test_setup_teardown(test_membership_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_membership_upsert, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_seat_quota, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_planning_upsert, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_review_upsert, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lists_scope, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lists_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_planning_violations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reviews_by_unit_of_31_dec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_membership_validation, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_membership_upsert, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_seat_quota, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_planning_upsert, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_review_upsert, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_lists_scope, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_lists_paging, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_planning_violations, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_reviews_by_unit_of_31_dec, setup, sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,220 +26,95 @@
 #include "method.h"
 #include "nhanluc/v1/registry.pb-c.h"
 #include "store.h"
+#include "../support/store_fixture.h"
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
-static struct fx *g; /* the current fixture, for the call helpers */
+static struct sf_db *g; /* the current fixture, for the call helpers */
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof(*fx));
-    char err[512];
-
-    if (fx == NULL)
-        return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-registry-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
-    if (nl_store_open(fx->path, NL_STORE_READWRITE, &fx->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(fx->path, NL_STORE_READONLY, &fx->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    g = fx;
-    *state = fx;
-    return 0;
+    return sf_setup(state, "registry", &g);
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-    int rc;
-
-    nl_store_close(fx->ro);
-    nl_store_close(fx->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
-    free(fx);
-    g = NULL;
-    return rc;
-}
-
-/* protoc-c string fields are char *; packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-/* Result of one call: status, message and the unpacked response (free with call_done). */
-struct result {
-    enum nl_status status;
-    char msg[256];
-    const struct nl_method *m;
-    ProtobufCMessage *resp;
-};
-
-/*
- * Packs `req`, runs it through nl_job_run on the right connection with the
- * transaction shape of the server, and unpacks an OK response.
- */
-static void call(const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    r->m = m;
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(g->rw), NL_OK);
-        nl_job_run(job, g->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(g->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(g->rw), NL_OK);
-        assert_int_equal(nl_store_commit(g->rw), NL_OK);
-    } else {
-        assert_true(m->flags & NL_M_READ);
-        assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
-        nl_job_run(job, g->ro);
-        assert_int_equal(nl_store_end_read(g->ro), NL_OK);
-    }
-
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        assert_true(job->out.len >= NL_WIRE_PREFIX_LEN);
-        assert_int_equal(job->out.data[0], 0);
-        uint32_t n = (uint32_t)job->out.data[1] << 24 | (uint32_t)job->out.data[2] << 16 |
-                     (uint32_t)job->out.data[3] << 8 | job->out.data[4];
-        assert_int_equal(n, job->out.len - NL_WIRE_PREFIX_LEN);
-        r->resp = protobuf_c_message_unpack(m->output, NULL, n, job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-/* Asserts a failed call: the status and a message that starts with `prefix`. */
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
+/* Runs `req` on the current fixture. */
+#define call(path, req, r) sf_call(g, (path), (req), (r))
 
 /* CreateUnit with the given fields; unit = 0 sends no Unit at all. */
 static void create_unit(const char *code, const char *name, int kind, const char *parent,
-                        struct result *r)
+                        struct sf_result *r)
 {
     Nhanluc__V1__CreateUnitRequest req;
     Nhanluc__V1__Unit u;
 
     nhanluc__v1__create_unit_request__init(&req);
     nhanluc__v1__unit__init(&u);
-    u.code = unconst(code);
-    u.name = unconst(name);
+    u.code = sf_unconst(code);
+    u.name = sf_unconst(name);
     u.kind = (Nhanluc__V1__UnitKind)kind;
-    u.parent = unconst(parent);
+    u.parent = sf_unconst(parent);
     req.unit = &u;
     call("/nhanluc.v1.Registry/CreateUnit", &req.base, r);
 }
 
 /* CreateUnit of a version with dates. */
 static void create_version(const char *code, const char *name, int kind, const char *parent,
-                           const char *from, const char *to, struct result *r)
+                           const char *from, const char *to, struct sf_result *r)
 {
     Nhanluc__V1__CreateUnitRequest req;
     Nhanluc__V1__Unit u;
 
     nhanluc__v1__create_unit_request__init(&req);
     nhanluc__v1__unit__init(&u);
-    u.code = unconst(code);
-    u.name = unconst(name);
+    u.code = sf_unconst(code);
+    u.name = sf_unconst(name);
     u.kind = (Nhanluc__V1__UnitKind)kind;
-    u.parent = unconst(parent);
-    u.valid_from = unconst(from);
-    u.valid_to = unconst(to);
+    u.parent = sf_unconst(parent);
+    u.valid_from = sf_unconst(from);
+    u.valid_to = sf_unconst(to);
     req.unit = &u;
     call("/nhanluc.v1.Registry/CreateUnit", &req.base, r);
 }
 
 static void create_unit_ok(const char *code, const char *name, int kind, const char *parent)
 {
-    struct result r;
+    struct sf_result r;
 
     create_unit(code, name, kind, parent, &r);
     if (r.status != NL_OK)
         fail_msg("create %s: %d %s", code, r.status, r.msg);
     assert_true(((Nhanluc__V1__CreateUnitResponse *)r.resp)->created);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
-static void get_unit(const char *code, struct result *r)
+static void get_unit(const char *code, struct sf_result *r)
 {
     Nhanluc__V1__GetUnitRequest req;
 
     nhanluc__v1__get_unit_request__init(&req);
-    req.code = unconst(code);
+    req.code = sf_unconst(code);
     call("/nhanluc.v1.Registry/GetUnit", &req.base, r);
 }
 
 static void list_units_as_of(const char *parent, int page_size, const char *token,
-                             const char *as_of, struct result *r)
+                             const char *as_of, struct sf_result *r)
 {
     Nhanluc__V1__ListUnitsRequest req;
 
     nhanluc__v1__list_units_request__init(&req);
-    req.parent = unconst(parent);
+    req.parent = sf_unconst(parent);
     req.page_size = page_size;
-    req.page_token = unconst(token);
-    req.as_of = unconst(as_of);
+    req.page_token = sf_unconst(token);
+    req.as_of = sf_unconst(as_of);
     call("/nhanluc.v1.Registry/ListUnits", &req.base, r);
 }
 
-static void list_units(const char *parent, int page_size, const char *token, struct result *r)
+static void list_units(const char *parent, int page_size, const char *token, struct sf_result *r)
 {
     list_units_as_of(parent, page_size, token, "", r);
 }
 
 /* RecordUnitEvent with up to 4 sources and 4 targets (NULL-terminated lists). */
 static void record_event(int kind, const char *date, const char *const *sources,
-                         const char *const *targets, const char *basis, struct result *r)
+                         const char *const *targets, const char *basis, struct sf_result *r)
 {
     Nhanluc__V1__RecordUnitEventRequest req;
     Nhanluc__V1__UnitEvent e;
@@ -248,49 +123,49 @@ static void record_event(int kind, const char *date, const char *const *sources,
     nhanluc__v1__record_unit_event_request__init(&req);
     nhanluc__v1__unit_event__init(&e);
     e.kind = (Nhanluc__V1__UnitEventKind)kind;
-    e.effective_date = unconst(date);
-    e.legal_basis = unconst(basis);
+    e.effective_date = sf_unconst(date);
+    e.legal_basis = sf_unconst(basis);
     for (; sources != NULL && e.n_sources < 4 && sources[e.n_sources] != NULL; e.n_sources++)
-        src[e.n_sources] = unconst(sources[e.n_sources]);
+        src[e.n_sources] = sf_unconst(sources[e.n_sources]);
     for (; targets != NULL && e.n_targets < 4 && targets[e.n_targets] != NULL; e.n_targets++)
-        dst[e.n_targets] = unconst(targets[e.n_targets]);
+        dst[e.n_targets] = sf_unconst(targets[e.n_targets]);
     e.sources = src;
     e.targets = dst;
     req.event = &e;
     call("/nhanluc.v1.Registry/RecordUnitEvent", &req.base, r);
 }
 
-static void get_history(const char *code, struct result *r)
+static void get_history(const char *code, struct sf_result *r)
 {
     Nhanluc__V1__GetUnitHistoryRequest req;
 
     nhanluc__v1__get_unit_history_request__init(&req);
-    req.code = unconst(code);
+    req.code = sf_unconst(code);
     call("/nhanluc.v1.Registry/GetUnitHistory", &req.base, r);
 }
 
-static void get_lineage(const char *code, int direction, struct result *r)
+static void get_lineage(const char *code, int direction, struct sf_result *r)
 {
     Nhanluc__V1__GetLineageRequest req;
 
     nhanluc__v1__get_lineage_request__init(&req);
-    req.code = unconst(code);
+    req.code = sf_unconst(code);
     req.direction = (Nhanluc__V1__LineageDirection)direction;
     call("/nhanluc.v1.Registry/GetLineage", &req.base, r);
 }
 
 static void set_instance(const char *term, const char *unit, const char *start, const char *end,
-                         struct result *r)
+                         struct sf_result *r)
 {
     Nhanluc__V1__SetTermInstanceRequest req;
     Nhanluc__V1__TermInstance ti;
 
     nhanluc__v1__set_term_instance_request__init(&req);
     nhanluc__v1__term_instance__init(&ti);
-    ti.term = unconst(term);
-    ti.unit = unconst(unit);
-    ti.start_date = unconst(start);
-    ti.end_date = unconst(end);
+    ti.term = sf_unconst(term);
+    ti.unit = sf_unconst(unit);
+    ti.start_date = sf_unconst(start);
+    ti.end_date = sf_unconst(end);
     req.instance = &ti;
     call("/nhanluc.v1.Registry/SetTermInstance", &req.base, r);
 }
@@ -299,7 +174,7 @@ static void set_instance(const char *term, const char *unit, const char *start, 
 static const char *codes_as_of(const char *parent, const char *as_of)
 {
     static char out[512];
-    struct result r;
+    struct sf_result r;
     size_t off = 0;
 
     list_units_as_of(parent, 1000, "", as_of, &r);
@@ -310,18 +185,18 @@ static const char *codes_as_of(const char *parent, const char *as_of)
     for (size_t i = 0; i < lr->n_units; i++)
         off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", i > 0 ? "," : "",
                                 lr->units[i]->code);
-    call_done(&r);
+    sf_call_done(&r);
     return out;
 }
 
-static void create_term(const char *code, int kind, int start, int end, struct result *r)
+static void create_term(const char *code, int kind, int start, int end, struct sf_result *r)
 {
     Nhanluc__V1__CreateTermRequest req;
     Nhanluc__V1__Term t;
 
     nhanluc__v1__create_term_request__init(&req);
     nhanluc__v1__term__init(&t);
-    t.code = unconst(code);
+    t.code = sf_unconst(code);
     t.kind = (Nhanluc__V1__TermKind)kind;
     t.start_year = start;
     t.end_year = end;
@@ -329,7 +204,7 @@ static void create_term(const char *code, int kind, int start, int end, struct r
     call("/nhanluc.v1.Registry/CreateTerm", &req.base, r);
 }
 
-static void list_terms(int kind, struct result *r)
+static void list_terms(int kind, struct sf_result *r)
 {
     Nhanluc__V1__ListTermsRequest req;
 
@@ -340,13 +215,13 @@ static void list_terms(int kind, struct result *r)
 
 static size_t count_units(void)
 {
-    struct result r;
+    struct sf_result r;
     size_t n;
 
     list_units("", 1000, "", &r);
     assert_int_equal(r.status, NL_OK);
     n = ((Nhanluc__V1__ListUnitsResponse *)r.resp)->n_units;
-    call_done(&r);
+    sf_call_done(&r);
     return n;
 }
 
@@ -385,7 +260,7 @@ static void test_create_unit_validation(void **state)
 {
     static const char secret[] = "Secret-Value";
     char long_code[66], long_name[202];
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     memset(long_code, 'a', 65);
@@ -421,7 +296,7 @@ static void test_create_unit_validation(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         create_unit(cases[i].code, cases[i].name, cases[i].kind, cases[i].parent, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
         /* Messages name the field, never its value. */
         assert_null(strstr(r.msg, secret));
         assert_null(strstr(r.msg, "secret-parent"));
@@ -432,7 +307,7 @@ static void test_create_unit_validation(void **state)
     Nhanluc__V1__CreateUnitRequest empty;
     nhanluc__v1__create_unit_request__init(&empty);
     call("/nhanluc.v1.Registry/CreateUnit", &empty.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: required");
 
     /* Nothing but the city was stored, and a valid request still works afterwards. */
     assert_int_equal(count_units(), 1);
@@ -448,7 +323,7 @@ static void test_nfc(void **state)
     static const char city_nfc[] = "H\xc3\xa0 N\xe1\xbb\x99i";
     static const char tri_nfd[] = "Thanh Tri\xcc\x80";
     static const char tri_nfc[] = "Thanh Tr\xc3\xac";
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     assert_string_not_equal(city_nfd, city_nfc);
@@ -457,18 +332,18 @@ static void test_nfc(void **state)
     Nhanluc__V1__CreateUnitResponse *cr = (Nhanluc__V1__CreateUnitResponse *)r.resp;
     assert_true(cr->created);
     assert_string_equal(cr->unit->name, city_nfc);
-    call_done(&r);
+    sf_call_done(&r);
 
     get_unit("ha-noi", &r);
     assert_int_equal(r.status, NL_OK);
     assert_string_equal(((Nhanluc__V1__GetUnitResponse *)r.resp)->unit->name, city_nfc);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* The composed form of the same name is the same unit: a replay, not a conflict. */
     create_unit("ha-noi", city_nfc, NHANLUC__V1__UNIT_KIND__CITY, "", &r);
     assert_int_equal(r.status, NL_OK);
     assert_false(((Nhanluc__V1__CreateUnitResponse *)r.resp)->created);
-    call_done(&r);
+    sf_call_done(&r);
 
     create_unit_ok("thanh-tri", tri_nfd, NHANLUC__V1__UNIT_KIND__RURAL_DISTRICT, "ha-noi");
     list_units("ha-noi", 0, "", &r);
@@ -476,12 +351,12 @@ static void test_nfc(void **state)
     Nhanluc__V1__ListUnitsResponse *lr = (Nhanluc__V1__ListUnitsResponse *)r.resp;
     assert_int_equal(lr->n_units, 1);
     assert_string_equal(lr->units[0]->name, tri_nfc);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_replay_and_conflict(void **state)
 {
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
@@ -492,20 +367,20 @@ static void test_replay_and_conflict(void **state)
     assert_string_equal(cr->unit->code, "tay-ho");
     assert_string_equal(cr->unit->parent, "ha-noi");
     assert_int_equal(cr->unit->kind, NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT);
-    call_done(&r);
+    sf_call_done(&r);
 
     create_unit("tay-ho", "Tây Hồ", NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT, "ha-noi", &r);
     assert_int_equal(r.status, NL_OK);
     cr = (Nhanluc__V1__CreateUnitResponse *)r.resp;
     assert_false(cr->created);
     assert_string_equal(cr->unit->name, "Tây Hồ");
-    call_done(&r);
+    sf_call_done(&r);
 
     create_unit("tay-ho", "Quận Tây Hồ", NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT, "ha-noi", &r);
-    expect_error(&r, NL_ALREADY_EXISTS, "unit.code:");
+    sf_expect_error(&r, NL_ALREADY_EXISTS, "unit.code:");
     assert_null(strstr(r.msg, "Tây"));
     create_unit("tay-ho", "Tây Hồ", NHANLUC__V1__UNIT_KIND__TOWN, "ha-noi", &r);
-    expect_error(&r, NL_ALREADY_EXISTS, "unit.code:");
+    sf_expect_error(&r, NL_ALREADY_EXISTS, "unit.code:");
 
     /* The conflicting requests changed nothing. */
     get_unit("tay-ho", &r);
@@ -513,13 +388,13 @@ static void test_replay_and_conflict(void **state)
     assert_string_equal(((Nhanluc__V1__GetUnitResponse *)r.resp)->unit->name, "Tây Hồ");
     assert_int_equal(((Nhanluc__V1__GetUnitResponse *)r.resp)->unit->kind,
                      NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(count_units(), 2);
 }
 
 static void test_get_unit(void **state)
 {
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
@@ -531,14 +406,14 @@ static void test_get_unit(void **state)
     assert_string_equal(u->name, "Hà Nội");
     assert_int_equal(u->kind, NHANLUC__V1__UNIT_KIND__CITY);
     assert_string_equal(u->parent, "");
-    call_done(&r);
+    sf_call_done(&r);
 
     get_unit("ha-tay", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     get_unit("", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
     get_unit("Ha-Noi", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
 }
 
 static void test_list_paging(void **state)
@@ -548,7 +423,7 @@ static void test_list_paging(void **state)
     char seen[8][16];
     size_t nseen = 0;
     int pages = 0;
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
@@ -571,7 +446,7 @@ static void test_list_paging(void **state)
         /* The token is opaque: it does not show the code it continues after. */
         if (token != NULL)
             assert_null(strstr(token, "ward"));
-        call_done(&r);
+        sf_call_done(&r);
         if (token == NULL)
             break;
     }
@@ -597,7 +472,7 @@ static void test_list_paging(void **state)
             assert_string_equal(lr->next_page_token, "");
             assert_string_equal(lr->units[1]->code, "ward-f");
         }
-        call_done(&r);
+        sf_call_done(&r);
     }
 
     /* page_size 0 means 100. */
@@ -605,31 +480,31 @@ static void test_list_paging(void **state)
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__ListUnitsResponse *)r.resp)->n_units, 8);
     assert_string_equal(((Nhanluc__V1__ListUnitsResponse *)r.resp)->next_page_token, "");
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_list_errors(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char *tok;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
     list_units("", -1, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
     list_units("", 1001, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size: must be 0-1000");
     list_units("", 1000, "", &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     list_units("", 10, "!!!not base64", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     static const char *const forged[] = {"x:ha-noi", "u:", "u:Ha-Noi", "ha-noi", "u:ha noi"};
     for (size_t i = 0; i < sizeof(forged) / sizeof(forged[0]); i++) {
         tok = forge_token(forged[i]);
         list_units("", 10, tok, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
         free(tok);
     }
     /* A well-formed token continues after its code, even one that does not exist. */
@@ -637,22 +512,22 @@ static void test_list_errors(void **state)
     list_units("", 10, tok, &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__ListUnitsResponse *)r.resp)->n_units, 1);
-    call_done(&r);
+    sf_call_done(&r);
     free(tok);
 
     list_units("Bad Parent", 10, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "parent: must be 1-64");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "parent: must be 1-64");
     list_units("ha-tay", 10, "", &r);
-    expect_error(&r, NL_NOT_FOUND, "parent unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "parent unit not found");
     list_units("ha-noi", 10, "", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__ListUnitsResponse *)r.resp)->n_units, 0);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 static void test_terms(void **state)
 {
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     /* Years taken from the code when not given. */
@@ -663,22 +538,22 @@ static void test_terms(void **state)
     assert_string_equal(cr->term->code, "2020-2025");
     assert_int_equal(cr->term->start_year, 2020);
     assert_int_equal(cr->term->end_year, 2025);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Replay with the years spelt out: same term. */
     create_term("2020-2025", NHANLUC__V1__TERM_KIND__PARTY_CONGRESS, 2020, 2025, &r);
     assert_int_equal(r.status, NL_OK);
     assert_false(((Nhanluc__V1__CreateTermResponse *)r.resp)->created);
-    call_done(&r);
+    sf_call_done(&r);
     create_term("2020-2025", NHANLUC__V1__TERM_KIND__PEOPLES_COUNCIL, 0, 0, &r);
-    expect_error(&r, NL_ALREADY_EXISTS, "term.code:");
+    sf_expect_error(&r, NL_ALREADY_EXISTS, "term.code:");
 
     create_term("2021-2026", NHANLUC__V1__TERM_KIND__PEOPLES_COUNCIL, 2021, 0, &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
     create_term("2015-2020", NHANLUC__V1__TERM_KIND__PARTY_CONGRESS, 0, 2020, &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     static const struct {
         const char *code;
@@ -702,17 +577,17 @@ static void test_terms(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         create_term(cases[i].code, cases[i].kind, cases[i].start, cases[i].end, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
     }
     Nhanluc__V1__CreateTermRequest empty;
     nhanluc__v1__create_term_request__init(&empty);
     call("/nhanluc.v1.Registry/CreateTerm", &empty.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "term: required");
 
     /* The edges of the range are accepted. */
     create_term("1945-1950", NHANLUC__V1__TERM_KIND__PARTY_CONGRESS, 0, 0, &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     list_terms(0, &r);
     assert_int_equal(r.status, NL_OK);
@@ -724,22 +599,22 @@ static void test_terms(void **state)
     assert_int_equal(lr->terms[3]->kind, NHANLUC__V1__TERM_KIND__PEOPLES_COUNCIL);
     assert_int_equal(lr->terms[3]->start_year, 2021);
     assert_int_equal(lr->terms[3]->end_year, 2026);
-    call_done(&r);
+    sf_call_done(&r);
 
     list_terms(NHANLUC__V1__TERM_KIND__PEOPLES_COUNCIL, &r);
     assert_int_equal(r.status, NL_OK);
     lr = (Nhanluc__V1__ListTermsResponse *)r.resp;
     assert_int_equal(lr->n_terms, 1);
     assert_string_equal(lr->terms[0]->code, "2021-2026");
-    call_done(&r);
+    sf_call_done(&r);
 
     list_terms(7, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "kind: unknown kind");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "kind: unknown kind");
 }
 
 static void test_unit_versions(void **state)
 {
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
@@ -751,7 +626,7 @@ static void test_unit_versions(void **state)
     Nhanluc__V1__Unit *u = ((Nhanluc__V1__GetUnitResponse *)r.resp)->unit;
     assert_string_equal(u->valid_from, "");
     assert_string_equal(u->valid_to, "");
-    call_done(&r);
+    sf_call_done(&r);
 
     create_version("thanh-tri", "Xã Thanh Trì", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi",
                    "2025-07-01", "", &r);
@@ -760,7 +635,7 @@ static void test_unit_versions(void **state)
     assert_true(cr->created);
     assert_string_equal(cr->unit->valid_from, "2025-07-01");
     assert_string_equal(cr->unit->valid_to, "");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* The replayed first version answers with the valid_to the timeline gave it. */
     create_version("thanh-tri", "Huyện Thanh Trì", NHANLUC__V1__UNIT_KIND__RURAL_DISTRICT, "ha-noi",
@@ -769,21 +644,21 @@ static void test_unit_versions(void **state)
     cr = (Nhanluc__V1__CreateUnitResponse *)r.resp;
     assert_false(cr->created);
     assert_string_equal(cr->unit->valid_to, "2025-06-30");
-    call_done(&r);
+    sf_call_done(&r);
 
     get_unit("thanh-tri", &r);
     assert_int_equal(r.status, NL_OK);
     u = ((Nhanluc__V1__GetUnitResponse *)r.resp)->unit;
     assert_string_equal(u->name, "Xã Thanh Trì");
     assert_string_equal(u->valid_from, "2025-07-01");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* The tree as of a date, and its validation. */
     create_version("dong-da", "Đống Đa", NHANLUC__V1__UNIT_KIND__URBAN_DISTRICT, "ha-noi",
                    "2000-01-01", "2008-07-31", &r);
     assert_int_equal(r.status, NL_OK);
     assert_string_equal(((Nhanluc__V1__CreateUnitResponse *)r.resp)->unit->valid_to, "2008-07-31");
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_equal(codes_as_of("ha-noi", "2005-01-01"), "dong-da,thanh-tri");
     assert_string_equal(codes_as_of("ha-noi", "2010-01-01"), "thanh-tri");
     assert_string_equal(codes_as_of("", ""), "ha-noi,thanh-tri");
@@ -791,19 +666,19 @@ static void test_unit_versions(void **state)
                                             "2025-02-29"};
     for (size_t i = 0; i < sizeof(bad_dates) / sizeof(bad_dates[0]); i++) {
         list_units_as_of("", 10, "", bad_dates[i], &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "as_of: must be a date YYYY-MM-DD");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "as_of: must be a date YYYY-MM-DD");
         create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", bad_dates[i], "", &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_from: must be a date YYYY-MM-DD");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_from: must be a date YYYY-MM-DD");
         create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "", bad_dates[i], &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must be a date YYYY-MM-DD");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must be a date YYYY-MM-DD");
     }
     create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "2020-01-02", "2020-01-01",
                    &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must not be before unit.valid_from");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit.valid_to: must not be before unit.valid_from");
     create_version("x", "X", NHANLUC__V1__UNIT_KIND__WARD, "dong-da", "2010-01-01", "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit.parent: not valid on unit.valid_from");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit.parent: not valid on unit.valid_from");
     get_unit("x", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
 }
 
 static void test_record_event_validation(void **state)
@@ -816,7 +691,7 @@ static void test_record_event_validation(void **state)
     static const char *const dup[] = {"xa-a", "xa-a", NULL};
     static const char *const overlap[] = {"xa-ab", "xa-a", NULL};
     char long_basis[1002];
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     memset(long_basis, 'b', 1001);
@@ -827,7 +702,7 @@ static void test_record_event_validation(void **state)
     create_version("xa-ab", "Xã AB", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi", "2025-07-01", "",
                    &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     const struct {
         int kind;
@@ -862,20 +737,20 @@ static void test_record_event_validation(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         record_event(cases[i].kind, cases[i].date, cases[i].src, cases[i].dst, cases[i].basis, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
         assert_null(strstr(r.msg, "Secret"));
         assert_null(strstr(r.msg, "nowhere"));
     }
     Nhanluc__V1__RecordUnitEventRequest empty;
     nhanluc__v1__record_unit_event_request__init(&empty);
     call("/nhanluc.v1.Registry/RecordUnitEvent", &empty.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "event: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "event: required");
 
     /* Nothing was recorded. */
     get_history("xa-a", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__GetUnitHistoryResponse *)r.resp)->n_events, 0);
-    call_done(&r);
+    sf_call_done(&r);
     assert_string_equal(codes_as_of("", "2025-07-01"), "ha-noi,xa-a,xa-ab,xa-b");
 
     /* A legal basis with line breaks, typed decomposed: kept, in NFC. */
@@ -890,14 +765,14 @@ static void test_record_event_validation(void **state)
     assert_int_equal(er->event->n_sources, 2);
     assert_string_equal(er->event->sources[0], "xa-a");
     assert_string_equal(er->event->sources[1], "xa-b");
-    call_done(&r);
+    sf_call_done(&r);
     /* The composed spelling is the same event: a replay. */
     record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2025-07-01", two, target, basis_nfc, &r);
     assert_int_equal(r.status, NL_OK);
     assert_false(((Nhanluc__V1__RecordUnitEventResponse *)r.resp)->created);
-    call_done(&r);
+    sf_call_done(&r);
     record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2025-07-01", two, target, "other", &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "event.legal_basis: differs");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "event.legal_basis: differs");
     assert_string_equal(codes_as_of("", "2025-07-01"), "ha-noi,xa-ab");
     assert_string_equal(codes_as_of("", "2025-06-30"), "ha-noi,xa-a,xa-b");
 }
@@ -908,22 +783,22 @@ static void test_history_and_lineage(void **state)
     static const char *const ab_src[] = {"a", "b", NULL};
     static const char *const ab[] = {"ab", NULL};
     static const char *const abc[] = {"abc", NULL};
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
     create_unit_ok("a", "A", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
     create_unit_ok("b", "B", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi");
     create_version("ab", "AB", NHANLUC__V1__UNIT_KIND__COMMUNE, "ha-noi", "2020-01-01", "", &r);
-    call_done(&r);
+    sf_call_done(&r);
     create_version("abc", "ABC", NHANLUC__V1__UNIT_KIND__WARD, "ha-noi", "2025-07-01", "", &r);
-    call_done(&r);
+    sf_call_done(&r);
     record_event(NHANLUC__V1__UNIT_EVENT_KIND__MERGE, "2020-01-01", ab_src, ab, "", &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
     record_event(NHANLUC__V1__UNIT_EVENT_KIND__RENAME, "2025-07-01", ab, abc, "", &r);
     assert_int_equal(r.status, NL_OK);
-    call_done(&r);
+    sf_call_done(&r);
 
     get_history("ab", &r);
     assert_int_equal(r.status, NL_OK);
@@ -936,11 +811,11 @@ static void test_history_and_lineage(void **state)
     assert_int_equal(hr->events[0]->n_sources, 2);
     assert_int_equal(hr->events[1]->kind, NHANLUC__V1__UNIT_EVENT_KIND__RENAME);
     assert_string_equal(hr->events[1]->targets[0], "abc");
-    call_done(&r);
+    sf_call_done(&r);
     get_history("nowhere", &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     get_history("Bad Code", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
 
     get_lineage("a", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
     assert_int_equal(r.status, NL_OK);
@@ -953,7 +828,7 @@ static void test_history_and_lineage(void **state)
     assert_string_equal(lr->steps[1]->code, "abc");
     assert_string_equal(lr->steps[1]->via_code, "ab");
     assert_int_equal(lr->steps[1]->kind, NHANLUC__V1__UNIT_EVENT_KIND__RENAME);
-    call_done(&r);
+    sf_call_done(&r);
     get_lineage("abc", NHANLUC__V1__LINEAGE_DIRECTION__PREDECESSORS, &r);
     assert_int_equal(r.status, NL_OK);
     lr = (Nhanluc__V1__GetLineageResponse *)r.resp;
@@ -961,26 +836,26 @@ static void test_history_and_lineage(void **state)
     assert_string_equal(lr->steps[0]->code, "ab");
     assert_string_equal(lr->steps[1]->code, "a");
     assert_string_equal(lr->steps[2]->code, "b");
-    call_done(&r);
+    sf_call_done(&r);
     get_lineage("a", 0, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "direction: must be SUCCESSORS or PREDECESSORS");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "direction: must be SUCCESSORS or PREDECESSORS");
     get_lineage("a", 3, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "direction:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "direction:");
     get_lineage("nowhere", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     get_lineage("", NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "code: must be 1-64");
     (void)a;
 }
 
 static void test_term_instances(void **state)
 {
-    struct result r;
+    struct sf_result r;
     (void)state;
 
     create_unit_ok("ha-noi", "Hà Nội", NHANLUC__V1__UNIT_KIND__CITY, "");
     create_term("2020-2025", NHANLUC__V1__TERM_KIND__PARTY_CONGRESS, 0, 0, &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-15", &r);
     assert_int_equal(r.status, NL_OK);
@@ -988,17 +863,17 @@ static void test_term_instances(void **state)
     assert_true(sr->created);
     assert_string_equal(sr->instance->unit, "ha-noi");
     assert_string_equal(sr->instance->start_date, "2020-10-13");
-    call_done(&r);
+    sf_call_done(&r);
     set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-15", &r);
     assert_int_equal(r.status, NL_OK);
     assert_false(((Nhanluc__V1__SetTermInstanceResponse *)r.resp)->created);
-    call_done(&r);
+    sf_call_done(&r);
     set_instance("2020-2025", "ha-noi", "2020-10-13", "2025-10-16", &r);
     assert_int_equal(r.status, NL_OK);
     sr = (Nhanluc__V1__SetTermInstanceResponse *)r.resp;
     assert_false(sr->created);
     assert_string_equal(sr->instance->end_date, "2025-10-16");
-    call_done(&r);
+    sf_call_done(&r);
 
     static const struct {
         const char *term, *unit, *start, *end, *msg;
@@ -1013,29 +888,29 @@ static void test_term_instances(void **state)
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         set_instance(cases[i].term, cases[i].unit, cases[i].start, cases[i].end, &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, cases[i].msg);
     }
     Nhanluc__V1__SetTermInstanceRequest empty;
     nhanluc__v1__set_term_instance_request__init(&empty);
     call("/nhanluc.v1.Registry/SetTermInstance", &empty.base, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "instance: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "instance: required");
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_method_table),
-        cmocka_unit_test_setup_teardown(test_create_unit_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nfc, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_replay_and_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_get_unit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_paging, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_list_errors, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_terms, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unit_versions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_record_event_validation, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_history_and_lineage, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_term_instances, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_unit_validation, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_nfc, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_and_conflict, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_get_unit, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_paging, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_errors, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_terms, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_unit_versions, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_record_event_validation, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_history_and_lineage, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_term_instances, setup, sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@
 #include "nhanluc/v1/records.pb-c.h"
 #include "store.h"
 #include "store_reports.h"
+#include "../support/store_fixture.h"
 
 #define RS_DRAFT      NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_DRAFT
 #define RS_SUBMITTED  NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_SUBMITTED
@@ -48,14 +49,7 @@
 #define ENROL_UPSERT  "/nhanluc.v1.Records/UpsertEnrolment"
 #define LOCKED_2020   "class is locked: the unit's report for 2020 is approved"
 
-struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *rw;
-    struct nl_store *ro;
-};
-
-static struct fx *g; /* the current fixture, for the call helpers */
+static struct sf_db *g; /* the current fixture, for the call helpers */
 
 /*
  * The world of the tests:
@@ -80,189 +74,56 @@ static const char world_sql[] =
 
 static int setup(void **state)
 {
-    struct fx *fx = calloc(1, sizeof(*fx));
-    char err[512];
-
-    if (fx == NULL)
-        return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-reports-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
-        free(fx);
-        return -1;
-    }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
-    if (nl_store_open(fx->path, NL_STORE_READWRITE, &fx->rw, err, sizeof(err)) != NL_OK ||
-        nl_store_open(fx->path, NL_STORE_READONLY, &fx->ro, err, sizeof(err)) != NL_OK) {
-        (void)fprintf(stderr, "setup: %s\n", err);
-        return -1;
-    }
-    if (nl_store_test_exec(fx->rw, world_sql) != NL_OK) {
-        (void)fprintf(stderr, "setup: cannot create the test world\n");
-        return -1;
-    }
-    g = fx;
-    *state = fx;
-    return 0;
+    return sf_setup_sql(state, "reports", &g, world_sql);
 }
 
-static int teardown(void **state)
-{
-    struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm"};
-    char p[192];
-    int rc;
+/* Runs `req` on the current fixture. */
+#define call(path, req, r) sf_call(g, (path), (req), (r))
 
-    nl_store_close(fx->ro);
-    nl_store_close(fx->rw);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
-    free(fx);
-    g = NULL;
-    return rc;
-}
-
-/* protoc-c string fields are char *; packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-/* Result of one call: status, message and the unpacked response (free with call_done). */
-struct result {
-    enum nl_status status;
-    char msg[256];
-    ProtobufCMessage *resp;
-};
-
-/* Runs `req` through nl_job_run with the server's transaction shape; unpacks an OK reply. */
-static void call(const char *path, const ProtobufCMessage *req, struct result *r)
-{
-    const struct nl_method *m = nl_method_find(path, strlen(path));
-    size_t len;
-    uint8_t *in;
-    struct nl_job *job;
-
-    memset(r, 0, sizeof(*r));
-    assert_non_null(m);
-    assert_ptr_equal(m->input, req->descriptor);
-    len = protobuf_c_message_get_packed_size(req);
-    in = malloc(len > 0 ? len : 1);
-    assert_non_null(in);
-    assert_int_equal(protobuf_c_message_pack(req, in), len);
-    job = nl_job_new(m, in, len, 0);
-    assert_non_null(job);
-
-    if (m->flags & NL_M_WRITE) {
-        assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
-        assert_int_equal(nl_store_savepoint(g->rw), NL_OK);
-        nl_job_run(job, g->rw);
-        if (job->status == NL_OK)
-            assert_int_equal(nl_store_savepoint_release(g->rw), NL_OK);
-        else
-            assert_int_equal(nl_store_savepoint_rollback(g->rw), NL_OK);
-        assert_int_equal(nl_store_commit(g->rw), NL_OK);
-    } else {
-        assert_true(m->flags & NL_M_READ);
-        assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
-        nl_job_run(job, g->ro);
-        assert_int_equal(nl_store_end_read(g->ro), NL_OK);
-    }
-
-    r->status = job->status;
-    (void)snprintf(r->msg, sizeof(r->msg), "%s", job->msg);
-    if (job->status == NL_OK) {
-        assert_true(job->out.len >= NL_WIRE_PREFIX_LEN);
-        r->resp = protobuf_c_message_unpack(m->output, NULL, job->out.len - NL_WIRE_PREFIX_LEN,
-                                            job->out.data + NL_WIRE_PREFIX_LEN);
-        assert_non_null(r->resp);
-    } else {
-        assert_string_not_equal(r->msg, "");
-    }
-    nl_job_free(job);
-}
-
-static void call_done(struct result *r)
-{
-    if (r->resp != NULL)
-        protobuf_c_message_free_unpacked(r->resp, NULL);
-    r->resp = NULL;
-}
-
-/* Asserts a failed call: the status and a message that starts with `prefix`. */
-static void expect_error(const struct result *r, enum nl_status st, const char *prefix)
-{
-    if (r->status != st || strncmp(r->msg, prefix, strlen(prefix)) != 0)
-        fail_msg("got %d '%s', want %d '%s...'", r->status, r->msg, st, prefix);
-}
-
-/* The first column of the first row of a query on the read-write connection, as a number. */
-static long query_num(const char *sql)
-{
-    char buf[64];
-
-    assert_int_equal(nl_store_test_query(g->rw, sql, buf, sizeof(buf)), NL_OK);
-    return strtol(buf, NULL, 10);
-}
-
-static void query_text(const char *sql, char *out, size_t len)
-{
-    assert_int_equal(nl_store_test_query(g->rw, sql, out, len), NL_OK);
-}
-
-static int this_year(void)
-{
-    int y, m, d;
-
-    nl_date_to_ymd(nl_date_today(), &y, &m, &d);
-    return y;
-}
+/* Queries on the writer's connection: the first column of the first row. */
+#define query_num(sql)            sf_sql_long(g->rw, (sql))
+#define query_text(sql, out, len) sf_query_text(g->rw, (sql), (out), (len))
 
 /* --- report calls --- */
 
-static void submit(const char *unit, int year, const char *at, struct result *r)
+static void submit(const char *unit, int year, const char *at, struct sf_result *r)
 {
     Nhanluc__V1__SubmitReportRequest req;
 
     nhanluc__v1__submit_report_request__init(&req);
-    req.unit = unconst(unit);
+    req.unit = sf_unconst(unit);
     req.year = year;
     if (at != NULL)
-        req.submitted_at = unconst(at);
+        req.submitted_at = sf_unconst(at);
     call(SUBMIT, &req.base, r);
 }
 
-static void ret(const char *unit, int year, const char *reason, struct result *r)
+static void ret(const char *unit, int year, const char *reason, struct sf_result *r)
 {
     Nhanluc__V1__ReturnReportRequest req;
 
     nhanluc__v1__return_report_request__init(&req);
-    req.unit = unconst(unit);
+    req.unit = sf_unconst(unit);
     req.year = year;
     if (reason != NULL)
-        req.reason = unconst(reason);
+        req.reason = sf_unconst(reason);
     call(RETURN, &req.base, r);
 }
 
-static void approve(const char *unit, int year, const char *at, struct result *r)
+static void approve(const char *unit, int year, const char *at, struct sf_result *r)
 {
     Nhanluc__V1__ApproveReportRequest req;
 
     nhanluc__v1__approve_report_request__init(&req);
-    req.unit = unconst(unit);
+    req.unit = sf_unconst(unit);
     req.year = year;
     if (at != NULL)
-        req.approved_at = unconst(at);
+        req.approved_at = sf_unconst(at);
     call(APPROVE, &req.base, r);
 }
 
 /* Asserts an OK ReportResponse with this outcome, status and times; frees it. */
-static void expect_report(struct result *r, int outcome, const char *unit, int year, int status,
+static void expect_report(struct sf_result *r, int outcome, const char *unit, int year, int status,
                           const char *submitted_at, const char *approved_at, const char *reason)
 {
     if (r->status != NL_OK)
@@ -279,7 +140,7 @@ static void expect_report(struct result *r, int outcome, const char *unit, int y
         assert_string_equal(resp->report->approved_at, approved_at);
     if (reason != NULL)
         assert_string_equal(resp->report->return_reason, reason);
-    call_done(r);
+    sf_call_done(r);
 }
 
 /* Status of the stored report of unit id `uid`, or -1 when there is none. */
@@ -300,7 +161,8 @@ struct cls {
     Nhanluc__V1__SubmitClassRequest req;
     Nhanluc__V1__TrainingClass c;
     Nhanluc__V1__Enrolment e;
-    Nhanluc__V1__Enrolment *ep[1];
+    Nhanluc__V1__Enrolment e2; /* C002, sent only when n_enrolments is 2 */
+    Nhanluc__V1__Enrolment *ep[2];
 };
 
 /* A valid class of `unit` held on `end`, with trainee C001 enrolled. */
@@ -310,43 +172,47 @@ static void cls_init(struct cls *s, const char *unit, const char *ref, const cha
     nhanluc__v1__submit_class_request__init(&s->req);
     nhanluc__v1__training_class__init(&s->c);
     nhanluc__v1__enrolment__init(&s->e);
-    s->c.class_ref = unconst(ref);
-    s->c.organiser_unit = unconst(unit);
-    s->c.title = unconst("Bồi dưỡng nguồn quy hoạch");
+    s->c.class_ref = sf_unconst(ref);
+    s->c.organiser_unit = sf_unconst(unit);
+    s->c.title = sf_unconst("Bồi dưỡng nguồn quy hoạch");
     s->c.kind = NHANLUC__V1__TRAINING_KIND__TRAINING_KIND_UPGRADE;
     s->c.area = NHANLUC__V1__AREA__AREA_POLITICAL_THEORY;
-    s->c.target_group = unconst("PLANNING_COMMITTEE");
+    s->c.target_group = sf_unconst("PLANNING_COMMITTEE");
     s->c.mode = NHANLUC__V1__CLASS_MODE__CLASS_MODE_FULL_TIME;
-    s->c.start_date = unconst(end);
-    s->c.end_date = unconst(end);
+    s->c.start_date = sf_unconst(end);
+    s->c.end_date = sf_unconst(end);
     s->c.sessions = 5;
     s->c.planned_trainees = 10;
     s->c.status = NHANLUC__V1__CLASS_STATUS__CLASS_STATUS_ENDED;
-    s->e.cadre_code = unconst("C001");
+    s->e.cadre_code = sf_unconst("C001");
     s->e.status = NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_ENROLLED;
+    nhanluc__v1__enrolment__init(&s->e2);
+    s->e2.cadre_code = sf_unconst("C002");
+    s->e2.status = NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_ENROLLED;
     s->ep[0] = &s->e;
+    s->ep[1] = &s->e2;
     s->req.training_class = &s->c;
     s->req.enrolments = s->ep;
     s->req.n_enrolments = 1;
 }
 
 /* Submits the class; returns the status (message in r->msg) and the class outcome via *out. */
-static enum nl_status cls_submit(struct cls *s, struct result *r, int *outcome)
+static enum nl_status cls_submit(struct cls *s, struct sf_result *r, int *outcome)
 {
     call(CLASS_SUBMIT, &s->req.base, r);
     if (r->status == NL_OK && outcome != NULL)
         *outcome = ((Nhanluc__V1__SubmitClassResponse *)r->resp)->outcome;
-    call_done(r);
+    sf_call_done(r);
     return r->status;
 }
 
-static void cls_cancel(const char *unit, const char *ref, struct result *r)
+static void cls_cancel(const char *unit, const char *ref, struct sf_result *r)
 {
     Nhanluc__V1__CancelClassRequest req;
 
     nhanluc__v1__cancel_class_request__init(&req);
-    req.organiser_unit = unconst(unit);
-    req.class_ref = unconst(ref);
+    req.organiser_unit = sf_unconst(unit);
+    req.class_ref = sf_unconst(ref);
     call(CLASS_CANCEL, &req.base, r);
 }
 
@@ -354,7 +220,7 @@ static void cls_cancel(const char *unit, const char *ref, struct result *r)
 
 static void test_submit(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char today[11], want_prefix[16];
     long changes;
 
@@ -389,7 +255,7 @@ static void test_submit(void **state)
     assert_memory_equal(resp->report->submitted_at, want_prefix, 11);
     assert_int_equal(resp->report->submitted_at[19], 'Z');
     assert_int_equal(resp->outcome, OUT_CREATED);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* A DRAFT (from an import) is submitted like a new one. */
     assert_int_equal(
@@ -401,7 +267,7 @@ static void test_submit(void **state)
 
 static void test_return(void **state)
 {
-    struct result r;
+    struct sf_result r;
     /* "Thiếu số liệu" with decomposed marks, on two lines. */
     const char *decomposed = "Thie\xcc\x82\xcc\x81u so\xcc\x82\xcc\x81 lie\xcc\xa3\xcc\x82u\r\n"
                              "Bo\xcc\x82\xcc\x89 sung lo\xcc\x9b\xcc\x81p 3";
@@ -409,10 +275,10 @@ static void test_return(void **state)
 
     (void)state;
     ret("hai-ba-trung", 2020, "x", &r);
-    expect_error(&r, NL_NOT_FOUND, "report not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "report not found");
 
     submit("hai-ba-trung", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     ret("hai-ba-trung", 2020, decomposed, &r);
     expect_report(&r, OUT_UPDATED, "hai-ba-trung", 2020, RS_RETURNED, "2021-01-15", "", composed);
     assert_int_equal(stored_status(2, 2020), RS_RETURNED);
@@ -425,7 +291,7 @@ static void test_return(void **state)
     expect_report(&r, OUT_UNCHANGED, "hai-ba-trung", 2020, RS_RETURNED, NULL, NULL, composed);
     assert_int_equal(query_num("SELECT total_changes()"), changes);
     ret("hai-ba-trung", 2020, "Lý do khác", &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is RETURNED, not SUBMITTED or APPROVED");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is RETURNED, not SUBMITTED or APPROVED");
 
     /* Resubmitted after the return: SUBMITTED again, the reason kept as history. */
     submit("hai-ba-trung", 2020, "2021-01-20", &r);
@@ -436,12 +302,12 @@ static void test_return(void **state)
         nl_store_test_exec(g->rw, "INSERT INTO report(unit_id, year, status) VALUES (3, 2020, 1)"),
         NL_OK);
     ret("thanh-tri", 2020, "x", &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is DRAFT, not SUBMITTED or APPROVED");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is DRAFT, not SUBMITTED or APPROVED");
     assert_int_equal(stored_status(3, 2020), RS_DRAFT);
 
     /* An APPROVED one can (that unlocks it): the approval time goes. */
     approve("hai-ba-trung", 2020, "2021-02-01", &r);
-    call_done(&r);
+    sf_call_done(&r);
     ret("hai-ba-trung", 2020, "Sai số liệu", &r);
     expect_report(&r, OUT_UPDATED, "hai-ba-trung", 2020, RS_RETURNED, "2021-01-20", "",
                   "Sai số liệu");
@@ -450,15 +316,15 @@ static void test_return(void **state)
 
 static void test_approve(void **state)
 {
-    struct result r;
+    struct sf_result r;
     long changes;
 
     (void)state;
     approve("hai-ba-trung", 2020, NULL, &r);
-    expect_error(&r, NL_NOT_FOUND, "report not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "report not found");
 
     submit("hai-ba-trung", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("hai-ba-trung", 2020, "2021-02-01T09:00:00Z", &r);
     expect_report(&r, OUT_UPDATED, "hai-ba-trung", 2020, RS_APPROVED, "2021-01-15",
                   "2021-02-01T09:00:00Z", "");
@@ -474,42 +340,42 @@ static void test_approve(void **state)
 
     /* An approved report cannot be submitted again. */
     submit("hai-ba-trung", 2020, "2021-01-15", &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is approved");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is approved");
     submit("hai-ba-trung", 2020, NULL, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is approved");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is approved");
     assert_int_equal(query_num("SELECT total_changes()"), changes);
 
     /* Only a SUBMITTED report can be approved. */
     submit("thanh-tri", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     ret("thanh-tri", 2020, "Thiếu lớp", &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("thanh-tri", 2020, NULL, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is RETURNED, not SUBMITTED");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is RETURNED, not SUBMITTED");
     assert_int_equal(
         nl_store_test_exec(g->rw, "INSERT INTO report(unit_id, year, status) VALUES (4, 2020, 1)"),
         NL_OK);
     approve("xa-a", 2020, NULL, &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, "report is DRAFT, not SUBMITTED");
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, "report is DRAFT, not SUBMITTED");
     assert_int_equal(stored_status(3, 2020), RS_RETURNED);
     assert_int_equal(stored_status(4, 2020), RS_DRAFT);
 
     /* Without a time: now (UTC). */
     submit("xa-b", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("xa-b", 2020, "", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(strlen(((Nhanluc__V1__ReportResponse *)r.resp)->report->approved_at), 20);
-    call_done(&r);
+    sf_call_done(&r);
 }
 
 /* --- validation: INVALID_ARGUMENT naming the field, nothing written --- */
 
 static void test_validation(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char reason[NL_REPORT_REASON_MAX + 2];
-    int next = this_year() + 1;
+    int next = sf_this_year() + 1;
     static const char *const bad_times[] = {
         "2021-13-01",
         "2021-02-30",
@@ -530,28 +396,28 @@ static void test_validation(void **state)
 
     (void)state;
     submit("Hai Ba Trung", 2020, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: must be");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: must be");
     submit("", 2020, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: must be");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: must be");
     submit("no-such-unit", 2020, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit: no such unit");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit: no such unit");
     submit("hai-ba-trung", 1944, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year: must be 1945-");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year: must be 1945-");
     submit("hai-ba-trung", next + 1, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year: must be 1945-");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year: must be 1945-");
     submit("hai-ba-trung", 0, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year:");
     for (size_t i = 0; i < sizeof(bad_times) / sizeof(bad_times[0]); i++) {
         submit("hai-ba-trung", 2020, bad_times[i], &r);
         if (r.status != NL_INVALID_ARGUMENT || strncmp(r.msg, "submitted_at: ", 14) != 0)
             fail_msg("submitted_at '%s': got %d '%s'", bad_times[i], r.status, r.msg);
         approve("hai-ba-trung", 2020, bad_times[i], &r);
-        expect_error(&r, NL_INVALID_ARGUMENT, "approved_at: ");
+        sf_expect_error(&r, NL_INVALID_ARGUMENT, "approved_at: ");
     }
     ret("hai-ba-trung", 1944, "x", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year:");
     approve("HBT", 2020, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
     assert_int_equal(query_num("SELECT COUNT(*) FROM report"), 0);
 
     /* The bounds themselves are accepted. */
@@ -562,22 +428,22 @@ static void test_validation(void **state)
 
     /* The reason: required, 1..1000 bytes, valid UTF-8, no control but line breaks. */
     submit("hai-ba-trung", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     ret("hai-ba-trung", 2020, "", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: required");
     ret("hai-ba-trung", 2020, "\r\n\n", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: required");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: required");
     ret("hai-ba-trung", 2020, "Thiếu\tsố liệu", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: ");
     ret("hai-ba-trung", 2020, "bad \xc3\x28 utf-8", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: ");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: ");
     memset(reason, 'x', NL_REPORT_REASON_MAX + 1);
     reason[NL_REPORT_REASON_MAX + 1] = '\0';
     ret("hai-ba-trung", 2020, reason, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: must be at most 1000 bytes");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: must be at most 1000 bytes");
     reason[NL_REPORT_REASON_MAX - 2] = '\n';
     ret("hai-ba-trung", 2020, reason, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "reason: must be at most 1000 bytes");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "reason: must be at most 1000 bytes");
     assert_int_equal(stored_status(2, 2020), RS_SUBMITTED);
     reason[NL_REPORT_REASON_MAX] = '\0'; /* exactly 1000 bytes, one of them a line break */
     ret("hai-ba-trung", 2020, reason, &r);
@@ -607,23 +473,23 @@ static void test_time_norm(void **state)
 /* --- ListReports --- */
 
 static void list(const char *unit, int year, int status, int page_size, const char *token,
-                 struct result *r)
+                 struct sf_result *r)
 {
     Nhanluc__V1__ListReportsRequest req;
 
     nhanluc__v1__list_reports_request__init(&req);
     if (unit != NULL)
-        req.unit = unconst(unit);
+        req.unit = sf_unconst(unit);
     req.year = year;
     req.status = (Nhanluc__V1__ReportStatus)status;
     req.page_size = page_size;
     if (token != NULL)
-        req.page_token = unconst(token);
+        req.page_token = sf_unconst(token);
     call(LIST, &req.base, r);
 }
 
 /* The "unit/year" keys of a list answer, comma-separated, into out; frees the answer. */
-static void list_keys(struct result *r, char *out, size_t len, char *token, size_t toklen)
+static void list_keys(struct sf_result *r, char *out, size_t len, char *token, size_t toklen)
 {
     size_t used = 0;
 
@@ -639,12 +505,12 @@ static void list_keys(struct result *r, char *out, size_t len, char *token, size
     }
     if (token != NULL)
         (void)snprintf(token, toklen, "%s", resp->next_page_token);
-    call_done(r);
+    sf_call_done(r);
 }
 
 static void test_list(void **state)
 {
-    struct result r;
+    struct sf_result r;
     char keys[512], tok[256], all[512];
     static const struct {
         const char *unit;
@@ -657,12 +523,12 @@ static void test_list(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof(reps) / sizeof(reps[0]); i++) {
         submit(reps[i].unit, reps[i].year, "2021-01-10", &r);
-        call_done(&r);
+        sf_call_done(&r);
     }
     approve("thanh-tri", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     ret("xa-a", 2020, "Thiếu", &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Everything, by year then unit. */
     list(NULL, 0, 0, 0, NULL, &r);
@@ -697,7 +563,7 @@ static void test_list(void **state)
     assert_int_equal(resp->n_reports, 1);
     assert_string_equal(resp->reports[0]->return_reason, "Thiếu");
     assert_string_equal(resp->reports[0]->submitted_at, "2021-01-10");
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Paging by 4, then by 1: the pages make up the whole list, each row once. */
     for (int size = 4; size >= 1; size -= 3) {
@@ -719,21 +585,21 @@ static void test_list(void **state)
 
     /* Refusals. */
     list("no-such-unit", 0, 0, 0, NULL, &r);
-    expect_error(&r, NL_NOT_FOUND, "unit not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "unit not found");
     list("Bad Unit", 0, 0, 0, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "unit:");
     list(NULL, 1900, 0, 0, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "year:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "year:");
     list(NULL, 0, 9, 0, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "status: unknown value");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "status: unknown value");
     list(NULL, 0, 0, 1001, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
     list(NULL, 0, 0, -1, NULL, &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_size:");
     list(NULL, 0, 0, 0, "bm90IGEgdG9rZW4=", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
     list(NULL, 0, 0, 0, "!!!", &r);
-    expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
+    sf_expect_error(&r, NL_INVALID_ARGUMENT, "page_token: invalid");
 }
 
 /* --- the lock --- */
@@ -741,7 +607,7 @@ static void test_list(void **state)
 static void test_lock_submit_cancel(void **state)
 {
     struct cls a, b, other, next_year;
-    struct result r;
+    struct sf_result r;
     int outcome = 0;
     long changes;
 
@@ -754,33 +620,49 @@ static void test_lock_submit_cancel(void **state)
 
     /* A SUBMITTED report does not lock. */
     submit("hai-ba-trung", 2020, "2021-01-15", &r);
-    call_done(&r);
+    sf_call_done(&r);
     a.c.sessions = 6;
     assert_int_equal(cls_submit(&a, &r, &outcome), NL_OK);
     assert_int_equal(outcome, OUT_UPDATED);
 
-    /* APPROVED: every write to the unit's 2020 classes is refused, nothing written. */
+    /* APPROVED: every change to the unit's 2020 classes is refused and rolled back. */
     approve("hai-ba-trung", 2020, "2021-02-01", &r);
-    call_done(&r);
-    changes = query_num("SELECT total_changes()");
+    sf_call_done(&r);
     a.c.sessions = 7;
     assert_int_equal(cls_submit(&a, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, LOCKED_2020);
-    a.c.sessions = 6; /* an exact replay is refused too */
-    assert_int_equal(cls_submit(&a, &r, NULL), NL_FAILED_PRECONDITION);
-    assert_string_equal(r.msg, LOCKED_2020);
+    a.c.sessions = 6;
     a.e.attended = 3; /* a change to a trainee only */
     assert_int_equal(cls_submit(&a, &r, NULL), NL_FAILED_PRECONDITION);
+    assert_string_equal(r.msg, LOCKED_2020);
     a.e.attended = 0;
+    a.req.n_enrolments = 2; /* a new trainee only */
+    assert_int_equal(cls_submit(&a, &r, NULL), NL_FAILED_PRECONDITION);
+    assert_string_equal(r.msg, LOCKED_2020);
+    a.req.n_enrolments = 1;
     cls_init(&other, "hai-ba-trung", "HBT-2020/03", "2020-07-01"); /* a new class in 2020 */
     assert_int_equal(cls_submit(&other, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, LOCKED_2020);
     cls_cancel("hai-ba-trung", "HBT-2020/02", &r);
-    expect_error(&r, NL_FAILED_PRECONDITION, LOCKED_2020);
-    assert_int_equal(query_num("SELECT total_changes()"), changes);
+    sf_expect_error(&r, NL_FAILED_PRECONDITION, LOCKED_2020);
     assert_int_equal(query_num("SELECT sessions FROM class WHERE class_ref = 'HBT-2020/01'"), 6);
     assert_int_equal(query_num("SELECT status FROM class WHERE class_ref = 'HBT-2020/02'"), 3);
     assert_int_equal(query_num("SELECT COUNT(*) FROM class"), 2);
+    assert_int_equal(query_num("SELECT COUNT(*) FROM enrolment"), 2);
+    assert_int_equal(query_num("SELECT SUM(attended) FROM enrolment"), 0);
+
+    /* An exact replay (the class and its trainees as stored) writes nothing: UNCHANGED. */
+    changes = query_num("SELECT total_changes()");
+    call(CLASS_SUBMIT, &a.req.base, &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_int_equal(((Nhanluc__V1__SubmitClassResponse *)r.resp)->outcome, OUT_UNCHANGED);
+    assert_int_equal(((Nhanluc__V1__SubmitClassResponse *)r.resp)->enrolments_unchanged, 1);
+    sf_call_done(&r);
+    a.req.n_enrolments = 0; /* the class alone, its trainee left as it is */
+    assert_int_equal(cls_submit(&a, &r, &outcome), NL_OK);
+    assert_int_equal(outcome, OUT_UNCHANGED);
+    a.req.n_enrolments = 1;
+    assert_int_equal(query_num("SELECT total_changes()"), changes);
 
     /* Other years, and other organiser units, stay open. */
     cls_init(&next_year, "hai-ba-trung", "HBT-2021/01", "2021-03-01");
@@ -789,60 +671,68 @@ static void test_lock_submit_cancel(void **state)
     cls_init(&other, "thanh-tri", "TT-2020/01", "2020-07-01");
     assert_int_equal(cls_submit(&other, &r, &outcome), NL_OK);
     cls_cancel("no-such-unit", "X", &r);
-    expect_error(&r, NL_NOT_FOUND, "class not found");
+    sf_expect_error(&r, NL_NOT_FOUND, "class not found");
 
     /* RETURNED unlocks: the refused writes now go through. */
     ret("hai-ba-trung", 2020, "Bổ sung lớp", &r);
-    call_done(&r);
+    sf_call_done(&r);
     a.c.sessions = 7;
     assert_int_equal(cls_submit(&a, &r, &outcome), NL_OK);
     assert_int_equal(outcome, OUT_UPDATED);
     cls_cancel("hai-ba-trung", "HBT-2020/02", &r);
     assert_int_equal(r.status, NL_OK);
     assert_int_equal(((Nhanluc__V1__CancelClassResponse *)r.resp)->outcome, OUT_UPDATED);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Submitted and approved again: locked again. */
     submit("hai-ba-trung", 2020, "2021-02-10", &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     a.c.sessions = 8;
     assert_int_equal(cls_submit(&a, &r, NULL), NL_FAILED_PRECONDITION);
     assert_int_equal(query_num("SELECT sessions FROM class WHERE class_ref = 'HBT-2020/01'"), 7);
+
+    /* Cancelling the cancelled class again changes nothing: UNCHANGED, not refused. */
+    changes = query_num("SELECT total_changes()");
+    cls_cancel("hai-ba-trung", "HBT-2020/02", &r);
+    assert_int_equal(r.status, NL_OK);
+    assert_int_equal(((Nhanluc__V1__CancelClassResponse *)r.resp)->outcome, OUT_UNCHANGED);
+    sf_call_done(&r);
+    assert_int_equal(query_num("SELECT total_changes()"), changes);
 }
 
 static void test_lock_moves(void **state)
 {
     struct cls c;
-    struct result r;
+    struct sf_result r;
     int outcome = 0;
 
     (void)state;
     cls_init(&c, "hai-ba-trung", "HBT-X", "2021-06-01");
     assert_int_equal(cls_submit(&c, &r, &outcome), NL_OK);
     submit("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     /* Moving a 2021 class into the locked 2020 is refused. */
-    c.c.start_date = unconst("2020-06-01");
-    c.c.end_date = unconst("2020-06-01");
+    c.c.start_date = sf_unconst("2020-06-01");
+    c.c.end_date = sf_unconst("2020-06-01");
     assert_int_equal(cls_submit(&c, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, LOCKED_2020);
 
     /* A 2020 class (recorded before the approval) cannot move out of it either. */
     ret("hai-ba-trung", 2020, "Sửa", &r);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(cls_submit(&c, &r, &outcome), NL_OK);
     assert_int_equal(outcome, OUT_UPDATED);
     submit("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
-    c.c.start_date = unconst("2021-06-01");
-    c.c.end_date = unconst("2021-06-01");
+    sf_call_done(&r);
+    c.c.start_date = sf_unconst("2021-06-01");
+    c.c.end_date = sf_unconst("2021-06-01");
     assert_int_equal(cls_submit(&c, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, LOCKED_2020);
     {
@@ -853,13 +743,13 @@ static void test_lock_moves(void **state)
 
     /* With both years approved the earlier one is named. */
     submit("hai-ba-trung", 2021, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     approve("hai-ba-trung", 2021, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(cls_submit(&c, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, LOCKED_2020);
     ret("hai-ba-trung", 2020, "Sửa", &r);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(cls_submit(&c, &r, NULL), NL_FAILED_PRECONDITION);
     assert_string_equal(r.msg, "class is locked: the unit's report for 2021 is approved");
 }
@@ -868,7 +758,7 @@ static void test_lock_moves(void **state)
 static void test_lock_enrolment(void **state)
 {
     struct cls c;
-    struct result r;
+    struct sf_result r;
     char msg[128];
     int locked = -1;
 
@@ -876,14 +766,14 @@ static void test_lock_enrolment(void **state)
     cls_init(&c, "hai-ba-trung", "HBT-E", "2020-05-20");
     assert_int_equal(cls_submit(&c, &r, NULL), NL_OK);
     submit("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
 
     assert_int_equal(nl_store_report_locked(g->rw, "hai-ba-trung", 2020, &locked), NL_OK);
     assert_int_equal(locked, 0);
     assert_int_equal(
         nl_store_report_class_check(g->rw, "hai-ba-trung", "HBT-E", NULL, msg, sizeof(msg)), NL_OK);
     approve("hai-ba-trung", 2020, NULL, &r);
-    call_done(&r);
+    sf_call_done(&r);
     assert_int_equal(nl_store_report_locked(g->rw, "hai-ba-trung", 2020, &locked), NL_OK);
     assert_int_equal(locked, 1);
     assert_int_equal(nl_store_report_locked(g->rw, "hai-ba-trung", 2021, &locked), NL_OK);
@@ -911,21 +801,32 @@ static void test_lock_enrolment(void **state)
     nhanluc__v1__upsert_enrolment_request__init(&req);
     nhanluc__v1__enrolment_row__init(&row);
     nhanluc__v1__enrolment__init(&e);
-    row.organiser_unit = unconst("hai-ba-trung");
-    row.class_ref = unconst("HBT-E");
-    e.cadre_code = unconst("C002");
+    row.organiser_unit = sf_unconst("hai-ba-trung");
+    row.class_ref = sf_unconst("HBT-E");
+    e.cadre_code = sf_unconst("C002");
     e.status = NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_ENROLLED;
     row.enrolment = &e;
     req.row = &row;
     call(ENROL_UPSERT, &req.base, &r);
     if (r.status != NL_UNIMPLEMENTED) {
-        expect_error(&r, NL_FAILED_PRECONDITION, LOCKED_2020);
+        sf_expect_error(&r, NL_FAILED_PRECONDITION, LOCKED_2020);
         assert_int_equal(query_num("SELECT COUNT(*) FROM enrolment"), 1);
-        ret("hai-ba-trung", 2020, "Mở lại", &r);
-        call_done(&r);
+        /* The stored trainee as it is: an exact replay, UNCHANGED. */
+        e.cadre_code = sf_unconst("C001");
         call(ENROL_UPSERT, &req.base, &r);
         assert_int_equal(r.status, NL_OK);
-        call_done(&r);
+        assert_int_equal(((Nhanluc__V1__UpsertEnrolmentResponse *)r.resp)->outcome, OUT_UNCHANGED);
+        sf_call_done(&r);
+        e.attended = 2; /* changed: refused */
+        call(ENROL_UPSERT, &req.base, &r);
+        sf_expect_error(&r, NL_FAILED_PRECONDITION, LOCKED_2020);
+        e.attended = 0;
+        e.cadre_code = sf_unconst("C002");
+        ret("hai-ba-trung", 2020, "Mở lại", &r);
+        sf_call_done(&r);
+        call(ENROL_UPSERT, &req.base, &r);
+        assert_int_equal(r.status, NL_OK);
+        sf_call_done(&r);
         assert_int_equal(query_num("SELECT COUNT(*) FROM enrolment"), 2);
     }
 }
@@ -962,16 +863,16 @@ static void test_put(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_submit, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_return, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_approve, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_validation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_submit, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_return, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_approve, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_validation, setup, sf_teardown),
         cmocka_unit_test(test_time_norm),
-        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock_submit_cancel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock_moves, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lock_enrolment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_put, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_submit_cancel, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_moves, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_enrolment, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_put, setup, sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

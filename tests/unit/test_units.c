@@ -23,14 +23,13 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "../support/store_fixture.h"
 
 enum { CITY = 1, URBAN = 2, RURAL = 3, WARD = 6, COMMUNE = 7 };
 enum { MERGE = 1, SPLIT = 2, RENAME = 3, DISSOLVE = 4 };
 
 struct fx {
-    char dir[64];
-    char path[128];
-    struct nl_store *st;
+    struct sf_db db; /* only db.rw is opened */
     struct nl_arena arena;
 };
 
@@ -42,12 +41,10 @@ static int setup_dir(void **state)
 
     if (fx == NULL)
         return -1;
-    (void)snprintf(fx->dir, sizeof(fx->dir), "/tmp/nl-test-units-XXXXXX");
-    if (mkdtemp(fx->dir) == NULL) {
+    if (sf_db_dir(&fx->db, "units") != 0) {
         free(fx);
         return -1;
     }
-    (void)snprintf(fx->path, sizeof(fx->path), "%s/nl.db", fx->dir);
     nl_arena_init(&fx->arena, 0);
     g = fx;
     *state = fx;
@@ -61,7 +58,7 @@ static int setup(void **state)
 
     if (setup_dir(state) != 0)
         return -1;
-    if (nl_store_open(g->path, NL_STORE_READWRITE, &g->st, err, sizeof(err)) != NL_OK) {
+    if (nl_store_open(g->db.path, NL_STORE_READWRITE, &g->db.rw, err, sizeof(err)) != NL_OK) {
         (void)fprintf(stderr, "setup: %s\n", err);
         return -1;
     }
@@ -71,16 +68,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *fx = *state;
-    static const char *const files[] = {"nl.db", "nl.db-wal", "nl.db-shm", "nl.db-journal"};
-    char p[192];
-    int rc;
+    int rc = sf_db_close(&fx->db);
 
-    nl_store_close(fx->st);
-    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        (void)snprintf(p, sizeof(p), "%s/%s", fx->dir, files[i]);
-        unlink(p);
-    }
-    rc = rmdir(fx->dir);
     nl_arena_release(&fx->arena);
     free(fx);
     g = NULL;
@@ -91,17 +80,12 @@ static int teardown(void **state)
 
 static void job_begin(void)
 {
-    assert_int_equal(nl_store_begin_write(g->st), NL_OK);
-    assert_int_equal(nl_store_savepoint(g->st), NL_OK);
+    sf_write_begin(g->db.rw);
 }
 
 static void job_end(enum nl_status res)
 {
-    if (res == NL_OK)
-        assert_int_equal(nl_store_savepoint_release(g->st), NL_OK);
-    else
-        assert_int_equal(nl_store_savepoint_rollback(g->st), NL_OK);
-    assert_int_equal(nl_store_commit(g->st), NL_OK);
+    sf_write_end(g->db.rw, res);
 }
 
 static char msg[256];
@@ -115,7 +99,7 @@ static enum nl_status put(const char *code, const char *name, int kind, const ch
     enum nl_status res;
 
     job_begin();
-    res = nl_store_unit_create(g->st, &u, &c, msg, sizeof(msg));
+    res = nl_store_unit_create(g->db.rw, &u, &c, msg, sizeof(msg));
     job_end(res);
     if (created != NULL)
         *created = c;
@@ -167,7 +151,7 @@ static enum nl_status event(int kind, const char *date, const char *sources, con
     ev.nsources = split(sources, sbuf, sizeof(sbuf), src, 16);
     ev.ntargets = split(targets, tbuf, sizeof(tbuf), dst, 16);
     job_begin();
-    res = nl_store_unit_event_record(g->st, &ev, &last_event, &c, msg, sizeof(msg), &g->arena);
+    res = nl_store_unit_event_record(g->db.rw, &ev, &last_event, &c, msg, sizeof(msg), &g->arena);
     job_end(res);
     if (created != NULL)
         *created = c;
@@ -190,7 +174,7 @@ static void event_ok(int kind, const char *date, const char *sources, const char
 static struct nl_unit_rec version(const char *code, const char *from)
 {
     struct nl_unit_rec r;
-    enum nl_status res = nl_store_unit_version_get(g->st, code, from, &r, &g->arena);
+    enum nl_status res = nl_store_unit_version_get(g->db.rw, code, from, &r, &g->arena);
 
     if (res != NL_OK)
         fail_msg("version %s from '%s': %d", code, from, res);
@@ -206,7 +190,7 @@ static const char *tree(const char *parent, const char *as_of)
     int more;
 
     assert_int_equal(
-        nl_store_unit_list(g->st, parent, as_of, "", 1000, &rows, &n, &more, &g->arena), NL_OK);
+        nl_store_unit_list(g->db.rw, parent, as_of, "", 1000, &rows, &n, &more, &g->arena), NL_OK);
     assert_int_equal(more, 0);
     out[0] = '\0';
     for (size_t i = 0; i < n; i++)
@@ -222,7 +206,8 @@ static const char *lineage(const char *code, int direction)
     struct nl_lineage_step *steps;
     size_t n, off = 0;
 
-    assert_int_equal(nl_store_unit_lineage(g->st, code, direction, &steps, &n, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_lineage(g->db.rw, code, direction, &steps, &n, &g->arena),
+                     NL_OK);
     out[0] = '\0';
     for (size_t i = 0; i < n; i++)
         off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s<%s:%d:%s", i > 0 ? ";" : "",
@@ -239,7 +224,7 @@ static const char *timeline(const char *code)
     struct nl_unit_event_rec *e;
     size_t nv, ne, off = 0;
 
-    assert_int_equal(nl_store_unit_history(g->st, code, &v, &nv, &e, &ne, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_history(g->db.rw, code, &v, &nv, &e, &ne, &g->arena), NL_OK);
     out[0] = '\0';
     for (size_t i = 0; i < nv; i++)
         off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s..%s@%s", i > 0 ? ";" : "",
@@ -253,7 +238,7 @@ static void query(const char *sql, const char *want)
 {
     char got[512];
 
-    assert_int_equal(nl_store_test_query(g->st, sql, got, sizeof(got)), NL_OK);
+    assert_int_equal(nl_store_test_query(g->db.rw, sql, got, sizeof(got)), NL_OK);
     if (strcmp(got, want) != 0)
         fail_msg("%s = '%s', want '%s'", sql, got, want);
 }
@@ -264,7 +249,7 @@ static char *versions_dump(void)
     char *out = malloc(4096);
 
     assert_non_null(out);
-    assert_int_equal(nl_store_test_query(g->st,
+    assert_int_equal(nl_store_test_query(g->db.rw,
                                          "SELECT group_concat(x, ';') FROM (SELECT v.id || ':' ||"
                                          " u.code || ':' || v.name || ':' || v.kind || ':' ||"
                                          " COALESCE(v.parent_id, '') || ':' || v.valid_from ||"
@@ -306,7 +291,7 @@ static void test_migration_from_v1(void **state)
     struct nl_unit_rec r;
     (void)state;
 
-    assert_int_equal(sqlite3_open(g->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(g->db.path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA foreign_keys = ON; BEGIN;", NULL, NULL, NULL),
                      SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
@@ -325,8 +310,9 @@ static void test_migration_from_v1(void **state)
         SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
 
-    assert_int_equal(nl_store_open(g->path, NL_STORE_READWRITE, &g->st, err, sizeof(err)), NL_OK);
-    assert_int_equal(nl_store_schema_version(g->st), NL_STORE_SCHEMA_VERSION);
+    assert_int_equal(nl_store_open(g->db.path, NL_STORE_READWRITE, &g->db.rw, err, sizeof(err)),
+                     NL_OK);
+    assert_int_equal(nl_store_schema_version(g->db.rw), NL_STORE_SCHEMA_VERSION);
     assert_true(NL_STORE_SCHEMA_VERSION >= 3); /* later migrations leave units alone */
 
     /* Every unit is one version valid since always, with its parent and identity. */
@@ -338,7 +324,7 @@ static void test_migration_from_v1(void **state)
           " LEFT JOIN unit AS p ON p.id = v.parent_id",
           "tay-ho=3<ha-noi,buoi=5<tay-ho,ha-noi=7<-,thanh-tri=9<ha-noi");
     query("SELECT created_at FROM unit WHERE code = 'buoi'", "2024-01-02T03:04:07.000Z");
-    assert_int_equal(nl_store_unit_get(g->st, "buoi", &r, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_get(g->db.rw, "buoi", &r, &g->arena), NL_OK);
     assert_string_equal(r.name, "Bưởi");
     assert_int_equal(r.kind, WARD);
     assert_string_equal(r.parent, "tay-ho");
@@ -353,9 +339,10 @@ static void test_migration_from_v1(void **state)
           " (SELECT * FROM pragma_foreign_key_list('unit_version') ORDER BY \"from\")",
           "parent_id>unit.id,unit_id>unit.id");
     query("SELECT count(*) FROM pragma_foreign_key_check", "0");
-    assert_int_not_equal(nl_store_test_exec(g->st, "INSERT INTO unit_version(unit_id, name, kind,"
-                                                   " parent_id, valid_from) VALUES"
-                                                   " (5, 'X', 6, 999, '2030-01-01')"),
+    assert_int_not_equal(nl_store_test_exec(g->db.rw,
+                                            "INSERT INTO unit_version(unit_id, name, kind,"
+                                            " parent_id, valid_from) VALUES"
+                                            " (5, 'X', 6, 999, '2030-01-01')"),
                          NL_OK);
     query("SELECT count(*) FROM term", "1");
 
@@ -385,7 +372,7 @@ static void test_version_timeline(void **state)
     put_ok("thanh-tri", "Huyện Thanh Trì mới", RURAL, "ha-noi", "2010-01-01", "");
     assert_string_equal(timeline("thanh-tri"),
                         "-..2009-12-31@ha-noi;2010-01-01..2025-06-30@ha-noi;2025-07-01..-@ha-noi");
-    assert_int_equal(nl_store_unit_get(g->st, "thanh-tri", &r, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_get(g->db.rw, "thanh-tri", &r, &g->arena), NL_OK);
     assert_string_equal(r.name, "Xã Thanh Trì");
     assert_int_equal(r.kind, COMMUNE);
     assert_string_equal(r.valid_from, "2025-07-01");
@@ -432,7 +419,7 @@ static void test_version_timeline(void **state)
 
     /* A unit known to have ended, created with both dates. */
     put_ok("dong-da", "Đống Đa cũ", URBAN, "ha-noi", "2000-01-01", "2008-07-31");
-    assert_int_equal(nl_store_unit_get(g->st, "dong-da", &r, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_get(g->db.rw, "dong-da", &r, &g->arena), NL_OK);
     assert_string_equal(r.valid_to, "2008-07-31");
     assert_string_equal(tree("ha-noi", "2005-05-05"), "dong-da,thanh-tri");
     assert_string_equal(tree("ha-noi", "2008-08-01"), "thanh-tri");
@@ -471,11 +458,12 @@ static void test_version_parent_rules(void **state)
     assert_string_equal(tree("tay-ho", "2020-06-01"), "buoi,x");
 
     int valid = -1;
-    assert_int_equal(nl_store_unit_valid_on(g->st, "x", "2010-01-01", &valid), NL_OK);
+    assert_int_equal(nl_store_unit_valid_on(g->db.rw, "x", "2010-01-01", &valid), NL_OK);
     assert_int_equal(valid, 0);
-    assert_int_equal(nl_store_unit_valid_on(g->st, "x", "2008-07-31", &valid), NL_OK);
+    assert_int_equal(nl_store_unit_valid_on(g->db.rw, "x", "2008-07-31", &valid), NL_OK);
     assert_int_equal(valid, 1);
-    assert_int_equal(nl_store_unit_valid_on(g->st, "nowhere", "2008-07-31", &valid), NL_NOT_FOUND);
+    assert_int_equal(nl_store_unit_valid_on(g->db.rw, "nowhere", "2008-07-31", &valid),
+                     NL_NOT_FOUND);
 }
 
 /* --- events --- */
@@ -517,7 +505,7 @@ static void test_merge_as_of_and_replay(void **state)
     assert_string_equal(tree("thanh-tri", "2025-07-01"), "");
     assert_string_equal(tree("ha-noi", "2025-07-01"), "thanh-tri,xa-ab");
     assert_string_equal(timeline("xa-a"), "-..2025-06-30@thanh-tri");
-    assert_int_equal(nl_store_unit_get(g->st, "xa-a", &r, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_get(g->db.rw, "xa-a", &r, &g->arena), NL_OK);
     assert_string_equal(r.valid_to, "2025-06-30");
 
     /* Replay, in any order of the codes: created = 0, nothing changes. */
@@ -692,11 +680,11 @@ static void test_rename_split_lineage(void **state)
     assert_string_equal(lineage("c", NL_LINEAGE_SUCCESSORS), "c1<c:2:2021-01-01;c2<c:2:2021-01-01");
     assert_string_equal(lineage("c1", NL_LINEAGE_PREDECESSORS), "");
     assert_int_equal(
-        nl_store_unit_lineage(g->st, "nowhere", NL_LINEAGE_SUCCESSORS, &steps, &n, &g->arena),
+        nl_store_unit_lineage(g->db.rw, "nowhere", NL_LINEAGE_SUCCESSORS, &steps, &n, &g->arena),
         NL_NOT_FOUND);
 
     /* History of ab: its one version and both events naming it, by date. */
-    assert_int_equal(nl_store_unit_history(g->st, "ab", &v, &nv, &e, &ne, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_history(g->db.rw, "ab", &v, &nv, &e, &ne, &g->arena), NL_OK);
     assert_int_equal(nv, 1);
     assert_string_equal(v[0].name, "AB");
     assert_string_equal(v[0].valid_from, "2020-01-01");
@@ -711,11 +699,11 @@ static void test_rename_split_lineage(void **state)
     assert_int_equal(e[1].kind, RENAME);
     assert_string_equal(e[1].effective_date, "2025-07-01");
     assert_string_equal(e[1].targets[0], "abc");
-    assert_int_equal(nl_store_unit_history(g->st, "c2", &v, &nv, &e, &ne, &g->arena), NL_OK);
+    assert_int_equal(nl_store_unit_history(g->db.rw, "c2", &v, &nv, &e, &ne, &g->arena), NL_OK);
     assert_int_equal(ne, 1);
     assert_int_equal(e[0].ntargets, 2);
     assert_string_equal(e[0].targets[0], "c1");
-    assert_int_equal(nl_store_unit_history(g->st, "nowhere", &v, &nv, &e, &ne, &g->arena),
+    assert_int_equal(nl_store_unit_history(g->db.rw, "nowhere", &v, &nv, &e, &ne, &g->arena),
                      NL_NOT_FOUND);
 }
 
@@ -748,25 +736,25 @@ static void test_term_instance(void **state)
     put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
     put_ok("thanh-tri", "Thanh Trì", RURAL, "ha-noi", "", "");
     job_begin();
-    assert_int_equal(nl_store_term_create(g->st, &t, &created, msg, sizeof(msg)), NL_OK);
+    assert_int_equal(nl_store_term_create(g->db.rw, &t, &created, msg, sizeof(msg)), NL_OK);
     job_end(NL_OK);
 
     job_begin();
-    res = nl_store_term_instance_set(g->st, &ti, &created, msg, sizeof(msg));
+    res = nl_store_term_instance_set(g->db.rw, &ti, &created, msg, sizeof(msg));
     job_end(res);
     assert_int_equal(res, NL_OK);
     assert_int_equal(created, 1);
     query("SELECT start_date || '..' || end_date FROM term_instance", "2020-08-15..2025-07-20");
 
     job_begin();
-    res = nl_store_term_instance_set(g->st, &ti, &created, msg, sizeof(msg));
+    res = nl_store_term_instance_set(g->db.rw, &ti, &created, msg, sizeof(msg));
     job_end(res);
     assert_int_equal(res, NL_OK);
     assert_int_equal(created, 0);
 
     ti.end_date = "2025-09-30";
     job_begin();
-    res = nl_store_term_instance_set(g->st, &ti, &created, msg, sizeof(msg));
+    res = nl_store_term_instance_set(g->db.rw, &ti, &created, msg, sizeof(msg));
     job_end(res);
     assert_int_equal(res, NL_OK);
     assert_int_equal(created, 0);
@@ -775,14 +763,14 @@ static void test_term_instance(void **state)
 
     ti.term = "2015-2020";
     job_begin();
-    res = nl_store_term_instance_set(g->st, &ti, &created, msg, sizeof(msg));
+    res = nl_store_term_instance_set(g->db.rw, &ti, &created, msg, sizeof(msg));
     job_end(res);
     assert_int_equal(res, NL_INVALID_ARGUMENT);
     assert_string_equal(msg, "instance.term: no such term");
     ti.term = "2020-2025";
     ti.unit = "nowhere";
     job_begin();
-    res = nl_store_term_instance_set(g->st, &ti, &created, msg, sizeof(msg));
+    res = nl_store_term_instance_set(g->db.rw, &ti, &created, msg, sizeof(msg));
     job_end(res);
     assert_int_equal(res, NL_INVALID_ARGUMENT);
     assert_string_equal(msg, "instance.unit: no such unit");
