@@ -104,8 +104,12 @@ struct nl_class_key {
  * of it valid on start_date or on end_date), "training_class.target_group:
  * ...", "training_class.planning_term: ...", "enrolments[i].cadre_code: no
  * such cadre". A class that would hold more than NL_CLASS_MAX_ENROLMENTS is
- * NL_FAILED_PRECONDITION ("enrolments: ..."). On NL_OK *res says what was
- * done. `a` holds scratch memory. Other failures: a mapped status, msg set.
+ * NL_FAILED_PRECONDITION ("enrolments: ..."). While an APPROVED annual
+ * report locks the class's unit-year (its stored or its submitted end_date),
+ * a row that would change is NL_FAILED_PRECONDITION "class is locked: ..."
+ * (the caller rolls back) and an exact replay passes as unchanged. On NL_OK
+ * *res says what was done. `a` holds scratch memory. Other failures: a
+ * mapped status, msg set.
  */
 enum nl_status nl_store_class_submit(struct nl_store *st, const struct nl_class_rec *c,
                                      const struct nl_enrolment_rec *e, size_t n,
