@@ -24,9 +24,8 @@
 #include "store.h"
 #include "store_cadres.h"
 #include "svc_records.h"
+#include "svc_util.h"
 
-#define CADRE_CODE_MAX    64
-#define UNIT_CODE_MAX     64
 #define FULL_NAME_MAX     200
 #define TITLE_MAX         200
 #define BIRTH_YEAR_MIN    1940
@@ -41,55 +40,6 @@
 static const char cadre_code_rule[] = "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
 static const char unit_code_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
 static const char date_rule[] = "must be a date YYYY-MM-DD";
-
-/* 1 if s (len bytes) is 1..64 bytes of [A-Za-z0-9._-]. */
-static int cadre_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CADRE_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-/* 1 if s is 1..64 bytes of [a-z0-9-] (a unit code). */
-static int unit_code_valid(const char *s)
-{
-    size_t len = strlen(s);
-
-    if (len == 0 || len > UNIT_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* Fills ctx->msg for a store status that came without a message of its own. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-}
-
-/* protoc-c string fields are char * although packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
 
 /*
  * Checks a required enum field: value 0 is "required", a value the
@@ -117,7 +67,7 @@ static enum nl_status text_check(struct nl_ctx *ctx, const char *s, size_t max, 
     case NL_TEXT_TOOLONG:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: must be at most %zu bytes", path, max);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: %s", path, nl_text_strerror(rc));
     }
@@ -139,7 +89,7 @@ static enum nl_status date_check(struct nl_ctx *ctx, const char *s, const char *
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: %s", path, date_rule);
     buf = nl_arena_alloc(ctx->arena, DATE_LEN + 1);
     if (buf == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     nl_date_format(days, buf);
     *out = buf;
     return NL_OK;
@@ -154,13 +104,13 @@ static Nhanluc__V1__Cadre *cadre_msg(struct nl_ctx *ctx, const struct nl_cadre_r
     if (c == NULL)
         return NULL;
     nhanluc__v1__cadre__init(c);
-    c->cadre_code = unconst(r->code);
+    c->cadre_code = nl_svc_unconst(r->code);
     /*
      * Issue 5 (roles): full_name goes only to the cadre's own unit and the
      * administrator (DOMAIN.md section 6). Until callers have roles every
      * caller gets it; the check belongs here, clearing c->full_name.
      */
-    c->full_name = unconst(r->full_name);
+    c->full_name = nl_svc_unconst(r->full_name);
     c->sex = (Nhanluc__V1__Sex)r->sex;
     c->birth_year = r->birth_year;
     return c;
@@ -174,16 +124,16 @@ static Nhanluc__V1__CadreProfile *profile_msg(struct nl_ctx *ctx,
     if (p == NULL)
         return NULL;
     nhanluc__v1__cadre_profile__init(p);
-    p->unit = unconst(r->unit);
-    p->position_title = unconst(r->position_title);
+    p->unit = nl_svc_unconst(r->unit);
+    p->position_title = nl_svc_unconst(r->position_title);
     p->key_cadre = r->key_cadre != 0;
     p->level = (Nhanluc__V1__Level)r->level;
     p->mgmt_category = (Nhanluc__V1__MgmtCategory)r->mgmt_category;
     p->education = (Nhanluc__V1__Education)r->education;
     p->political_theory = (Nhanluc__V1__PoliticalTheory)r->political_theory;
     p->state_mgmt = (Nhanluc__V1__StateMgmt)r->state_mgmt;
-    p->as_of = unconst(r->valid_from);
-    p->valid_to = unconst(r->valid_to);
+    p->as_of = nl_svc_unconst(r->valid_from);
+    p->valid_to = nl_svc_unconst(r->valid_to);
     return p;
 }
 
@@ -199,7 +149,7 @@ static enum nl_status cadre_check(struct nl_ctx *ctx, const Nhanluc__V1__Cadre *
 
     if (c == NULL)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "cadre: required");
-    if (!cadre_code_valid(c->cadre_code, strlen(c->cadre_code)))
+    if (!nl_svc_cadre_code_valid(c->cadre_code, strlen(c->cadre_code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "cadre.cadre_code: %s", cadre_code_rule);
     st = text_check(ctx, c->full_name, FULL_NAME_MAX, "cadre.full_name", &name);
     if (st != NL_OK)
@@ -248,7 +198,7 @@ static enum nl_status profile_check(struct nl_ctx *ctx, const Nhanluc__V1__Cadre
         return st;
     if (p->unit[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "profile.unit: required");
-    if (!unit_code_valid(p->unit))
+    if (!nl_svc_unit_code_valid(p->unit, strlen(p->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "profile.unit: %s", unit_code_rule);
     st = text_check(ctx, p->position_title, TITLE_MAX, "profile.position_title", &title);
     if (st != NL_OK)
@@ -299,11 +249,11 @@ enum nl_status nl_rec_upsert_cadre(struct nl_ctx *ctx, const ProtobufCMessage *r
         return st;
     resp->cadre = cadre_msg(ctx, &cout);
     if (resp->cadre == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (req->profile != NULL) {
         resp->profile = profile_msg(ctx, &pout);
         if (resp->profile == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
@@ -321,25 +271,25 @@ enum nl_status nl_rec_get_cadre(struct nl_ctx *ctx, const ProtobufCMessage *req_
     size_t n = 0;
     enum nl_status st;
 
-    if (!cadre_code_valid(req->cadre_code, strlen(req->cadre_code)))
+    if (!nl_svc_cadre_code_valid(req->cadre_code, strlen(req->cadre_code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "cadre_code: %s", cadre_code_rule);
 
     st = nl_store_cadre_get(ctx->store, req->cadre_code, &c, &rows, &n, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "cadre not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->cadre = cadre_msg(ctx, &c);
     if (resp->cadre == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (n > 0) {
         resp->profiles = nl_arena_alloc(ctx->arena, n * sizeof(*resp->profiles));
         if (resp->profiles == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->profiles[i] = profile_msg(ctx, &rows[i]);
             if (resp->profiles[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_profiles = n;
     }
@@ -368,7 +318,8 @@ static int page_token_decode(struct nl_arena *a, const char *tok, const char **a
     /* Any decoding failure, out of memory included, reads as an invalid token. */
     if (nl_wire_b64_decode(&b, tok, len) == 0 && b.len > TOKEN_PREFIX_LEN &&
         memcmp(b.data, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0 &&
-        cadre_code_valid((const char *)b.data + TOKEN_PREFIX_LEN, b.len - TOKEN_PREFIX_LEN)) {
+        nl_svc_cadre_code_valid((const char *)b.data + TOKEN_PREFIX_LEN,
+                                b.len - TOKEN_PREFIX_LEN)) {
         char *s =
             nl_arena_strndup(a, (const char *)b.data + TOKEN_PREFIX_LEN, b.len - TOKEN_PREFIX_LEN);
         rc = s == NULL ? -2 : 0;
@@ -408,7 +359,7 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     int more = 0, trc;
 
     /* check */
-    if (req->unit[0] != '\0' && !unit_code_valid(req->unit))
+    if (req->unit[0] != '\0' && !nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_code_rule);
     if (req->as_of[0] == '\0') {
         nl_date_format(nl_date_today(), today);
@@ -422,7 +373,7 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     trc = page_token_decode(ctx->arena, req->page_token, &after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
@@ -432,20 +383,20 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->cadres = nl_arena_alloc(ctx->arena, n * sizeof(*resp->cadres));
         if (resp->cadres == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             Nhanluc__V1__CadreAtDate *e = nl_arena_alloc(ctx->arena, sizeof(*e));
             if (e == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
             nhanluc__v1__cadre_at_date__init(e);
             e->cadre = cadre_msg(ctx, &rows[i].cadre);
             e->profile = profile_msg(ctx, &rows[i].profile);
             if (e->cadre == NULL || e->profile == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
             resp->cadres[i] = e;
         }
         resp->n_cadres = n;
@@ -453,7 +404,7 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     if (more && n > 0) {
         resp->next_page_token = page_token_encode(ctx->arena, rows[n - 1].cadre.code);
         if (resp->next_page_token == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     return NL_OK;
 }

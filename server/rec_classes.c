@@ -33,6 +33,7 @@
 #include "store_classes.h"
 #include "store_reports.h"
 #include "svc_records.h"
+#include "svc_util.h"
 
 #define CODE_MAX          64
 #define TITLE_MAX         300
@@ -49,19 +50,6 @@
 static const char unit_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
 static const char ref_rule[] = "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_', '/' and '-'";
 static const char cadre_rule[] = "must be 1-64 characters of A-Z, a-z, 0-9, '.', '_' and '-'";
-
-/* 1 if s (len bytes) is 1..64 bytes of [a-z0-9-]: a unit code. */
-static int unit_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
 
 /* 1 if s (len bytes) is 1..64 bytes of [A-Za-z0-9._-] plus '/' when `slash`. */
 static int key_valid(const char *s, size_t len, int slash)
@@ -80,29 +68,6 @@ static int key_valid(const char *s, size_t len, int slash)
 static int class_ref_valid(const char *s, size_t len)
 {
     return key_valid(s, len, 1);
-}
-
-/*
- * protoc-c declares string fields char * although packing only reads them;
- * this hands it our const strings without a qualifier-dropping cast.
- */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* Fills ctx->msg for a store status that came without a message of its own. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
 }
 
 /* 1 if v is a value of enum `d` other than 0 (the *_UNSPECIFIED one). */
@@ -131,7 +96,7 @@ static enum nl_status text_error(struct nl_ctx *ctx, int rc, const char *path, s
     case NL_TEXT_TOOLONG:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: must be at most %zu bytes", path, max);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s: %s", path, nl_text_strerror(rc));
     }
@@ -205,16 +170,16 @@ static Nhanluc__V1__TrainingClass *class_msg(struct nl_ctx *ctx, const struct nl
     if (m == NULL)
         return NULL;
     nhanluc__v1__training_class__init(m);
-    m->class_ref = unconst(r->class_ref);
-    m->organiser_unit = unconst(r->organiser_unit);
-    m->title = unconst(r->title);
+    m->class_ref = nl_svc_unconst(r->class_ref);
+    m->organiser_unit = nl_svc_unconst(r->organiser_unit);
+    m->title = nl_svc_unconst(r->title);
     m->kind = (Nhanluc__V1__TrainingKind)r->kind;
     m->area = (Nhanluc__V1__Area)r->area;
-    m->target_group = unconst(r->target_group);
-    m->planning_term = unconst(r->planning_term);
+    m->target_group = nl_svc_unconst(r->target_group);
+    m->planning_term = nl_svc_unconst(r->planning_term);
     m->mode = (Nhanluc__V1__ClassMode)r->mode;
-    m->start_date = unconst(r->start_date);
-    m->end_date = unconst(r->end_date);
+    m->start_date = nl_svc_unconst(r->start_date);
+    m->end_date = nl_svc_unconst(r->end_date);
     m->sessions = r->sessions;
     m->planned_trainees = r->planned_trainees;
     m->status = (Nhanluc__V1__ClassStatus)r->status;
@@ -228,7 +193,7 @@ static Nhanluc__V1__Enrolment *enrolment_msg(struct nl_ctx *ctx, const struct nl
     if (m == NULL)
         return NULL;
     nhanluc__v1__enrolment__init(m);
-    m->cadre_code = unconst(r->cadre_code);
+    m->cadre_code = nl_svc_unconst(r->cadre_code);
     m->status = (Nhanluc__V1__EnrolmentStatus)r->status;
     m->result = (Nhanluc__V1__Result)r->result;
     m->attended = r->attended;
@@ -241,7 +206,7 @@ static Nhanluc__V1__Enrolment *enrolment_msg(struct nl_ctx *ctx, const struct nl
         nhanluc__v1__score__init(m->thesis_score);
         m->thesis_score->value = r->thesis_score;
     }
-    m->certificate_no = unconst(r->certificate_no);
+    m->certificate_no = nl_svc_unconst(r->certificate_no);
     return m;
 }
 
@@ -260,7 +225,7 @@ static enum nl_status class_check(struct nl_ctx *ctx, const Nhanluc__V1__Trainin
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "training_class: required");
     if (!class_ref_valid(c->class_ref, strlen(c->class_ref)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "training_class.class_ref: %s", ref_rule);
-    if (!unit_code_valid(c->organiser_unit, strlen(c->organiser_unit)))
+    if (!nl_svc_unit_code_valid(c->organiser_unit, strlen(c->organiser_unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "training_class.organiser_unit: %s",
                              unit_rule);
     rc = multiline_nfc(ctx->arena, c->title, 1, TITLE_MAX, &title);
@@ -404,7 +369,7 @@ static enum nl_status check_duplicates(struct nl_ctx *ctx, const struct nl_enrol
         return NL_OK;
     by = nl_arena_alloc(ctx->arena, n * sizeof(*by));
     if (by == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     for (size_t i = 0; i < n; i++)
         by[i] = &recs[i];
     qsort(by, n, sizeof(*by), cmp_cadre);
@@ -441,7 +406,7 @@ enum nl_status nl_rec_submit_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (req->n_enrolments > 0) {
         recs = nl_arena_alloc(ctx->arena, req->n_enrolments * sizeof(*recs));
         if (recs == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     for (size_t i = 0; i < req->n_enrolments; i++) {
         char at[40];
@@ -472,7 +437,7 @@ enum nl_status nl_rec_submit_class(struct nl_ctx *ctx, const ProtobufCMessage *r
 /* The key fields of GetClass and CancelClass. */
 static enum nl_status key_check(struct nl_ctx *ctx, const char *unit, const char *class_ref)
 {
-    if (!unit_code_valid(unit, strlen(unit)))
+    if (!nl_svc_unit_code_valid(unit, strlen(unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "organiser_unit: %s", unit_rule);
     if (!class_ref_valid(class_ref, strlen(class_ref)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "class_ref: %s", ref_rule);
@@ -496,18 +461,18 @@ enum nl_status nl_rec_get_class(struct nl_ctx *ctx, const ProtobufCMessage *req_
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "class not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->training_class = class_msg(ctx, &cls);
     if (resp->training_class == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (n > 0) {
         resp->enrolments = nl_arena_alloc(ctx->arena, n * sizeof(*resp->enrolments));
         if (resp->enrolments == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->enrolments[i] = enrolment_msg(ctx, &rows[i]);
             if (resp->enrolments[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_enrolments = n;
     }
@@ -542,7 +507,7 @@ static int page_token_decode(struct nl_arena *a, const char *tok, struct nl_clas
         int32_t days;
 
         if (bar2 != NULL && nl_date_parse(p, (size_t)(bar1 - p), &days) == 0 &&
-            unit_code_valid(bar1 + 1, (size_t)(bar2 - bar1 - 1)) &&
+            nl_svc_unit_code_valid(bar1 + 1, (size_t)(bar2 - bar1 - 1)) &&
             class_ref_valid(bar2 + 1, (size_t)(end - bar2 - 1))) {
             char *d = nl_arena_strndup(a, p, (size_t)(bar1 - p));
             char *u = nl_arena_strndup(a, bar1 + 1, (size_t)(bar2 - bar1 - 1));
@@ -582,7 +547,7 @@ static char *page_token_encode(struct nl_arena *a, const struct nl_class_rec *c)
 static enum nl_status list_check(struct nl_ctx *ctx, const Nhanluc__V1__ListClassesRequest *req,
                                  struct nl_class_filter *f)
 {
-    if (req->unit[0] != '\0' && !unit_code_valid(req->unit, strlen(req->unit)))
+    if (req->unit[0] != '\0' && !nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
     if (req->term[0] != '\0') {
         const char *t = req->term;
@@ -633,7 +598,7 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     trc = page_token_decode(ctx->arena, req->page_token, &after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
@@ -643,7 +608,7 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
         if (st == NL_NOT_FOUND)
             return nl_ctx_errorf(ctx, NL_NOT_FOUND, "term not found");
         if (st != NL_OK)
-            return store_error(ctx, st);
+            return nl_svc_store_error(ctx, st);
     }
     if (req->year != 0) {
         nl_date_format(nl_date_from_ymd(req->year, 1, 1), yfrom);
@@ -661,20 +626,20 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (st == NL_INVALID_ARGUMENT)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "target_group: not in the catalogue");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
 
     if (n > 0) {
         resp->classes = nl_arena_alloc(ctx->arena, n * sizeof(*resp->classes));
         if (resp->classes == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             Nhanluc__V1__ClassSummary *s = nl_arena_alloc(ctx->arena, sizeof(*s));
             if (s == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
             nhanluc__v1__class_summary__init(s);
             s->training_class = class_msg(ctx, &rows[i].cls);
             if (s->training_class == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
             s->enrolments = rows[i].enrolments;
             resp->classes[i] = s;
         }
@@ -683,7 +648,7 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (more && n > 0) {
         resp->next_page_token = page_token_encode(ctx->arena, &rows[n - 1].cls);
         if (resp->next_page_token == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     return NL_OK;
 }
@@ -712,18 +677,18 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (st == NL_FAILED_PRECONDITION)
         locked = 1;
     else if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     st = nl_store_class_cancel(ctx->store, req->organiser_unit, req->class_ref, &cls, &outcome,
                                ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "class not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (locked && outcome != NL_WRITE_UNCHANGED)
         return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION, "%s", lock_msg);
     resp->training_class = class_msg(ctx, &cls);
     if (resp->training_class == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -773,7 +738,7 @@ enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessag
     /* check */
     if (row == NULL)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row: required");
-    if (!unit_code_valid(row->organiser_unit, strlen(row->organiser_unit)))
+    if (!nl_svc_unit_code_valid(row->organiser_unit, strlen(row->organiser_unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.organiser_unit: %s", unit_rule);
     if (!class_ref_valid(row->class_ref, strlen(row->class_ref)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.class_ref: %s", ref_rule);
@@ -786,7 +751,7 @@ enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessag
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.class_ref: no such class");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     st = enrolment_check(ctx, "row.enrolment", row->enrolment, cls.sessions, &rec);
     if (st != NL_OK)
         return st;
@@ -800,13 +765,13 @@ enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessag
 
     out = nl_arena_alloc(ctx->arena, sizeof(*out));
     if (out == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     nhanluc__v1__enrolment_row__init(out);
-    out->organiser_unit = unconst(cls.organiser_unit);
-    out->class_ref = unconst(cls.class_ref);
+    out->organiser_unit = nl_svc_unconst(cls.organiser_unit);
+    out->class_ref = nl_svc_unconst(cls.class_ref);
     out->enrolment = enrolment_msg(ctx, &rec);
     if (out->enrolment == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->row = out;
     resp->outcome = res.enrolments_created > 0   ? NHANLUC__V1__WRITE_OUTCOME__CREATED
                     : res.enrolments_updated > 0 ? NHANLUC__V1__WRITE_OUTCOME__UPDATED

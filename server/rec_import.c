@@ -45,6 +45,7 @@
 #include "store.h"
 #include "store_import.h"
 #include "svc_records.h"
+#include "svc_util.h"
 
 #define BATCH_ROWS_MAX      5000
 #define BATCH_ID_MAX        128
@@ -56,29 +57,6 @@
 #define TOKEN_PREFIX        "x1"
 #define TOKEN_MAX           512
 #define TOKEN_PARTS         7
-
-/*
- * protoc-c declares string fields char * although packing only reads them;
- * this hands it our const strings without a qualifier-dropping cast.
- */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* Fills ctx->msg for a store status that came without a message of its own. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-}
 
 /* --- Import: one row --- */
 
@@ -295,7 +273,7 @@ static enum nl_status add_row_error(struct import_run *run, uint32_t line, const
         Nhanluc__V1__RowError **p = nl_arena_alloc(a, ncap * sizeof(*p));
 
         if (p == NULL)
-            return out_of_memory(run->ctx);
+            return nl_svc_out_of_memory(run->ctx);
         if (resp->n_errors > 0)
             memcpy(p, resp->errors, resp->n_errors * sizeof(*p));
         resp->errors = p;
@@ -303,7 +281,7 @@ static enum nl_status add_row_error(struct import_run *run, uint32_t line, const
     }
     e = nl_arena_alloc(a, sizeof(*e));
     if (e == NULL)
-        return out_of_memory(run->ctx);
+        return nl_svc_out_of_memory(run->ctx);
     nhanluc__v1__row_error__init(e);
     e->line = line;
     if (is_path) {
@@ -318,7 +296,7 @@ static enum nl_status add_row_error(struct import_run *run, uint32_t line, const
         e->reason = nl_arena_strdup(a, msg);
     }
     if (e->field == NULL || e->reason == NULL)
-        return out_of_memory(run->ctx);
+        return nl_svc_out_of_memory(run->ctx);
     resp->errors[resp->n_errors++] = e;
     return NL_OK;
 }
@@ -360,12 +338,12 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
         return nl_ctx_errorf(ctx, NL_INTERNAL, "import: no method for the row's kind");
     resp = nl_arena_alloc(&run->scratch, m->output->sizeof_message);
     if (resp == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     protobuf_c_message_init(m->output, resp);
 
     st = savepoint_open(run);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     memset(&sub, 0, sizeof(sub));
     sub.store = ctx->store;
     sub.arena = &run->scratch;
@@ -377,11 +355,11 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
     if (hst == NL_OK) {
         *outcome = row_outcome(resp, nl_store_change_count(ctx->store) != before);
         st = savepoint_close(run, 1);
-        return st == NL_OK ? NL_OK : store_error(ctx, st);
+        return st == NL_OK ? NL_OK : nl_svc_store_error(ctx, st);
     }
     st = savepoint_close(run, 0);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (!row_refusal(hst)) {
         (void)nl_ctx_errorf(ctx, hst, "%s", sub.msg[0] != '\0' ? sub.msg : nl_store_errmsg(hst));
         return hst;
@@ -468,10 +446,10 @@ static enum nl_status remember(struct nl_ctx *ctx, const char *batch_id,
     enum nl_status st;
 
     if (buf == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     (void)protobuf_c_message_pack(&resp->base, buf);
     st = nl_store_import_batch_put(ctx->store, batch_id, hash, buf, len);
-    return st == NL_OK ? NL_OK : store_error(ctx, st);
+    return st == NL_OK ? NL_OK : nl_svc_store_error(ctx, st);
 }
 
 /* The request-level checks: batch id, size, one kind of row. */
@@ -526,7 +504,7 @@ enum nl_status nl_rec_import(struct nl_ctx *ctx, const ProtobufCMessage *req_,
         return replay(ctx, stored, stored_len, resp);
     }
     if (st != NL_NOT_FOUND)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
 
     /* proceed: the batch in a savepoint, each row in one of its own. */
     memset(&run, 0, sizeof(run));
@@ -534,7 +512,7 @@ enum nl_status nl_rec_import(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     run.resp = resp;
     st = savepoint_open(&run);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     nl_arena_init(&run.scratch, ROW_ARENA_MAX);
     for (size_t i = 0; i < req->n_rows; i++) {
         int outcome = 0;
@@ -566,7 +544,7 @@ enum nl_status nl_rec_import(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     keep = !req->dry_run && (resp->n_errors == 0 || req->skip_bad_rows);
     st = savepoint_close(&run, keep);
     if (st != NL_OK)
-        return import_abort(&run, store_error(ctx, st));
+        return import_abort(&run, nl_svc_store_error(ctx, st));
     /* Remember a batch that wrote what it could; a refused or trial one can run again. */
     if (keep && (resp->n_errors == 0 || resp->created + resp->updated > 0)) {
         st = remember(ctx, req->batch_id, hash, resp);
@@ -583,19 +561,6 @@ static int kind_has_year(int kind)
 {
     return kind == NL_EXPORT_CLASSES || kind == NL_EXPORT_ENROLMENTS || kind == NL_EXPORT_REVIEWS ||
            kind == NL_EXPORT_REPORTS;
-}
-
-/* 1 if s (len bytes) is 1..64 bytes of [a-z0-9-]: a unit code. */
-static int unit_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > KEY_PART_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
 }
 
 /* Parses a non-negative decimal integer of exactly `len` bytes. 0, or -1. */
@@ -712,7 +677,7 @@ static char **str_array(struct nl_arena *a, const char *const *s, size_t n)
 
     if (arr != NULL) {
         for (size_t i = 0; i < n; i++)
-            arr[i] = unconst(s[i]);
+            arr[i] = nl_svc_unconst(s[i]);
     }
     return arr;
 }
@@ -723,12 +688,12 @@ static int unit_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row, const struc
 
     if (m == NULL)
         return -1;
-    m->code = unconst(r->code);
-    m->name = unconst(r->name);
+    m->code = nl_svc_unconst(r->code);
+    m->name = nl_svc_unconst(r->name);
     m->kind = (Nhanluc__V1__UnitKind)r->kind;
-    m->parent = unconst(r->parent);
-    m->valid_from = unconst(r->valid_from);
-    m->valid_to = unconst(r->valid_to);
+    m->parent = nl_svc_unconst(r->parent);
+    m->valid_from = nl_svc_unconst(r->valid_from);
+    m->valid_to = nl_svc_unconst(r->valid_to);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_UNIT;
     row->unit = m;
     return 0;
@@ -740,7 +705,7 @@ static int term_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row, const struc
 
     if (m == NULL)
         return -1;
-    m->code = unconst(r->code);
+    m->code = nl_svc_unconst(r->code);
     m->kind = (Nhanluc__V1__TermKind)r->kind;
     m->start_year = r->start_year;
     m->end_year = r->end_year;
@@ -757,8 +722,8 @@ static int event_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
     if (m == NULL)
         return -1;
     m->kind = (Nhanluc__V1__UnitEventKind)r->kind;
-    m->effective_date = unconst(r->effective_date);
-    m->legal_basis = unconst(r->legal_basis);
+    m->effective_date = nl_svc_unconst(r->effective_date);
+    m->legal_basis = nl_svc_unconst(r->legal_basis);
     m->sources = str_array(a, r->sources, r->nsources);
     m->n_sources = r->nsources;
     m->targets = str_array(a, r->targets, r->ntargets);
@@ -779,8 +744,8 @@ static int cadre_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row, const stru
 
     if (m == NULL || cm == NULL)
         return -1;
-    cm->cadre_code = unconst(c->code);
-    cm->full_name = unconst(c->full_name);
+    cm->cadre_code = nl_svc_unconst(c->code);
+    cm->full_name = nl_svc_unconst(c->full_name);
     cm->sex = (Nhanluc__V1__Sex)c->sex;
     cm->birth_year = c->birth_year;
     m->cadre = cm;
@@ -789,16 +754,16 @@ static int cadre_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row, const stru
 
         if (pm == NULL)
             return -1;
-        pm->unit = unconst(p->unit);
-        pm->position_title = unconst(p->position_title);
+        pm->unit = nl_svc_unconst(p->unit);
+        pm->position_title = nl_svc_unconst(p->position_title);
         pm->key_cadre = p->key_cadre != 0;
         pm->level = (Nhanluc__V1__Level)p->level;
         pm->mgmt_category = (Nhanluc__V1__MgmtCategory)p->mgmt_category;
         pm->education = (Nhanluc__V1__Education)p->education;
         pm->political_theory = (Nhanluc__V1__PoliticalTheory)p->political_theory;
         pm->state_mgmt = (Nhanluc__V1__StateMgmt)p->state_mgmt;
-        pm->as_of = unconst(p->valid_from);
-        pm->valid_to = unconst(p->valid_to);
+        pm->as_of = nl_svc_unconst(p->valid_from);
+        pm->valid_to = nl_svc_unconst(p->valid_to);
         m->profile = pm;
     }
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_CADRE;
@@ -812,16 +777,16 @@ static int class_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row, const stru
 
     if (m == NULL)
         return -1;
-    m->class_ref = unconst(r->class_ref);
-    m->organiser_unit = unconst(r->organiser_unit);
-    m->title = unconst(r->title);
+    m->class_ref = nl_svc_unconst(r->class_ref);
+    m->organiser_unit = nl_svc_unconst(r->organiser_unit);
+    m->title = nl_svc_unconst(r->title);
     m->kind = (Nhanluc__V1__TrainingKind)r->kind;
     m->area = (Nhanluc__V1__Area)r->area;
-    m->target_group = unconst(r->target_group);
-    m->planning_term = unconst(r->planning_term);
+    m->target_group = nl_svc_unconst(r->target_group);
+    m->planning_term = nl_svc_unconst(r->planning_term);
     m->mode = (Nhanluc__V1__ClassMode)r->mode;
-    m->start_date = unconst(r->start_date);
-    m->end_date = unconst(r->end_date);
+    m->start_date = nl_svc_unconst(r->start_date);
+    m->end_date = nl_svc_unconst(r->end_date);
     m->sessions = r->sessions;
     m->planned_trainees = r->planned_trainees;
     m->status = (Nhanluc__V1__ClassStatus)r->status;
@@ -839,9 +804,9 @@ static int enrolment_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL || em == NULL)
         return -1;
-    m->organiser_unit = unconst(r->r.enrolment.organiser_unit);
-    m->class_ref = unconst(r->r.enrolment.class_ref);
-    em->cadre_code = unconst(e->cadre_code);
+    m->organiser_unit = nl_svc_unconst(r->r.enrolment.organiser_unit);
+    m->class_ref = nl_svc_unconst(r->r.enrolment.class_ref);
+    em->cadre_code = nl_svc_unconst(e->cadre_code);
     em->status = (Nhanluc__V1__EnrolmentStatus)e->status;
     em->result = (Nhanluc__V1__Result)e->result;
     em->attended = e->attended;
@@ -853,7 +818,7 @@ static int enrolment_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
             return -1;
         em->thesis_score->value = e->thesis_score;
     }
-    em->certificate_no = unconst(e->certificate_no);
+    em->certificate_no = nl_svc_unconst(e->certificate_no);
     m->enrolment = em;
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_ENROLMENT;
     row->enrolment = m;
@@ -868,13 +833,13 @@ static int committee_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->cadre_code = unconst(r->cadre_code);
-    m->unit = unconst(r->unit);
-    m->term = unconst(r->term);
+    m->cadre_code = nl_svc_unconst(r->cadre_code);
+    m->unit = nl_svc_unconst(r->unit);
+    m->term = nl_svc_unconst(r->term);
     m->body = (Nhanluc__V1__Body)r->body;
     m->role = (Nhanluc__V1__BodyRole)r->role;
-    m->start_date = unconst(r->start_date);
-    m->end_date = unconst(r->end_date);
+    m->start_date = nl_svc_unconst(r->start_date);
+    m->end_date = nl_svc_unconst(r->end_date);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_COMMITTEE;
     row->committee = m;
     return 0;
@@ -887,12 +852,12 @@ static int planning_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->cadre_code = unconst(r->cadre_code);
-    m->unit = unconst(r->unit);
-    m->term = unconst(r->term);
+    m->cadre_code = nl_svc_unconst(r->cadre_code);
+    m->unit = nl_svc_unconst(r->unit);
+    m->term = nl_svc_unconst(r->term);
     m->body_or_title = (Nhanluc__V1__BodyOrTitle)r->body_or_title;
-    m->added_on = unconst(r->added_on);
-    m->removed_on = unconst(r->removed_on);
+    m->added_on = nl_svc_unconst(r->added_on);
+    m->removed_on = nl_svc_unconst(r->removed_on);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_PLANNING;
     row->planning = m;
     return 0;
@@ -905,8 +870,8 @@ static int seats_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->unit = unconst(r->unit);
-    m->term = unconst(r->term);
+    m->unit = nl_svc_unconst(r->unit);
+    m->term = nl_svc_unconst(r->term);
     m->body_or_title = (Nhanluc__V1__BodyOrTitle)r->body_or_title;
     m->seats = r->seats;
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_SEATS;
@@ -921,12 +886,12 @@ static int review_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->cadre_code = unconst(r->cadre_code);
+    m->cadre_code = nl_svc_unconst(r->cadre_code);
     m->year = r->year;
     m->annual_rating = (Nhanluc__V1__AnnualRating)r->annual_rating;
     m->meets_requirements = r->meets_requirements != 0;
     m->action = (Nhanluc__V1__ReviewAction)r->action;
-    m->decision_ref = unconst(r->decision_ref);
+    m->decision_ref = nl_svc_unconst(r->decision_ref);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_REVIEW;
     row->review = m;
     return 0;
@@ -939,12 +904,12 @@ static int report_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->unit = unconst(r->unit);
+    m->unit = nl_svc_unconst(r->unit);
     m->year = r->year;
     m->status = (Nhanluc__V1__ReportStatus)r->status;
-    m->submitted_at = unconst(r->submitted_at);
-    m->approved_at = unconst(r->approved_at);
-    m->return_reason = unconst(r->return_reason);
+    m->submitted_at = nl_svc_unconst(r->submitted_at);
+    m->approved_at = nl_svc_unconst(r->approved_at);
+    m->return_reason = nl_svc_unconst(r->return_reason);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_REPORT;
     row->report = m;
     return 0;
@@ -957,10 +922,10 @@ static int term_instance_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
 
     if (m == NULL)
         return -1;
-    m->term = unconst(r->term);
-    m->unit = unconst(r->unit);
-    m->start_date = unconst(r->start_date);
-    m->end_date = unconst(r->end_date);
+    m->term = nl_svc_unconst(r->term);
+    m->unit = nl_svc_unconst(r->unit);
+    m->start_date = nl_svc_unconst(r->start_date);
+    m->end_date = nl_svc_unconst(r->end_date);
     row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TERM_INSTANCE;
     row->term_instance = m;
     return 0;
@@ -1033,7 +998,7 @@ static enum nl_status export_check(struct nl_ctx *ctx, const Nhanluc__V1__Export
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "year: applies to classes, enrolments, reviews and reports only");
     if (req->unit[0] != '\0') {
-        if (!unit_code_valid(req->unit, strlen(req->unit)))
+        if (!nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                                  "unit: must be 1-64 characters of a-z, 0-9 and '-'");
         if (kind == NL_EXPORT_TERMS)
@@ -1064,7 +1029,7 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
         return st;
     trc = page_token_decode(ctx->arena, req->page_token, (int)req->kind, &after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
@@ -1078,17 +1043,17 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n == 0)
         return NL_OK;
     resp->rows = nl_arena_alloc(ctx->arena, n * sizeof(*resp->rows));
     if (resp->rows == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     for (taken = 0; taken < n; taken++) {
         Nhanluc__V1__ImportRow *row = row_msg(ctx->arena, &rows[taken]);
 
         if (row == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         /* A page of long rows ends early, well inside the response cap. */
         bytes += protobuf_c_message_get_packed_size(&row->base) + 8;
         if (bytes > EXPORT_BYTES_MAX && taken > 0) {
@@ -1101,7 +1066,7 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     if (more) {
         resp->next_page_token = page_token_encode(ctx->arena, (int)req->kind, &rows[taken - 1].key);
         if (resp->next_page_token == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     return NL_OK;
 }

@@ -35,9 +35,8 @@
 #include "store.h"
 #include "store_party.h"
 #include "svc_records.h"
+#include "svc_util.h"
 
-#define CADRE_CODE_MAX    64
-#define UNIT_CODE_MAX     64
 #define TERM_CODE_LEN     9
 #define DECISION_REF_MAX  300
 #define REVIEW_YEAR_MIN   1945
@@ -53,33 +52,6 @@ static const char unit_code_rule[] = "must be 1-64 characters of a-z, 0-9 and '-
 static const char term_code_rule[] = "must be a term code YYYY-YYYY";
 static const char date_rule[] = "must be a date YYYY-MM-DD";
 
-/* 1 if s (len bytes) is 1..64 bytes of [A-Za-z0-9._-]. */
-static int cadre_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CADRE_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '_' || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-/* 1 if s (len bytes) is 1..64 bytes of [a-z0-9-] (a unit code). */
-static int unit_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > UNIT_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 /* 1 if s has the shape of a term code: YYYY-YYYY. */
 static int term_code_valid(const char *s)
 {
@@ -89,20 +61,6 @@ static int term_code_valid(const char *s)
         if (i != 4 && !(s[i] >= '0' && s[i] <= '9'))
             return 0;
     return 1;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
-}
-
-/* protoc-c string fields are char * although packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
 }
 
 /* A required enum field: 0 is "required", a value the descriptor lacks "unknown value". */
@@ -120,11 +78,11 @@ static enum nl_status enum_check(struct nl_ctx *ctx, const ProtobufCEnumDescript
 static enum nl_status codes_check(struct nl_ctx *ctx, const char *obj, const char *cadre,
                                   const char *unit, const char *term)
 {
-    if (cadre != NULL && !cadre_code_valid(cadre, strlen(cadre)))
+    if (cadre != NULL && !nl_svc_cadre_code_valid(cadre, strlen(cadre)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.cadre_code: %s", obj, cadre_code_rule);
     if (unit[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.unit: required", obj);
-    if (!unit_code_valid(unit, strlen(unit)))
+    if (!nl_svc_unit_code_valid(unit, strlen(unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.unit: %s", obj, unit_code_rule);
     if (term[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.term: required", obj);
@@ -154,7 +112,7 @@ static enum nl_status date_check(struct nl_ctx *ctx, const char *s, int optional
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "%s.%s: %s", obj, field, date_rule);
     buf = nl_arena_alloc(ctx->arena, DATE_LEN + 1);
     if (buf == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     nl_date_format(*days, buf);
     *out = buf;
     return NL_OK;
@@ -222,13 +180,13 @@ static Nhanluc__V1__CommitteeMembership *membership_msg(struct nl_ctx *ctx,
     if (m == NULL)
         return NULL;
     nhanluc__v1__committee_membership__init(m);
-    m->cadre_code = unconst(r->cadre_code);
-    m->unit = unconst(r->unit);
-    m->term = unconst(r->term);
+    m->cadre_code = nl_svc_unconst(r->cadre_code);
+    m->unit = nl_svc_unconst(r->unit);
+    m->term = nl_svc_unconst(r->term);
     m->body = (Nhanluc__V1__Body)r->body;
     m->role = (Nhanluc__V1__BodyRole)r->role;
-    m->start_date = unconst(r->start_date);
-    m->end_date = unconst(r->end_date);
+    m->start_date = nl_svc_unconst(r->start_date);
+    m->end_date = nl_svc_unconst(r->end_date);
     return m;
 }
 
@@ -239,8 +197,8 @@ static Nhanluc__V1__SeatQuota *quota_msg(struct nl_ctx *ctx, const struct nl_sea
     if (q == NULL)
         return NULL;
     nhanluc__v1__seat_quota__init(q);
-    q->unit = unconst(r->unit);
-    q->term = unconst(r->term);
+    q->unit = nl_svc_unconst(r->unit);
+    q->term = nl_svc_unconst(r->term);
     q->body_or_title = (Nhanluc__V1__BodyOrTitle)r->body_or_title;
     q->seats = r->seats;
     return q;
@@ -253,12 +211,12 @@ static Nhanluc__V1__PlanningEntry *planning_msg(struct nl_ctx *ctx, const struct
     if (p == NULL)
         return NULL;
     nhanluc__v1__planning_entry__init(p);
-    p->cadre_code = unconst(r->cadre_code);
-    p->unit = unconst(r->unit);
-    p->term = unconst(r->term);
+    p->cadre_code = nl_svc_unconst(r->cadre_code);
+    p->unit = nl_svc_unconst(r->unit);
+    p->term = nl_svc_unconst(r->term);
     p->body_or_title = (Nhanluc__V1__BodyOrTitle)r->body_or_title;
-    p->added_on = unconst(r->added_on);
-    p->removed_on = unconst(r->removed_on);
+    p->added_on = nl_svc_unconst(r->added_on);
+    p->removed_on = nl_svc_unconst(r->removed_on);
     return p;
 }
 
@@ -269,12 +227,12 @@ static Nhanluc__V1__Review *review_msg(struct nl_ctx *ctx, const struct nl_revie
     if (v == NULL)
         return NULL;
     nhanluc__v1__review__init(v);
-    v->cadre_code = unconst(r->cadre_code);
+    v->cadre_code = nl_svc_unconst(r->cadre_code);
     v->year = r->year;
     v->annual_rating = (Nhanluc__V1__AnnualRating)r->annual_rating;
     v->meets_requirements = r->meets_requirements != 0;
     v->action = (Nhanluc__V1__ReviewAction)r->action;
-    v->decision_ref = unconst(r->decision_ref);
+    v->decision_ref = nl_svc_unconst(r->decision_ref);
     return v;
 }
 
@@ -323,7 +281,7 @@ enum nl_status nl_rec_upsert_committee_membership(struct nl_ctx *ctx, const Prot
         return store_error(ctx, st);
     resp->membership = membership_msg(ctx, &rec);
     if (resp->membership == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -360,7 +318,7 @@ enum nl_status nl_rec_set_seat_quota(struct nl_ctx *ctx, const ProtobufCMessage 
         return store_error(ctx, st);
     resp->quota = quota_msg(ctx, &rec);
     if (resp->quota == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -405,7 +363,7 @@ enum nl_status nl_rec_upsert_planning_entry(struct nl_ctx *ctx, const ProtobufCM
         return store_error(ctx, st);
     resp->entry = planning_msg(ctx, &rec);
     if (resp->entry == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -424,7 +382,7 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
     /* check */
     if (r == NULL)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "review: required");
-    if (!cadre_code_valid(r->cadre_code, strlen(r->cadre_code)))
+    if (!nl_svc_cadre_code_valid(r->cadre_code, strlen(r->cadre_code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "review.cadre_code: %s", cadre_code_rule);
     nl_date_to_ymd(nl_date_today(), &y, &(int){0}, &(int){0});
     max_year = y + 1;
@@ -440,7 +398,7 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
         return st;
     rc = lines_nfc(ctx->arena, r->decision_ref, DECISION_REF_MAX, &ref);
     if (rc == NL_TEXT_NOMEM)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (rc == NL_TEXT_TOOLONG)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "review.decision_ref: must be at most %d bytes", DECISION_REF_MAX);
@@ -460,7 +418,7 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
         return store_error(ctx, st);
     resp->review = review_msg(ctx, &rec);
     if (resp->review == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -525,12 +483,12 @@ static int token_parts(struct nl_arena *a, const struct token_spec *spec, const 
         return -1;
     if (plen[0] != strlen(spec->prefix) || memcmp(part[0], spec->prefix, plen[0]) != 0)
         return -1;
-    if (spec->unit ? !unit_code_valid(part[1], plen[1]) : plen[1] != 0)
+    if (spec->unit ? !nl_svc_unit_code_valid(part[1], plen[1]) : plen[1] != 0)
         return -1;
     if (small_int(part[2], plen[2], spec->k1_max, &key->k1) != 0 ||
         small_int(part[3], plen[3], spec->k2_max, &key->k2) != 0)
         return -1;
-    if (spec->cadre ? !cadre_code_valid(part[4], plen[4]) : plen[4] != 0)
+    if (spec->cadre ? !nl_svc_cadre_code_valid(part[4], plen[4]) : plen[4] != 0)
         return -1;
     unit = nl_arena_strndup(a, part[1], plen[1]);
     cadre = nl_arena_strndup(a, part[4], plen[4]);
@@ -607,7 +565,7 @@ static enum nl_status list_check(struct nl_ctx *ctx,
     memset(lr, 0, sizeof(*lr));
     if (req->unit[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: required");
-    if (!unit_code_valid(req->unit, strlen(req->unit)))
+    if (!nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_code_rule);
     if (need_term && req->term[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "term: required");
@@ -620,7 +578,7 @@ static enum nl_status list_check(struct nl_ctx *ctx,
     lr->limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     trc = page_token_decode(ctx->arena, spec, req->page_token, &lr->after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
     nl_date_format(nl_date_today(), lr->today);
@@ -639,7 +597,7 @@ static enum nl_status next_token(struct nl_ctx *ctx, const struct token_spec *sp
     if (!more || n == 0)
         return NL_OK;
     *tok = page_token_encode(ctx->arena, spec, key);
-    return *tok == NULL ? out_of_memory(ctx) : NL_OK;
+    return *tok == NULL ? nl_svc_out_of_memory(ctx) : NL_OK;
 }
 
 enum nl_status nl_rec_list_committee_memberships(struct nl_ctx *ctx, const ProtobufCMessage *req_,
@@ -665,11 +623,11 @@ enum nl_status nl_rec_list_committee_memberships(struct nl_ctx *ctx, const Proto
     if (n > 0) {
         resp->memberships = nl_arena_alloc(ctx->arena, n * sizeof(*resp->memberships));
         if (resp->memberships == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->memberships[i] = membership_msg(ctx, &rows[i]);
             if (resp->memberships[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_memberships = n;
         last = (struct nl_party_key){rows[n - 1].unit, rows[n - 1].body, rows[n - 1].role,
@@ -700,11 +658,11 @@ enum nl_status nl_rec_list_seat_quotas(struct nl_ctx *ctx, const ProtobufCMessag
     if (n > 0) {
         resp->quotas = nl_arena_alloc(ctx->arena, n * sizeof(*resp->quotas));
         if (resp->quotas == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->quotas[i] = quota_msg(ctx, &rows[i]);
             if (resp->quotas[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_quotas = n;
         last = (struct nl_party_key){rows[n - 1].unit, rows[n - 1].body_or_title, 0, ""};
@@ -728,15 +686,15 @@ static enum nl_status add_violations(struct nl_ctx *ctx, const struct nl_party_s
         return NL_OK;
     resp->violations = nl_arena_alloc(ctx->arena, n * sizeof(*resp->violations));
     if (resp->violations == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     for (size_t i = 0; i < n; i++) {
         Nhanluc__V1__PlanningViolation *m = nl_arena_alloc(ctx->arena, sizeof(*m));
         if (m == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         nhanluc__v1__planning_violation__init(m);
-        m->unit = unconst(v[i].unit);
-        m->term = unconst(v[i].term);
-        m->cadre_code = unconst(v[i].cadre_code);
+        m->unit = nl_svc_unconst(v[i].unit);
+        m->term = nl_svc_unconst(v[i].term);
+        m->cadre_code = nl_svc_unconst(v[i].cadre_code);
         m->body_or_title = (Nhanluc__V1__BodyOrTitle)v[i].body_or_title;
         m->count = v[i].count;
         resp->violations[i] = m;
@@ -768,11 +726,11 @@ enum nl_status nl_rec_list_planning_entries(struct nl_ctx *ctx, const ProtobufCM
     if (n > 0) {
         resp->entries = nl_arena_alloc(ctx->arena, n * sizeof(*resp->entries));
         if (resp->entries == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->entries[i] = planning_msg(ctx, &rows[i]);
             if (resp->entries[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_entries = n;
         last = (struct nl_party_key){rows[n - 1].unit, rows[n - 1].body_or_title, 0,
@@ -808,11 +766,11 @@ enum nl_status nl_rec_list_reviews(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (n > 0) {
         resp->reviews = nl_arena_alloc(ctx->arena, n * sizeof(*resp->reviews));
         if (resp->reviews == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->reviews[i] = review_msg(ctx, &rows[i]);
             if (resp->reviews[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_reviews = n;
         last = (struct nl_party_key){"", rows[n - 1].year, 0, rows[n - 1].cadre_code};

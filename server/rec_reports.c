@@ -26,8 +26,8 @@
 #include "store.h"
 #include "store_reports.h"
 #include "svc_records.h"
+#include "svc_util.h"
 
-#define CODE_MAX          64
 #define PAGE_SIZE_DEFAULT 100
 #define PAGE_SIZE_MAX     1000
 #define TOKEN_PREFIX      "r1|"
@@ -35,33 +35,6 @@
 #define TOKEN_MAX         128 /* base64 of "r1|" + 4 + 1 + 64 bytes is 96 */
 
 static const char unit_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
-
-/* 1 if s (len bytes) is 1..64 bytes of [a-z0-9-]: a unit code. */
-static int unit_code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
-/* protoc-c declares string fields char * although packing only reads them. */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
-}
 
 /* The latest year a report may be for: this year + 1 (UTC). */
 static int year_max(void)
@@ -77,7 +50,7 @@ static enum nl_status key_check(struct nl_ctx *ctx, const char *unit, int year)
 {
     int max = year_max();
 
-    if (!unit_code_valid(unit, strlen(unit)))
+    if (!nl_svc_unit_code_valid(unit, strlen(unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
     if (year < NL_REPORT_YEAR_MIN || year > max)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be %d-%d", NL_REPORT_YEAR_MIN,
@@ -98,7 +71,7 @@ static enum nl_status time_check(struct nl_ctx *ctx, const char *s, const char *
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "%s: must be a date YYYY-MM-DD or an RFC 3339 timestamp", path);
     *out = nl_arena_strdup(ctx->arena, norm);
-    return *out != NULL ? NL_OK : out_of_memory(ctx);
+    return *out != NULL ? NL_OK : nl_svc_out_of_memory(ctx);
 }
 
 /*
@@ -154,12 +127,12 @@ static Nhanluc__V1__AnnualReport *report_msg(struct nl_ctx *ctx, const struct nl
     if (m == NULL)
         return NULL;
     nhanluc__v1__annual_report__init(m);
-    m->unit = unconst(r->unit);
+    m->unit = nl_svc_unconst(r->unit);
     m->year = r->year;
     m->status = (Nhanluc__V1__ReportStatus)r->status;
-    m->submitted_at = unconst(r->submitted_at);
-    m->approved_at = unconst(r->approved_at);
-    m->return_reason = unconst(r->return_reason);
+    m->submitted_at = nl_svc_unconst(r->submitted_at);
+    m->approved_at = nl_svc_unconst(r->approved_at);
+    m->return_reason = nl_svc_unconst(r->return_reason);
     return m;
 }
 
@@ -175,7 +148,7 @@ static enum nl_status report_reply(struct nl_ctx *ctx, enum nl_status st,
     }
     resp->report = report_msg(ctx, rec);
     if (resp->report == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->outcome = (Nhanluc__V1__WriteOutcome)outcome;
     return NL_OK;
 }
@@ -221,7 +194,7 @@ enum nl_status nl_rec_return_report(struct nl_ctx *ctx, const ProtobufCMessage *
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "reason: must be at most %d bytes",
                              NL_REPORT_REASON_MAX);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "reason: %s", nl_text_strerror(rc));
     }
@@ -296,7 +269,7 @@ enum nl_status nl_rec_put_report(struct nl_ctx *ctx, const ProtobufCMessage *req
                              "report.return_reason: must be at most %d bytes",
                              NL_REPORT_REASON_MAX);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.return_reason: %s",
                              nl_text_strerror(rc));
@@ -338,7 +311,7 @@ static int page_token_decode(struct nl_arena *a, const char *tok, struct nl_repo
             ok = p[i] >= '0' && p[i] <= '9';
             year = year * 10 + (p[i] - '0');
         }
-        if (ok && year >= 1 && unit_code_valid(p + 5, (size_t)(end - p - 5))) {
+        if (ok && year >= 1 && nl_svc_unit_code_valid(p + 5, (size_t)(end - p - 5))) {
             char *u = nl_arena_strndup(a, p + 5, (size_t)(end - p - 5));
             if (u == NULL) {
                 rc = -2;
@@ -382,7 +355,7 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
     enum nl_status st;
 
     /* check */
-    if (req->unit[0] != '\0' && !unit_code_valid(req->unit, strlen(req->unit)))
+    if (req->unit[0] != '\0' && !nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
     if (req->year != 0 && (req->year < NL_REPORT_YEAR_MIN || req->year > year_max()))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be 0 (any) or %d-%d",
@@ -395,7 +368,7 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     trc = page_token_decode(ctx->arena, req->page_token, &after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
@@ -411,18 +384,18 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (n > 0) {
         resp->reports = nl_arena_alloc(ctx->arena, n * sizeof(*resp->reports));
         if (resp->reports == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->reports[i] = report_msg(ctx, &rows[i]);
             if (resp->reports[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_reports = n;
     }
     if (more && n > 0) {
         resp->next_page_token = page_token_encode(ctx->arena, &rows[n - 1]);
         if (resp->next_page_token == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     return NL_OK;
 }

@@ -31,10 +31,10 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "method.h"
+#include "svc_util.h"
 #include "nhanluc/v1/registry.pb-c.h"
 #include "store.h"
 
-#define UNIT_CODE_MAX     64
 #define UNIT_NAME_MAX     200
 #define PAGE_SIZE_DEFAULT 100
 #define PAGE_SIZE_MAX     1000
@@ -49,43 +49,12 @@
 static const char code_rule[] = "must be 1-64 characters of a-z, 0-9 and '-'";
 static const char date_rule[] = "must be a date YYYY-MM-DD";
 
-/* 1 if s is 1..64 bytes of [a-z0-9-]. */
-static int code_valid(const char *s, size_t len)
-{
-    if (len == 0 || len > UNIT_CODE_MAX)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 /* 1 if s is exactly a valid "YYYY-MM-DD". */
 static int date_valid(const char *s)
 {
     int32_t d;
 
     return nl_date_parse(s, strlen(s), &d) == 0;
-}
-
-/* Fills ctx->msg for a store status that came without a message of its own. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-}
-
-/*
- * protoc-c declares string fields char * although packing only reads them;
- * this hands it our const strings without a qualifier-dropping cast.
- */
-static char *unconst(const char *s)
-{
-    char *p;
-
-    memcpy(&p, &s, sizeof(p));
-    return p;
 }
 
 /* A response Unit in the arena, pointing at arena (or store-arena) strings. */
@@ -96,12 +65,12 @@ static Nhanluc__V1__Unit *unit_msg(struct nl_ctx *ctx, const struct nl_unit_rec 
     if (u == NULL)
         return NULL;
     nhanluc__v1__unit__init(u);
-    u->code = unconst(r->code);
-    u->name = unconst(r->name);
+    u->code = nl_svc_unconst(r->code);
+    u->name = nl_svc_unconst(r->name);
     u->kind = (Nhanluc__V1__UnitKind)r->kind;
-    u->parent = unconst(r->parent);
-    u->valid_from = unconst(r->valid_from != NULL ? r->valid_from : "");
-    u->valid_to = unconst(r->valid_to != NULL ? r->valid_to : "");
+    u->parent = nl_svc_unconst(r->parent);
+    u->valid_from = nl_svc_unconst(r->valid_from != NULL ? r->valid_from : "");
+    u->valid_to = nl_svc_unconst(r->valid_to != NULL ? r->valid_to : "");
     return u;
 }
 
@@ -112,16 +81,11 @@ static Nhanluc__V1__Term *term_msg(struct nl_ctx *ctx, const struct nl_term_rec 
     if (t == NULL)
         return NULL;
     nhanluc__v1__term__init(t);
-    t->code = unconst(r->code);
+    t->code = nl_svc_unconst(r->code);
     t->kind = (Nhanluc__V1__TermKind)r->kind;
     t->start_year = r->start_year;
     t->end_year = r->end_year;
     return t;
-}
-
-static enum nl_status out_of_memory(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_RESOURCE_EXHAUSTED, "out of memory");
 }
 
 /* --- CreateUnit --- */
@@ -135,7 +99,7 @@ static enum nl_status create_unit_check(struct nl_ctx *ctx, const Nhanluc__V1__U
 
     if (u == NULL)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: required");
-    if (!code_valid(u->code, strlen(u->code)))
+    if (!nl_svc_unit_code_valid(u->code, strlen(u->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.code: %s", code_rule);
 
     rc = nl_text_nfc(ctx->arena, u->name, strlen(u->name), 1, UNIT_NAME_MAX, &name);
@@ -148,7 +112,7 @@ static enum nl_status create_unit_check(struct nl_ctx *ctx, const Nhanluc__V1__U
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.name: must be at most %d bytes",
                              UNIT_NAME_MAX);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.name: %s", nl_text_strerror(rc));
     }
@@ -165,7 +129,7 @@ static enum nl_status create_unit_check(struct nl_ctx *ctx, const Nhanluc__V1__U
         if (u->parent[0] == '\0')
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                                  "unit.parent: required for every kind but CITY");
-        if (!code_valid(u->parent, strlen(u->parent)))
+        if (!nl_svc_unit_code_valid(u->parent, strlen(u->parent)))
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit.parent: %s", code_rule);
         if (strcmp(u->parent, u->code) == 0)
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
@@ -211,10 +175,10 @@ static enum nl_status svc_registry_create_unit(struct nl_ctx *ctx, const Protobu
     /* The version as stored: its valid_to may come from the timeline or an event. */
     st = nl_store_unit_version_get(ctx->store, rec.code, rec.valid_from, &stored, ctx->arena);
     if (st != NL_OK)
-        return store_error(ctx, st == NL_NOT_FOUND ? NL_INTERNAL : st);
+        return nl_svc_store_error(ctx, st == NL_NOT_FOUND ? NL_INTERNAL : st);
     resp->unit = unit_msg(ctx, &stored);
     if (resp->unit == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->created = created != 0;
     return NL_OK;
 }
@@ -229,17 +193,17 @@ static enum nl_status svc_registry_get_unit(struct nl_ctx *ctx, const ProtobufCM
     struct nl_unit_rec rec;
     enum nl_status st;
 
-    if (!code_valid(req->code, strlen(req->code)))
+    if (!nl_svc_unit_code_valid(req->code, strlen(req->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
 
     st = nl_store_unit_get(ctx->store, req->code, &rec, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->unit = unit_msg(ctx, &rec);
     if (resp->unit == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     return NL_OK;
 }
 
@@ -268,7 +232,7 @@ static int page_token_decode(struct nl_arena *a, const char *tok, const char **a
      */
     if (nl_wire_b64_decode(&b, tok, len) == 0 && b.len > TOKEN_PREFIX_LEN &&
         memcmp(b.data, TOKEN_PREFIX, TOKEN_PREFIX_LEN) == 0 &&
-        code_valid((const char *)b.data + TOKEN_PREFIX_LEN, b.len - TOKEN_PREFIX_LEN)) {
+        nl_svc_unit_code_valid((const char *)b.data + TOKEN_PREFIX_LEN, b.len - TOKEN_PREFIX_LEN)) {
         char *s =
             nl_arena_strndup(a, (const char *)b.data + TOKEN_PREFIX_LEN, b.len - TOKEN_PREFIX_LEN);
         if (s == NULL) {
@@ -311,14 +275,14 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
     int more = 0;
 
     /* check */
-    if (req->parent[0] != '\0' && !code_valid(req->parent, strlen(req->parent)))
+    if (req->parent[0] != '\0' && !nl_svc_unit_code_valid(req->parent, strlen(req->parent)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "parent: %s", code_rule);
     if (req->page_size < 0 || req->page_size > PAGE_SIZE_MAX)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0-%d", PAGE_SIZE_MAX);
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     int trc = page_token_decode(ctx->arena, req->page_token, &after);
     if (trc == -2)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
     if (req->as_of[0] != '\0' && !date_valid(req->as_of))
@@ -331,28 +295,28 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
         if (st == NL_NOT_FOUND)
             return nl_ctx_errorf(ctx, NL_NOT_FOUND, "parent unit not found");
         if (st != NL_OK)
-            return store_error(ctx, st);
+            return nl_svc_store_error(ctx, st);
     }
     st = nl_store_unit_list(ctx->store, req->parent, req->as_of, after, limit, &rows, &n, &more,
                             ctx->arena);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
 
     if (n > 0) {
         resp->units = nl_arena_alloc(ctx->arena, n * sizeof(Nhanluc__V1__Unit *));
         if (resp->units == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->units[i] = unit_msg(ctx, &rows[i]);
             if (resp->units[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_units = n;
     }
     if (more && n > 0) {
         resp->next_page_token = page_token_encode(ctx->arena, rows[n - 1].code);
         if (resp->next_page_token == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
     }
     return NL_OK;
 }
@@ -420,7 +384,7 @@ static enum nl_status svc_registry_create_term(struct nl_ctx *ctx, const Protobu
         return st;
     resp->term = term_msg(ctx, &rec);
     if (resp->term == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->created = created != 0;
     return NL_OK;
 }
@@ -443,15 +407,15 @@ static enum nl_status svc_registry_list_terms(struct nl_ctx *ctx, const Protobuf
 
     st = nl_store_term_list(ctx->store, (int)req->kind, &rows, &n, ctx->arena);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->terms = nl_arena_alloc(ctx->arena, n * sizeof(Nhanluc__V1__Term *));
         if (resp->terms == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < n; i++) {
             resp->terms[i] = term_msg(ctx, &rows[i]);
             if (resp->terms[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_terms = n;
     }
@@ -469,14 +433,14 @@ static Nhanluc__V1__UnitEvent *event_msg(struct nl_ctx *ctx, const struct nl_uni
         return NULL;
     nhanluc__v1__unit_event__init(e);
     e->kind = (Nhanluc__V1__UnitEventKind)r->kind;
-    e->effective_date = unconst(r->effective_date);
-    e->legal_basis = unconst(r->legal_basis);
+    e->effective_date = nl_svc_unconst(r->effective_date);
+    e->legal_basis = nl_svc_unconst(r->legal_basis);
     if (r->nsources > 0) {
         e->sources = nl_arena_alloc(ctx->arena, r->nsources * sizeof(char *));
         if (e->sources == NULL)
             return NULL;
         for (size_t i = 0; i < r->nsources; i++)
-            e->sources[i] = unconst(r->sources[i]);
+            e->sources[i] = nl_svc_unconst(r->sources[i]);
         e->n_sources = r->nsources;
     }
     if (r->ntargets > 0) {
@@ -484,7 +448,7 @@ static Nhanluc__V1__UnitEvent *event_msg(struct nl_ctx *ctx, const struct nl_uni
         if (e->targets == NULL)
             return NULL;
         for (size_t i = 0; i < r->ntargets; i++)
-            e->targets[i] = unconst(r->targets[i]);
+            e->targets[i] = nl_svc_unconst(r->targets[i]);
         e->n_targets = r->ntargets;
     }
     return e;
@@ -502,32 +466,32 @@ static enum nl_status svc_registry_get_unit_history(struct nl_ctx *ctx,
     size_t nv = 0, ne = 0;
     enum nl_status st;
 
-    if (!code_valid(req->code, strlen(req->code)))
+    if (!nl_svc_unit_code_valid(req->code, strlen(req->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
     st = nl_store_unit_history(ctx->store, req->code, &vers, &nv, &evs, &ne, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (nv > 0) {
         resp->versions = nl_arena_alloc(ctx->arena, nv * sizeof(Nhanluc__V1__Unit *));
         if (resp->versions == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < nv; i++) {
             resp->versions[i] = unit_msg(ctx, &vers[i]);
             if (resp->versions[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_versions = nv;
     }
     if (ne > 0) {
         resp->events = nl_arena_alloc(ctx->arena, ne * sizeof(Nhanluc__V1__UnitEvent *));
         if (resp->events == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         for (size_t i = 0; i < ne; i++) {
             resp->events[i] = event_msg(ctx, &evs[i]);
             if (resp->events[i] == NULL)
-                return out_of_memory(ctx);
+                return nl_svc_out_of_memory(ctx);
         }
         resp->n_events = ne;
     }
@@ -587,7 +551,7 @@ static enum nl_status event_codes_check(struct nl_ctx *ctx, const char *field, c
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s: at most %d units", field,
                              EVENT_UNITS_MAX);
     for (size_t i = 0; i < n; i++) {
-        if (!code_valid(codes[i], strlen(codes[i])))
+        if (!nl_svc_unit_code_valid(codes[i], strlen(codes[i])))
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.%s[%zu]: %s", field, i,
                                  code_rule);
         for (size_t j = 0; j < i; j++)
@@ -662,7 +626,7 @@ static enum nl_status record_event_check(struct nl_ctx *ctx, const Nhanluc__V1__
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "event.legal_basis: must be at most %d bytes", LEGAL_BASIS_MAX);
     case NL_TEXT_NOMEM:
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     default:
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.legal_basis: %s",
                              nl_text_strerror(rc));
@@ -699,7 +663,7 @@ static enum nl_status svc_registry_record_unit_event(struct nl_ctx *ctx,
         return st;
     resp->event = event_msg(ctx, &out);
     if (resp->event == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     resp->created = created != 0;
     return NL_OK;
 }
@@ -715,7 +679,7 @@ static enum nl_status svc_registry_get_lineage(struct nl_ctx *ctx, const Protobu
     size_t n = 0;
     enum nl_status st;
 
-    if (!code_valid(req->code, strlen(req->code)))
+    if (!nl_svc_unit_code_valid(req->code, strlen(req->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
     if (req->direction != NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS &&
         req->direction != NHANLUC__V1__LINEAGE_DIRECTION__PREDECESSORS)
@@ -731,21 +695,21 @@ static enum nl_status svc_registry_get_lineage(struct nl_ctx *ctx, const Protobu
     if (st == NL_RESOURCE_EXHAUSTED)
         return nl_ctx_errorf(ctx, st, "lineage: more than %d steps", NL_LINEAGE_MAX_STEPS);
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n == 0)
         return NL_OK;
     resp->steps = nl_arena_alloc(ctx->arena, n * sizeof(Nhanluc__V1__LineageStep *));
     if (resp->steps == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     for (size_t i = 0; i < n; i++) {
         Nhanluc__V1__LineageStep *m = nl_arena_alloc(ctx->arena, sizeof(*m));
         if (m == NULL)
-            return out_of_memory(ctx);
+            return nl_svc_out_of_memory(ctx);
         nhanluc__v1__lineage_step__init(m);
-        m->code = unconst(steps[i].code);
-        m->via_code = unconst(steps[i].via_code);
+        m->code = nl_svc_unconst(steps[i].code);
+        m->via_code = nl_svc_unconst(steps[i].via_code);
         m->kind = (Nhanluc__V1__UnitEventKind)steps[i].kind;
-        m->effective_date = unconst(steps[i].effective_date);
+        m->effective_date = nl_svc_unconst(steps[i].effective_date);
         resp->steps[i] = m;
     }
     resp->n_steps = n;
@@ -772,7 +736,7 @@ static enum nl_status svc_registry_set_term_instance(struct nl_ctx *ctx,
     if (strlen(ti->term) != 9 || ti->term[4] != '-' || year4(ti->term) < 0 ||
         year4(ti->term + 5) < 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.term: must be YYYY-YYYY");
-    if (!code_valid(ti->unit, strlen(ti->unit)))
+    if (!nl_svc_unit_code_valid(ti->unit, strlen(ti->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.unit: %s", code_rule);
     if (!date_valid(ti->start_date))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "instance.start_date: %s", date_rule);
@@ -791,7 +755,7 @@ static enum nl_status svc_registry_set_term_instance(struct nl_ctx *ctx,
         return st;
     out = nl_arena_alloc(ctx->arena, sizeof(*out));
     if (out == NULL)
-        return out_of_memory(ctx);
+        return nl_svc_out_of_memory(ctx);
     nhanluc__v1__term_instance__init(out);
     out->term = ti->term;
     out->unit = ti->unit;
