@@ -138,3 +138,49 @@ size_t nl_text_width(const char *s)
     }
     return width;
 }
+
+int nl_text_nfc_lines(struct nl_arena *a, const char *s, size_t len, size_t min_len, size_t max_len,
+                      unsigned flags, char **out)
+{
+    size_t used = 0, i = 0;
+    char *buf;
+
+    if (memchr(s, '\n', len) == NULL && memchr(s, '\r', len) == NULL)
+        return nl_text_nfc(a, s, len, min_len, max_len, out);
+    /* The result never grows past max_len: every copy below is checked first. */
+    if (max_len == SIZE_MAX)
+        return NL_TEXT_TOOLONG;
+    buf = nl_arena_alloc(a, max_len + 1);
+    if (buf == NULL)
+        return NL_TEXT_NOMEM;
+    while (i < len) {
+        size_t seg = 0;
+
+        while (i + seg < len && s[i + seg] != '\r' && s[i + seg] != '\n')
+            seg++;
+        if (seg > 0) {
+            char *line = NULL;
+            int rc = nl_text_nfc(a, s + i, seg, 0, max_len, &line);
+            size_t ll;
+
+            if (rc != NL_TEXT_OK)
+                return rc;
+            ll = strlen(line);
+            if (used + ll > max_len)
+                return NL_TEXT_TOOLONG;
+            memcpy(buf + used, line, ll);
+            used += ll;
+            i += seg;
+        }
+        while (i < len && (s[i] == '\r' || s[i] == '\n')) {
+            if (used + 1 > max_len)
+                return NL_TEXT_TOOLONG;
+            buf[used++] = s[i++];
+        }
+    }
+    buf[used] = '\0';
+    if (used < min_len || ((flags & NL_TEXT_BLANK_IS_EMPTY) && strspn(buf, "\r\n") == used))
+        return NL_TEXT_EMPTY;
+    *out = buf;
+    return NL_TEXT_OK;
+}

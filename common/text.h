@@ -30,6 +30,22 @@ enum nl_text_rc {
 int nl_text_nfc(struct nl_arena *a, const char *s, size_t len, size_t min_len, size_t max_len,
                 char **out);
 
+/* Flags of nl_text_nfc_lines(). */
+enum nl_text_lines_flags {
+    NL_TEXT_BLANK_IS_EMPTY = 1 << 0, /* text of line breaks only is NL_TEXT_EMPTY */
+};
+
+/*
+ * Like nl_text_nfc() for text that may hold line breaks (a title, a legal
+ * basis, a reason): each line between CR and LF bytes is validated and
+ * normalised to NFC, the breaks are kept as sent. min_len and max_len bound
+ * the whole result in bytes; with NL_TEXT_BLANK_IS_EMPTY a result of line
+ * breaks only is NL_TEXT_EMPTY. *out is NUL-terminated in the arena.
+ * Returns an nl_text_rc.
+ */
+int nl_text_nfc_lines(struct nl_arena *a, const char *s, size_t len, size_t min_len, size_t max_len,
+                      unsigned flags, char **out);
+
 /* A short English reason for an nl_text_rc ("is not valid UTF-8"), static. */
 const char *nl_text_strerror(int rc);
 

@@ -102,55 +102,6 @@ static enum nl_status text_error(struct nl_ctx *ctx, int rc, const char *path, s
     }
 }
 
-/*
- * NFC of a text whose lines may be separated by CR and LF: each line goes
- * through nl_text_nfc() and the breaks are kept as they were. Bounds apply to
- * the whole result. Returns an nl_text_rc; *out is in the arena.
- */
-static int multiline_nfc(struct nl_arena *a, const char *s, size_t min_len, size_t max_len,
-                         char **out)
-{
-    size_t len = strlen(s), used = 0, i = 0;
-    char *buf;
-
-    if (strcspn(s, "\r\n") == len)
-        return nl_text_nfc(a, s, len, min_len, max_len, out);
-    /* The result never grows past max_len: every copy below is checked first. */
-    if (max_len == SIZE_MAX)
-        return NL_TEXT_TOOLONG;
-    buf = nl_arena_alloc(a, max_len + 1);
-    if (buf == NULL)
-        return NL_TEXT_NOMEM;
-    while (i < len) {
-        size_t seg = strcspn(s + i, "\r\n");
-        char *line = NULL;
-
-        if (seg > 0) {
-            int rc = nl_text_nfc(a, s + i, seg, 0, max_len, &line);
-            size_t ll;
-
-            if (rc != NL_TEXT_OK)
-                return rc;
-            ll = strlen(line);
-            if (used + ll > max_len)
-                return NL_TEXT_TOOLONG;
-            memcpy(buf + used, line, ll);
-            used += ll;
-            i += seg;
-        }
-        while (i < len && (s[i] == '\r' || s[i] == '\n')) {
-            if (used + 1 > max_len)
-                return NL_TEXT_TOOLONG;
-            buf[used++] = s[i++];
-        }
-    }
-    buf[used] = '\0';
-    if (used < min_len)
-        return NL_TEXT_EMPTY;
-    *out = buf;
-    return NL_TEXT_OK;
-}
-
 /* Parses a required "YYYY-MM-DD" field into *days. */
 static enum nl_status check_date(struct nl_ctx *ctx, const char *s, const char *path, int32_t *days)
 {
@@ -228,7 +179,7 @@ static enum nl_status class_check(struct nl_ctx *ctx, const Nhanluc__V1__Trainin
     if (!nl_svc_unit_code_valid(c->organiser_unit, strlen(c->organiser_unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "training_class.organiser_unit: %s",
                              unit_rule);
-    rc = multiline_nfc(ctx->arena, c->title, 1, TITLE_MAX, &title);
+    rc = nl_text_nfc_lines(ctx->arena, c->title, strlen(c->title), 1, TITLE_MAX, 0, &title);
     if (rc != NL_TEXT_OK)
         return text_error(ctx, rc, "training_class.title", TITLE_MAX);
     st = check_enum(ctx, &nhanluc__v1__training_kind__descriptor, (int)c->kind,

@@ -118,50 +118,6 @@ static enum nl_status date_check(struct nl_ctx *ctx, const char *s, int optional
     return NL_OK;
 }
 
-/*
- * NFC of a text whose lines may be separated by CR and LF (DOMAIN.md 3:
- * decision_ref may hold line breaks): each line is validated and
- * normalised on its own and the breaks are kept. `max` bounds the result.
- * Returns an nl_text_rc; *out is in the arena.
- */
-static int lines_nfc(struct nl_arena *a, const char *s, size_t max, char **out)
-{
-    size_t len = strlen(s), used = 0, i = 0;
-    char *buf;
-
-    if (strcspn(s, "\r\n") == len)
-        return nl_text_nfc(a, s, len, 0, max, out);
-    buf = nl_arena_alloc(a, max + 1);
-    if (buf == NULL)
-        return NL_TEXT_NOMEM;
-    while (i < len) {
-        size_t seg = strcspn(s + i, "\r\n");
-
-        if (seg > 0) {
-            char *line = NULL;
-            int rc = nl_text_nfc(a, s + i, seg, 0, max, &line);
-            size_t ll;
-
-            if (rc != NL_TEXT_OK)
-                return rc;
-            ll = strlen(line);
-            if (used + ll > max)
-                return NL_TEXT_TOOLONG;
-            memcpy(buf + used, line, ll);
-            used += ll;
-            i += seg;
-        }
-        for (; i < len && (s[i] == '\r' || s[i] == '\n'); i++) {
-            if (used + 1 > max)
-                return NL_TEXT_TOOLONG;
-            buf[used++] = s[i];
-        }
-    }
-    buf[used] = '\0';
-    *out = buf;
-    return NL_TEXT_OK;
-}
-
 /* Fills ctx->msg for a store status: the store's message, or its generic one. */
 static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
 {
@@ -396,7 +352,8 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
                         "action");
     if (st != NL_OK)
         return st;
-    rc = lines_nfc(ctx->arena, r->decision_ref, DECISION_REF_MAX, &ref);
+    rc = nl_text_nfc_lines(ctx->arena, r->decision_ref, strlen(r->decision_ref), 0,
+                           DECISION_REF_MAX, 0, &ref);
     if (rc == NL_TEXT_NOMEM)
         return nl_svc_out_of_memory(ctx);
     if (rc == NL_TEXT_TOOLONG)

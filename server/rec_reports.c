@@ -74,52 +74,6 @@ static enum nl_status time_check(struct nl_ctx *ctx, const char *s, const char *
     return *out != NULL ? NL_OK : nl_svc_out_of_memory(ctx);
 }
 
-/*
- * NFC of a text whose lines may be separated by CR and LF: each line goes
- * through nl_text_nfc() and the breaks are kept as sent. Bounds apply to the
- * whole result. Returns an nl_text_rc; *out is in the arena.
- */
-static int lines_nfc(struct nl_arena *a, const char *s, size_t min_len, size_t max_len, char **out)
-{
-    size_t len = strlen(s), used = 0, i = 0;
-    char *buf;
-
-    if (strcspn(s, "\r\n") == len)
-        return nl_text_nfc(a, s, len, min_len, max_len, out);
-    buf = nl_arena_alloc(a, max_len + 1);
-    if (buf == NULL)
-        return NL_TEXT_NOMEM;
-    while (i < len) {
-        size_t seg = strcspn(s + i, "\r\n");
-
-        if (seg > 0) {
-            char *line = NULL;
-            int rc = nl_text_nfc(a, s + i, seg, 0, max_len, &line);
-            size_t ll;
-
-            if (rc != NL_TEXT_OK)
-                return rc;
-            ll = strlen(line);
-            if (used + ll > max_len)
-                return NL_TEXT_TOOLONG;
-            memcpy(buf + used, line, ll);
-            used += ll;
-            i += seg;
-        }
-        while (i < len && (s[i] == '\r' || s[i] == '\n')) {
-            if (used + 1 > max_len)
-                return NL_TEXT_TOOLONG;
-            buf[used++] = s[i++];
-        }
-    }
-    buf[used] = '\0';
-    /* Only line breaks: no reason at all. */
-    if (used < min_len || strspn(buf, "\r\n") == used)
-        return NL_TEXT_EMPTY;
-    *out = buf;
-    return NL_TEXT_OK;
-}
-
 static Nhanluc__V1__AnnualReport *report_msg(struct nl_ctx *ctx, const struct nl_report_rec *r)
 {
     Nhanluc__V1__AnnualReport *m = nl_arena_alloc(ctx->arena, sizeof(*m));
@@ -184,7 +138,8 @@ enum nl_status nl_rec_return_report(struct nl_ctx *ctx, const ProtobufCMessage *
 
     if (st != NL_OK)
         return st;
-    rc = lines_nfc(ctx->arena, req->reason, 1, NL_REPORT_REASON_MAX, &reason);
+    rc = nl_text_nfc_lines(ctx->arena, req->reason, strlen(req->reason), 1, NL_REPORT_REASON_MAX,
+                           NL_TEXT_BLANK_IS_EMPTY, &reason);
     switch (rc) {
     case NL_TEXT_OK:
         break;
@@ -256,7 +211,8 @@ enum nl_status nl_rec_put_report(struct nl_ctx *ctx, const ProtobufCMessage *req
         rec.approved_at[0] != '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "report.approved_at: only an APPROVED report has one");
-    rc = lines_nfc(ctx->arena, r->return_reason, 0, NL_REPORT_REASON_MAX, &reason);
+    rc = nl_text_nfc_lines(ctx->arena, r->return_reason, strlen(r->return_reason), 0,
+                           NL_REPORT_REASON_MAX, NL_TEXT_BLANK_IS_EMPTY, &reason);
     if (rc == NL_TEXT_EMPTY) {
         reason = nl_arena_strdup(ctx->arena, "");
         rc = reason != NULL ? NL_TEXT_OK : NL_TEXT_NOMEM;

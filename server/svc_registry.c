@@ -501,46 +501,6 @@ static enum nl_status svc_registry_get_unit_history(struct nl_ctx *ctx,
 /* --- RecordUnitEvent --- */
 
 /*
- * NFC of a text that may hold line breaks (CR, LF): each line is checked
- * and normalised on its own (a line break is a starter, so normalising
- * around it changes nothing) and the breaks are kept. Returns an
- * nl_text_rc; *out in the arena.
- */
-static int text_nfc_lines(struct nl_arena *a, const char *s, size_t max_len, char **out)
-{
-    size_t len = strlen(s), off = 0, pos = 0;
-    char *res;
-
-    if (len > max_len * 4 + 16)
-        return NL_TEXT_TOOLONG; /* NFC never shrinks text this much: refuse before working */
-    res = nl_arena_alloc(a, max_len + 1);
-    if (res == NULL)
-        return NL_TEXT_NOMEM;
-    while (pos <= len) {
-        size_t end = pos;
-        char *line = NULL;
-        int rc;
-
-        while (end < len && s[end] != '\n' && s[end] != '\r')
-            end++;
-        rc = nl_text_nfc(a, s + pos, end - pos, 0, max_len, &line);
-        if (rc != NL_TEXT_OK)
-            return rc;
-        size_t l = strlen(line);
-        if (off + l + (end < len ? 1 : 0) > max_len)
-            return NL_TEXT_TOOLONG;
-        memcpy(res + off, line, l);
-        off += l;
-        if (end < len)
-            res[off++] = s[end];
-        pos = end + 1;
-    }
-    res[off] = '\0';
-    *out = res;
-    return NL_TEXT_OK;
-}
-
-/*
  * Checks a list of unit codes of an event ("sources" or "targets"); `other`
  * (n_other codes) must not share any.
  */
@@ -618,7 +578,8 @@ static enum nl_status record_event_check(struct nl_ctx *ctx, const Nhanluc__V1__
     if (st != NL_OK)
         return st;
 
-    rc = text_nfc_lines(ctx->arena, e->legal_basis, LEGAL_BASIS_MAX, &basis);
+    rc = nl_text_nfc_lines(ctx->arena, e->legal_basis, strlen(e->legal_basis), 0, LEGAL_BASIS_MAX,
+                           0, &basis);
     switch (rc) {
     case NL_TEXT_OK:
         break;

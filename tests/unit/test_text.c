@@ -204,6 +204,35 @@ static void test_width(void **state)
     assert_int_equal(nl_text_width("\xe1\xba"), 2);  /* a cut sequence: 1 per byte */
 }
 
+/* Multi-line text: each line to NFC, breaks kept, bounds on the whole, blank handling. */
+static void test_nfc_lines(void **state)
+{
+    struct nl_arena a;
+    char *out = NULL;
+    /* "Quyết định" with the decomposed e-circumflex-acute, two lines, CRLF. */
+    static const char in[] = "Quy\x65\xcc\x82\xcc\x81t \xc4\x91\xe1\xbb\x8bnh\r\nS\xe1\xbb\x91 12";
+    static const char want[] = "Quy\xe1\xba\xbft \xc4\x91\xe1\xbb\x8bnh\r\nS\xe1\xbb\x91 12";
+
+    (void)state;
+    nl_arena_init(&a, 0);
+    assert_int_equal(nl_text_nfc_lines(&a, in, strlen(in), 1, 100, 0, &out), NL_TEXT_OK);
+    assert_string_equal(out, want);
+    /* No break: the same as nl_text_nfc. */
+    assert_int_equal(nl_text_nfc_lines(&a, "abc", 3, 1, 100, 0, &out), NL_TEXT_OK);
+    assert_string_equal(out, "abc");
+    /* The bound is on the whole result, breaks included. */
+    assert_int_equal(nl_text_nfc_lines(&a, "ab\ncd", 5, 0, 4, 0, &out), NL_TEXT_TOOLONG);
+    assert_int_equal(nl_text_nfc_lines(&a, "ab\ncd", 5, 0, 5, 0, &out), NL_TEXT_OK);
+    /* Other control characters are still refused, in any line. */
+    assert_int_equal(nl_text_nfc_lines(&a, "ab\ncd\t", 6, 0, 50, 0, &out), NL_TEXT_CONTROL);
+    /* Breaks only: text, unless NL_TEXT_BLANK_IS_EMPTY. */
+    assert_int_equal(nl_text_nfc_lines(&a, "\r\n", 2, 1, 50, 0, &out), NL_TEXT_OK);
+    assert_int_equal(nl_text_nfc_lines(&a, "\r\n", 2, 0, 50, NL_TEXT_BLANK_IS_EMPTY, &out),
+                     NL_TEXT_EMPTY);
+    assert_int_equal(nl_text_nfc_lines(&a, "", 0, 1, 50, 0, &out), NL_TEXT_EMPTY);
+    nl_arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +240,7 @@ int main(void)
         cmocka_unit_test(test_nfc_bad_utf8), cmocka_unit_test(test_nfc_control),
         cmocka_unit_test(test_nfc_lengths),  cmocka_unit_test(test_nfc_nomem),
         cmocka_unit_test(test_strerror),     cmocka_unit_test(test_width),
+        cmocka_unit_test(test_nfc_lines),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
