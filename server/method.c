@@ -12,6 +12,7 @@
 #include "../common/log.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "method.h"
+#include "nhanluc/v1/indicators.pb-c.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
 
@@ -25,6 +26,8 @@ static const struct service services[] = {
     {&grpc__health__v1__health__descriptor, nl_svc_health_methods, &nl_svc_health_method_count},
     {&nhanluc__v1__registry__descriptor, nl_svc_registry_methods, &nl_svc_registry_method_count},
     {&nhanluc__v1__records__descriptor, nl_svc_records_methods, &nl_svc_records_method_count},
+    {&nhanluc__v1__indicators__descriptor, nl_svc_indicators_methods,
+     &nl_svc_indicators_method_count},
 };
 
 enum nl_status nl_ctx_errorf(struct nl_ctx *ctx, enum nl_status st, const char *fmt, ...)

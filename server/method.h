@@ -63,6 +63,8 @@ extern const struct nl_method nl_svc_registry_methods[];
 extern const size_t nl_svc_registry_method_count;
 extern const struct nl_method nl_svc_records_methods[];
 extern const size_t nl_svc_records_method_count;
+extern const struct nl_method nl_svc_indicators_methods[];
+extern const size_t nl_svc_indicators_method_count;
 extern const struct nl_method nl_svc_health_methods[];
 extern const size_t nl_svc_health_method_count;
 

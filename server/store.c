@@ -283,6 +283,37 @@ static const char *const migrations[] = {
     "  response BLOB NOT NULL,"
     "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
     ") WITHOUT ROWID;",
+
+    /*
+     * 5: targets and the indexes of the indicator engine (DOMAIN.md 4).
+     * A target's term is its code (terms are keyed by code, and the
+     * article's targets are seeded before any term exists); unit_id NULL
+     * names no unit. value is the decimal text as set ("35", "1.5").
+     */
+    "CREATE TABLE target("
+    "  id INTEGER PRIMARY KEY,"
+    "  indicator TEXT NOT NULL,"
+    "  unit_id INTEGER REFERENCES unit(id),"
+    "  term_code TEXT NOT NULL,"
+    "  op TEXT NOT NULL CHECK(op IN ('>=', '>', '=', '<=', '<')),"
+    "  value TEXT NOT NULL,"
+    "  updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now'))"
+    ");"
+    "CREATE UNIQUE INDEX target_key ON target(indicator, term_code, ifnull(unit_id, 0));"
+    /* The congress resolution's targets for term 2015-2020 (DOMAIN.md 4 and 7). */
+    "INSERT INTO target(indicator, unit_id, term_code, op, value) VALUES"
+    "  ('postgraduate_share', NULL, '2015-2020', '>=', '35'),"
+    "  ('advanced_theory_share', NULL, '2015-2020', '=', '100'),"
+    "  ('key_commune_theory_share', NULL, '2015-2020', '=', '100'),"
+    "  ('key_ward_university_share', NULL, '2015-2020', '=', '100'),"
+    "  ('key_commune_university_share', NULL, '2015-2020', '>', '80');"
+    /* Flows: a unit's counted classes of a period, by organiser and end date. */
+    "CREATE INDEX class_organiser_end ON class(organiser_unit_id, end_date);"
+    /* Stocks: the narrow populations of the catalogue, by unit and date. */
+    "CREATE INDEX cadre_profile_mgmt ON cadre_profile(mgmt_category, unit_id, valid_from);"
+    "CREATE INDEX cadre_profile_key ON cadre_profile(unit_id, valid_from) WHERE key_cadre = 1;"
+    "CREATE INDEX review_year ON review(year);"
+    "CREATE INDEX report_year ON report(year);",
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NL_STORE_SCHEMA_VERSION,
