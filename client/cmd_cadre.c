@@ -8,8 +8,9 @@
  * the CLI cannot read as its type (an unknown label, a year that is not a
  * number, a date in neither YYYY-MM-DD nor DD/MM/YYYY) is a usage error
  * (64); range and existence checks are the server's (INVALID_ARGUMENT, 3,
- * naming the field). `cadre list` follows next_page_token to the end with
- * pages of 1000 and prints every row at once.
+ * naming the field). `cadre list` (filters --unit, --as-of, --name: part
+ * of the full name, any case, composed or not) follows next_page_token to
+ * the end with pages of 1000 and prints every row at once.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -300,8 +301,9 @@ static int cadre_show(struct nl_cli *cli, int argc, char **argv)
 
 static int cadre_list(struct nl_cli *cli, int argc, char **argv)
 {
-    char *unit = NULL, *as_of = NULL, *pos[1], err[256], date[11];
-    const struct nl_opt opts[] = {{"unit", 1, &unit}, {"as-of", 1, &as_of}, {NULL, 0, NULL}};
+    char *unit = NULL, *as_of = NULL, *name = NULL, *pos[1], err[256], date[11];
+    const struct nl_opt opts[] = {
+        {"unit", 1, &unit}, {"as-of", 1, &as_of}, {"name", 1, &name}, {NULL, 0, NULL}};
     Nhanluc__V1__ListCadresRequest req;
     Nhanluc__V1__ListCadresResponse *prev = NULL;
     struct nl_records r;
@@ -312,6 +314,8 @@ static int cadre_list(struct nl_cli *cli, int argc, char **argv)
         return nl_cli_usage_error("cadre", "cadre list: %s", err);
     if (unit != NULL)
         req.unit = unit;
+    if (name != NULL)
+        req.name = name; /* matched by the server ignoring case and composition */
     if (as_of != NULL) {
         if ((rc = date_opt("list", "as-of", as_of, date)) != 0)
             return rc;

@@ -5,8 +5,9 @@
  *
  * `unit list` follows next_page_token to the end with pages of 1000 and
  * prints all rows at once (the table needs every width first); all pages
- * share the command's one deadline and the same --as-of. Enum values print
- * as their proto names ("URBAN_DISTRICT", "MERGE"), or as the number when
+ * share the command's one deadline and the same --as-of and --name (the
+ * server matches names ignoring case and composed/decomposed input). Enum
+ * values print as their proto names ("URBAN_DISTRICT", "MERGE"), or as the number when
  * this CLI is older than the server and does not know the name. Dates are
  * typed YYYY-MM-DD or DD/MM/YYYY and sent as YYYY-MM-DD; a valid_from of ""
  * means "since always" and a valid_to of "" means "current".
@@ -186,8 +187,9 @@ static int unit_show(struct nl_cli *cli, int argc, char **argv)
 
 static int unit_list(struct nl_cli *cli, int argc, char **argv)
 {
-    char *parent = NULL, *as_of = NULL, *pos[1], err[256], as_of_buf[11];
-    const struct nl_opt opts[] = {{"parent", 1, &parent}, {"as-of", 1, &as_of}, {NULL, 0, NULL}};
+    char *parent = NULL, *as_of = NULL, *name = NULL, *pos[1], err[256], as_of_buf[11];
+    const struct nl_opt opts[] = {
+        {"parent", 1, &parent}, {"as-of", 1, &as_of}, {"name", 1, &name}, {NULL, 0, NULL}};
     Nhanluc__V1__ListUnitsRequest req;
     Nhanluc__V1__ListUnitsResponse *prev = NULL;
     struct nl_records r;
@@ -198,6 +200,8 @@ static int unit_list(struct nl_cli *cli, int argc, char **argv)
         return nl_cli_usage_error("unit", "unit list: %s", err);
     if (parent != NULL)
         req.parent = parent;
+    if (name != NULL)
+        req.name = name;
     if (as_of != NULL) {
         rc = date_opt("unit", "unit list", "as-of", as_of, as_of_buf);
         if (rc != 0)

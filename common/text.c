@@ -6,6 +6,9 @@
  * and C1 controls; nothing else is special (line breaks are controls too).
  * Only then does utf8proc_map() compose to NFC, and the length bounds are
  * checked on its output, which is copied into the caller's arena.
+ *
+ * nl_text_fold() maps text to its case-folded NFC for caseless matching
+ * (name search); its result is malloc'd so that SQLite can own it.
  */
 #include "text.h"
 
@@ -92,6 +95,34 @@ int nl_text_nfc(struct nl_arena *a, const char *s, size_t len, size_t min_len, s
 out:
     free(nfc);
     return rc;
+}
+
+int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen)
+{
+    utf8proc_uint8_t *folded = NULL;
+    utf8proc_ssize_t r;
+
+    *out = NULL;
+    *outlen = 0;
+    if (len == 0) {
+        *out = calloc(1, 1);
+        return *out != NULL ? NL_TEXT_OK : NL_TEXT_NOMEM;
+    }
+    if (len > (size_t)(SSIZE_MAX / 8))
+        return NL_TEXT_TOOLONG;
+    r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &folded,
+                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+    if (r < 0) {
+        free(folded);
+        if (r == UTF8PROC_ERROR_NOMEM)
+            return NL_TEXT_NOMEM;
+        if (r == UTF8PROC_ERROR_OVERFLOW)
+            return NL_TEXT_TOOLONG;
+        return NL_TEXT_BADUTF8;
+    }
+    *out = (char *)folded;
+    *outlen = (size_t)r;
+    return NL_TEXT_OK;
 }
 
 const char *nl_text_strerror(int rc)

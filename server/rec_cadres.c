@@ -354,6 +354,7 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     struct nl_cadre_at_rec *rows = NULL;
     char today[DATE_LEN + 1];
     const char *after = "", *as_of = today;
+    char *name = NULL;
     size_t limit, n = 0;
     enum nl_status st;
     int more = 0, trc;
@@ -368,6 +369,10 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
         if (st != NL_OK)
             return st;
     }
+    /* full_name is personal: the filter's value never reaches a message or a log line. */
+    st = text_check(ctx, req->name, FULL_NAME_MAX, "name", &name);
+    if (st != NL_OK)
+        return st;
     if (req->page_size < 0 || req->page_size > PAGE_SIZE_MAX)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0-%d", PAGE_SIZE_MAX);
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
@@ -378,7 +383,7 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
     /* proceed */
-    st = nl_store_cadre_list(ctx->store, req->unit, as_of, after, limit, &rows, &n, &more,
+    st = nl_store_cadre_list(ctx->store, req->unit, as_of, name, after, limit, &rows, &n, &more,
                              ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");

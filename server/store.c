@@ -18,6 +18,12 @@
  * and runs, with the version bump, inside one BEGIN IMMEDIATE transaction, so
  * a killed migration leaves the old or the new schema, never half of it.
  *
+ * Every connection gets one application SQL function, nl_fold(text): the
+ * text case-folded and in NFC (nl_text_fold()), NULL for NULL or for text
+ * that is not UTF-8, so `instr(nl_fold(name), ?) > 0` with a folded query is
+ * a name search that ignores letter case and composed/decomposed input.
+ * SQLite's own lower() and LIKE fold ASCII only.
+ *
  * SQLite results become enum nl_status in nl_store_fail() (RELIABILITY.md 2.4);
  * sqlite3_errmsg() goes to the log there and never into a client message.
  */
@@ -30,6 +36,7 @@
 #include <sqlite3.h>
 
 #include "../common/log.h"
+#include "../common/text.h"
 #include "job.h"
 #include "store.h"
 #include "store_int.h"
@@ -629,6 +636,56 @@ void nl_store_set_interrupt(struct nl_store *st, const atomic_int *cancel, uint6
 
 /* --- opening --- */
 
+/* nl_fold(text): see the top of the file. Never puts the value into an error. */
+static void sql_fold(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    const unsigned char *t;
+    char *out = NULL;
+    size_t outlen = 0;
+    int len, rc;
+
+    (void)argc;
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+        sqlite3_result_null(c);
+        return;
+    }
+    t = sqlite3_value_text(argv[0]);
+    len = sqlite3_value_bytes(argv[0]);
+    if (t == NULL) {
+        sqlite3_result_error_nomem(c);
+        return;
+    }
+    rc = nl_text_fold((const char *)t, (size_t)len, &out, &outlen);
+    if (rc == NL_TEXT_NOMEM) {
+        sqlite3_result_error_nomem(c);
+        return;
+    }
+    if (rc != NL_TEXT_OK) {
+        /* Stored text is validated on the way in; anything else matches nothing. */
+        sqlite3_result_null(c);
+        return;
+    }
+    if (outlen > (size_t)INT_MAX) {
+        free(out);
+        sqlite3_result_error_toobig(c);
+        return;
+    }
+    sqlite3_result_text(c, out, (int)outlen, free);
+}
+
+/* Registers the application SQL functions on a new connection. SQLite's result. */
+static int register_functions(sqlite3 *db)
+{
+    /*
+     * INNOCUOUS as well as DETERMINISTIC: a pure function of its argument,
+     * so it stays usable under trusted_schema = OFF should a view or an
+     * index expression ever call it.
+     */
+    return sqlite3_create_function_v2(db, "nl_fold", 1,
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                      sql_fold, NULL, NULL, NULL);
+}
+
 /* Runs constant SQL (no values) at open time; on failure fills err and returns the status. */
 static enum nl_status open_exec(struct nl_store *st, const char *path, const char *sql, char *err,
                                 size_t errlen)
@@ -892,6 +949,12 @@ enum nl_status nl_store_open(const char *path, enum nl_store_mode mode, struct n
     sqlite3_busy_timeout(st->db, STORE_BUSY_TIMEOUT_MS);
     /* Defensive mode: no writable_schema or other ways to damage the file from SQL. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+    rc = register_functions(st->db);
+    if (rc != SQLITE_OK) {
+        nl_store_fmt_msg(err, errlen, "cannot open '%s': %s", path, sqlite3_errmsg(st->db));
+        res = open_status(rc);
+        goto fail;
+    }
 
     res = mode == NL_STORE_READONLY ? setup_readonly(st, path, err, errlen)
                                     : setup_readwrite(st, path, err, errlen);

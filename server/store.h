@@ -181,12 +181,16 @@ enum nl_status nl_store_unit_valid_on(struct nl_store *st, const char *code, con
  * Lists the unit versions valid on `as_of` ("YYYY-MM-DD"; NULL or "" =
  * today, UTC) ordered by code: those with code > `after` ("" = from the
  * start), only the children of `parent` on that day when parent is
- * non-empty, at most `limit` rows. *rows is an arena array of *n records;
- * *more = 1 if rows remain after the last one returned.
+ * non-empty, only those whose name contains `name` when name is non-NULL
+ * and non-empty (both case-folded and in NFC, nl_text_fold(): letter case
+ * and composed/decomposed input do not matter), at most `limit` rows.
+ * *rows is an arena array of *n records; *more = 1 if rows remain after the
+ * last one returned. NL_INVALID_ARGUMENT if `name` is not UTF-8.
  */
 enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *as_of,
-                                  const char *after, size_t limit, struct nl_unit_rec **rows,
-                                  size_t *n, int *more, struct nl_arena *a);
+                                  const char *name, const char *after, size_t limit,
+                                  struct nl_unit_rec **rows, size_t *n, int *more,
+                                  struct nl_arena *a);
 
 /* A unit lifecycle event. Strings and arrays borrowed (input) or arena-owned (output). */
 struct nl_unit_event_rec {

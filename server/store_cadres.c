@@ -9,12 +9,16 @@
  * versions keep the timeline closed by construction: a version inserted at
  * date D ends the day before the next later version, and the version before
  * D is made to end on D - 1. The subtree of ListCadres is a recursive CTE
- * over the unit versions valid on the date asked for.
+ * over the unit versions valid on the date asked for; its name filter
+ * compares nl_fold(full_name) (store.c) with the query folded the same way.
  */
+#include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/date.h"
+#include "../common/text.h"
 #include "store.h"
 #include "store_cadres.h"
 #include "store_int.h"
@@ -65,24 +69,25 @@ static const char SQL_PROFILE_UPDATE[] =
 static const char SQL_PROFILE_LIST[] =
     "SELECT " PROFILE_COLS " FROM cadre_profile AS p JOIN unit AS u ON u.id = p.unit_id"
     " WHERE p.cadre_id = ?1 ORDER BY p.valid_from";
-/* ?1 as_of, ?2 after, ?3 limit. */
-static const char SQL_CADRE_LIST_ALL[] =
-    "SELECT c.cadre_code, c.full_name, c.sex, c.birth_year, " PROFILE_COLS
-    " FROM cadre AS c JOIN cadre_profile AS p ON p.cadre_id = c.id"
+/* A name filter: ?N is the folded query, '' for none. */
+#define NAME_HAS(n) " (" n " = '' OR instr(nl_fold(c.full_name), " n ") > 0)"
+#define CADRE_LIST_COLS                                                                            \
+    "SELECT c.cadre_code, c.full_name, c.sex, c.birth_year, " PROFILE_COLS                         \
+    " FROM cadre AS c JOIN cadre_profile AS p ON p.cadre_id = c.id"                                \
     " JOIN unit AS u ON u.id = p.unit_id"
-    " WHERE " VALID_ON("p", "?1") " AND c.cadre_code > ?2 ORDER BY c.cadre_code LIMIT ?3";
-/* ?1 as_of, ?2 after, ?3 limit, ?4 the id of the subtree's root. */
+#define CADRE_LIST_PAGE                                                                            \
+    " AND c.cadre_code > ?2 AND" NAME_HAS("?5") " ORDER BY c.cadre_code LIMIT ?3"
+/* ?1 as_of, ?2 after, ?3 limit, ?5 the name filter (?4 unused). */
+static const char SQL_CADRE_LIST_ALL[] =
+    CADRE_LIST_COLS " WHERE " VALID_ON("p", "?1") CADRE_LIST_PAGE;
+/* The units under unit ?4 in the tree valid on ?1, itself included. */
+#define SUBTREE_CTE                                                                                \
+    "WITH RECURSIVE sub(id) AS (SELECT ?4"                                                         \
+    " UNION SELECT v.unit_id FROM unit_version AS v JOIN sub ON v.parent_id = sub.id"              \
+    " WHERE " VALID_ON("v", "?1") ") "
+/* The same within the subtree of unit id ?4. */
 static const char SQL_CADRE_LIST_UNDER[] =
-    "WITH RECURSIVE sub(id) AS ("
-    " SELECT ?4"
-    " UNION SELECT v.unit_id FROM unit_version AS v JOIN sub ON v.parent_id = sub.id"
-    " WHERE " VALID_ON("v",
-                       "?1") ")"
-                             " SELECT c.cadre_code, c.full_name, c.sex, c.birth_year, " PROFILE_COLS
-                             " FROM cadre AS c JOIN cadre_profile AS p ON p.cadre_id = c.id"
-                             " JOIN unit AS u ON u.id = p.unit_id"
-                             " WHERE p.unit_id IN sub AND " VALID_ON(
-                                 "p", "?1") " AND c.cadre_code > ?2 ORDER BY c.cadre_code LIMIT ?3";
+    SUBTREE_CTE CADRE_LIST_COLS " WHERE p.unit_id IN sub AND " VALID_ON("p", "?1") CADRE_LIST_PAGE;
 
 /* --- rows --- */
 
@@ -499,9 +504,38 @@ out:
     return res;
 }
 
+/*
+ * Binds `name` case-folded (nl_text_fold) as parameter i of `s`, "" when name
+ * is empty: the query side of NAME_HAS. NL_INVALID_ARGUMENT for text that is
+ * not UTF-8 (callers validate first).
+ */
+static enum nl_status bind_name_filter(struct nl_store *st, sqlite3_stmt *s, int i,
+                                       const char *name)
+{
+    char *folded = NULL;
+    size_t flen = 0;
+    int rc;
+
+    if (name == NULL || name[0] == '\0') {
+        rc = nl_store_bind_text(s, i, "");
+    } else {
+        rc = nl_text_fold(name, strlen(name), &folded, &flen);
+        if (rc == NL_TEXT_NOMEM)
+            return NL_RESOURCE_EXHAUSTED;
+        if (rc != NL_TEXT_OK || flen > (size_t)INT_MAX) {
+            free(folded);
+            return NL_INVALID_ARGUMENT;
+        }
+        /* SQLite owns `folded` from here, even when the bind fails. */
+        rc = sqlite3_bind_text(s, i, folded, (int)flen, free);
+    }
+    return rc == SQLITE_OK ? NL_OK : nl_store_bind_fail(st, "bind name filter");
+}
+
 enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const char *as_of,
-                                   const char *after, size_t limit, struct nl_cadre_at_rec **rows,
-                                   size_t *n, int *more, struct nl_arena *a)
+                                   const char *name, const char *after, size_t limit,
+                                   struct nl_cadre_at_rec **rows, size_t *n, int *more,
+                                   struct nl_arena *a)
 {
     int under = unit != NULL && unit[0] != '\0';
     /* One row past the page tells whether another page exists. */
@@ -534,6 +568,8 @@ enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const 
         (under && sqlite3_bind_int64(s, 4, root) != SQLITE_OK))
         res = nl_store_bind_fail(st, "bind cadre list");
     else
+        res = bind_name_filter(st, s, 5, name);
+    if (res == NL_OK)
         res = nl_store_collect_rows(st, s, cadre_at_row, sizeof(struct nl_cadre_at_rec), limit,
                                     &arr, n, more, a);
     *rows = arr;

@@ -90,12 +90,17 @@ enum nl_status nl_store_cadre_get(struct nl_store *st, const char *code, struct 
  * Lists the cadres whose profile valid on `as_of` is at unit `unit` or at a
  * unit under it in the tree valid on `as_of` (unit "" = every cadre with a
  * profile valid then), each with that profile version, ordered by
- * cadre_code, those with a code > `after` ("" = from the start), at most
- * `limit` rows (*more = 1 when rows remain). A unit code that does not
- * exist is NL_NOT_FOUND. *rows is an arena array of *n records.
+ * cadre_code, those with a code > `after` ("" = from the start), only those
+ * whose full_name contains `name` when name is non-NULL and non-empty (both
+ * case-folded and in NFC, nl_text_fold(): letter case and composed or
+ * decomposed input do not matter), at most `limit` rows (*more = 1 when
+ * rows remain). A unit code that does not exist is NL_NOT_FOUND; a name
+ * that is not UTF-8 NL_INVALID_ARGUMENT. *rows is an arena array of *n
+ * records.
  */
 enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const char *as_of,
-                                   const char *after, size_t limit, struct nl_cadre_at_rec **rows,
-                                   size_t *n, int *more, struct nl_arena *a);
+                                   const char *name, const char *after, size_t limit,
+                                   struct nl_cadre_at_rec **rows, size_t *n, int *more,
+                                   struct nl_arena *a);
 
 #endif

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "../common/date.h"
+#include "../common/text.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -81,13 +82,15 @@ static const char SQL_UNIT_VALID_ON[] =
     "SELECT EXISTS(SELECT 1 FROM unit_version AS v WHERE v.unit_id = u.id AND" VALID_ON(
         "?2") ")"
               " FROM unit AS u WHERE u.code = ?1";
+/* A name filter: ?N is the folded query, '' for none (nl_fold: store.c). */
+#define NAME_HAS(n) " (" n " = '' OR instr(nl_fold(v.name), " n ") > 0)"
 /* The tree of a day: versions valid on ?1. */
 static const char SQL_UNIT_LIST[] =
     "SELECT " VERSION_COLS VERSION_FROM
-    " WHERE" VALID_ON("?1") " AND u.code > ?2 ORDER BY u.code LIMIT ?3";
+    " WHERE" VALID_ON("?1") " AND u.code > ?2 AND" NAME_HAS("?4") " ORDER BY u.code LIMIT ?3";
 static const char SQL_UNIT_LIST_CHILDREN[] =
-    "SELECT " VERSION_COLS VERSION_FROM
-    " WHERE p.code = ?1 AND" VALID_ON("?2") " AND u.code > ?3 ORDER BY u.code LIMIT ?4";
+    "SELECT " VERSION_COLS VERSION_FROM " WHERE p.code = ?1 AND" VALID_ON(
+        "?2") " AND u.code > ?3 AND" NAME_HAS("?5") " ORDER BY u.code LIMIT ?4";
 
 static const char SQL_EVENT_BY_KEY[] =
     "SELECT id, legal_basis FROM unit_event WHERE event_key = ?1";
@@ -614,9 +617,38 @@ enum nl_status nl_store_unit_valid_on(struct nl_store *st, const char *code, con
     return res;
 }
 
+/*
+ * Binds `name` case-folded (nl_text_fold) as parameter i of `s`, "" when name
+ * is empty: the query side of NAME_HAS. NL_INVALID_ARGUMENT for text that is
+ * not UTF-8 (callers validate first).
+ */
+static enum nl_status bind_name_filter(struct nl_store *st, sqlite3_stmt *s, int i,
+                                       const char *name)
+{
+    char *folded = NULL;
+    size_t flen = 0;
+    int rc;
+
+    if (opt(name)[0] == '\0') {
+        rc = nl_store_bind_text(s, i, "");
+    } else {
+        rc = nl_text_fold(name, strlen(name), &folded, &flen);
+        if (rc == NL_TEXT_NOMEM)
+            return NL_RESOURCE_EXHAUSTED;
+        if (rc != NL_TEXT_OK || flen > (size_t)INT_MAX) {
+            free(folded);
+            return NL_INVALID_ARGUMENT;
+        }
+        /* SQLite owns `folded` from here, even when the bind fails. */
+        rc = sqlite3_bind_text(s, i, folded, (int)flen, free);
+    }
+    return rc == SQLITE_OK ? NL_OK : nl_store_bind_fail(st, "bind name filter");
+}
+
 enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *as_of,
-                                  const char *after, size_t limit, struct nl_unit_rec **rows,
-                                  size_t *n, int *more, struct nl_arena *a)
+                                  const char *name, const char *after, size_t limit,
+                                  struct nl_unit_rec **rows, size_t *n, int *more,
+                                  struct nl_arena *a)
 {
     enum nl_status res = NL_OK;
     int children = parent != NULL && parent[0] != '\0';
@@ -639,9 +671,11 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
     if ((children && nl_store_bind_text(s, i++, parent) != SQLITE_OK) ||
         nl_store_bind_text(s, i++, as_of) != SQLITE_OK ||
         nl_store_bind_text(s, i++, after != NULL ? after : "") != SQLITE_OK ||
-        sqlite3_bind_int64(s, i, lim) != SQLITE_OK)
+        sqlite3_bind_int64(s, i++, lim) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind unit list");
     else
+        res = bind_name_filter(st, s, i, name);
+    if (res == NL_OK)
         res = nl_store_collect_rows(st, s, unit_row, sizeof(struct nl_unit_rec), limit, &arr, n,
                                     more, a);
     *rows = arr;

@@ -270,13 +270,23 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
     struct nl_unit_rec *rows = NULL;
     struct nl_unit_rec parent;
     const char *after = "";
+    char *name = NULL;
     size_t limit, n = 0;
     enum nl_status st;
-    int more = 0;
+    int more = 0, nrc;
 
     /* check */
     if (req->parent[0] != '\0' && !nl_svc_unit_code_valid(req->parent, strlen(req->parent)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "parent: %s", code_rule);
+    /* The filter is matched folded; its value never reaches a message or a log line. */
+    nrc = nl_text_nfc(ctx->arena, req->name, strlen(req->name), 0, UNIT_NAME_MAX, &name);
+    if (nrc == NL_TEXT_NOMEM)
+        return nl_svc_out_of_memory(ctx);
+    if (nrc == NL_TEXT_TOOLONG)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "name: must be at most %d bytes",
+                             UNIT_NAME_MAX);
+    if (nrc != NL_TEXT_OK)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "name: %s", nl_text_strerror(nrc));
     if (req->page_size < 0 || req->page_size > PAGE_SIZE_MAX)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0-%d", PAGE_SIZE_MAX);
     limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
@@ -297,8 +307,8 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
         if (st != NL_OK)
             return nl_svc_store_error(ctx, st);
     }
-    st = nl_store_unit_list(ctx->store, req->parent, req->as_of, after, limit, &rows, &n, &more,
-                            ctx->arena);
+    st = nl_store_unit_list(ctx->store, req->parent, req->as_of, name, after, limit, &rows, &n,
+                            &more, ctx->arena);
     if (st != NL_OK)
         return nl_svc_store_error(ctx, st);
 

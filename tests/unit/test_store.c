@@ -382,8 +382,8 @@ static void test_units(void **state)
     const char *after = "";
     size_t seen = 0;
     for (int page = 0; page < 10; page++) {
-        assert_int_equal(nl_store_unit_list(st, "", "", after, 2, &rows, &n, &more, &fx->arena),
-                         NL_OK);
+        assert_int_equal(
+            nl_store_unit_list(st, "", "", NULL, after, 2, &rows, &n, &more, &fx->arena), NL_OK);
         assert_true(n <= 2);
         for (size_t i = 0; i < n; i++)
             assert_string_equal(rows[i].code, all[seen + i]);
@@ -396,30 +396,64 @@ static void test_units(void **state)
     assert_int_equal(seen, 5);
 
     /* Exactly a full last page: more = 0. */
-    assert_int_equal(nl_store_unit_list(st, "", "", "ha-noi", 3, &rows, &n, &more, &fx->arena),
-                     NL_OK);
+    assert_int_equal(
+        nl_store_unit_list(st, "", "", NULL, "ha-noi", 3, &rows, &n, &more, &fx->arena), NL_OK);
     assert_int_equal(n, 3);
     assert_int_equal(more, 0);
 
     /* Children only, with the parent's code in each row. */
-    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", "", 10, &rows, &n, &more, &fx->arena),
-                     NL_OK);
+    assert_int_equal(
+        nl_store_unit_list(st, "tay-ho", "", NULL, "", 10, &rows, &n, &more, &fx->arena), NL_OK);
     assert_int_equal(n, 2);
     assert_int_equal(more, 0);
     assert_string_equal(rows[0].code, "buoi");
     assert_string_equal(rows[1].code, "quang-an");
     assert_string_equal(rows[1].parent, "tay-ho");
-    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", "buoi", 1, &rows, &n, &more, &fx->arena),
-                     NL_OK);
+    assert_int_equal(
+        nl_store_unit_list(st, "tay-ho", "", NULL, "buoi", 1, &rows, &n, &more, &fx->arena), NL_OK);
     assert_int_equal(n, 1);
     assert_int_equal(more, 0);
     assert_string_equal(rows[0].code, "quang-an");
-    assert_int_equal(nl_store_unit_list(st, "quang-an", "", "", 10, &rows, &n, &more, &fx->arena),
+    assert_int_equal(
+        nl_store_unit_list(st, "quang-an", "", NULL, "", 10, &rows, &n, &more, &fx->arena), NL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(nl_store_unit_list(st, "", "", NULL, "", 0, &rows, &n, &more, &fx->arena),
                      NL_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(nl_store_unit_list(st, "", "", "", 0, &rows, &n, &more, &fx->arena), NL_OK);
-    assert_int_equal(n, 0);
     assert_int_equal(more, 1);
+
+    /* Name filter: any case, composed or decomposed, paged like the rest. */
+    assert_int_equal(nl_store_unit_list(st, "", "", "T\xc3\x82Y HO\xcc\x82\xcc\x80", "", 10, &rows,
+                                        &n, &more, &fx->arena),
+                     NL_OK); /* "TÂY HỒ" with a decomposed Ồ */
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].code, "tay-ho");
+    assert_string_equal(rows[0].name, "T\xc3\xa2y H\xe1\xbb\x93");
+    /* "n" is in "Hà Nội", "Quảng An" and "Thanh Trì": two pages of two. */
+    assert_int_equal(nl_store_unit_list(st, "", "", "N", "", 2, &rows, &n, &more, &fx->arena),
+                     NL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(more, 1);
+    assert_string_equal(rows[0].code, "ha-noi");
+    assert_string_equal(rows[1].code, "quang-an");
+    assert_int_equal(
+        nl_store_unit_list(st, "", "", "N", "quang-an", 2, &rows, &n, &more, &fx->arena), NL_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(more, 0);
+    assert_string_equal(rows[0].code, "thanh-tri");
+    /* With a parent: only its matching children. "ƯỞ" is in "Bưởi". */
+    assert_int_equal(nl_store_unit_list(st, "tay-ho", "", "\xc6\xaf\xe1\xbb\x9e", "", 10, &rows, &n,
+                                        &more, &fx->arena),
+                     NL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].code, "buoi");
+    /* Accents count: "tri" is not "Trì"; no match is an empty list. */
+    assert_int_equal(nl_store_unit_list(st, "", "", "tri", "", 10, &rows, &n, &more, &fx->arena),
+                     NL_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(more, 0);
+    assert_int_equal(nl_store_unit_list(st, "", "", "a\xff", "", 10, &rows, &n, &more, &fx->arena),
+                     NL_INVALID_ARGUMENT);
     nl_store_close(st);
 }
 

@@ -2,7 +2,7 @@
  * test_text.c - unit tests of common/text.c: NFC normalisation of
  * Vietnamese typed composed or decomposed, rejection of invalid UTF-8,
  * control characters, empty and over-long input with the right code, and
- * terminal display width.
+ * terminal display width; case folding for name search.
  *
  * C hex escapes swallow every following hex digit, so a hex letter right
  * after an escape is itself written as an escape ("\xc4\x90\x61" for "Đa").
@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -233,6 +234,87 @@ static void test_nfc_lines(void **state)
     nl_arena_release(&a);
 }
 
+/* nl_text_fold(s) as a string; fails the test unless it is NL_TEXT_OK. The caller frees. */
+static char *fold(const char *s)
+{
+    char sentinel[1] = {0};
+    char *out = sentinel; /* any non-NULL value: the call must set it */
+    size_t len = 99;
+
+    assert_int_equal(nl_text_fold(s, strlen(s), &out, &len), NL_TEXT_OK);
+    assert_non_null(out);
+    assert_int_equal(len, strlen(out));
+    return out;
+}
+
+static void expect_fold(const char *in, const char *want)
+{
+    char *out = fold(in);
+    char *again = fold(out);
+
+    assert_string_equal(out, want);
+    assert_string_equal(again, out); /* folding folded text changes nothing */
+    free(again);
+    free(out);
+}
+
+/* Case folding + NFC: what a name search compares. */
+static void test_fold(void **state)
+{
+    static const char thanh_tri[] = "thanh tr\xc3\xac";
+    static const char hoan_kiem[] =
+        "\xc4\x91\xe1\xba\xa3ng b\xe1\xbb\x99 qu\xe1\xba\xadn ho\xc3\xa0n ki\xe1\xba\xbfm";
+    char sentinel[1] = {0}; /* *out must be reset from this on failure */
+    char *out = NULL, *a, *b;
+    size_t len = 99;
+
+    (void)state;
+    /* Composed, decomposed, upper case, upper decomposed: one folded form. */
+    expect_fold(THANH_TRI_NFC, thanh_tri);
+    expect_fold(THANH_TRI_NFD, thanh_tri);
+    expect_fold("THANH TR\xc3\x8c", thanh_tri);  /* "THANH TRÌ" */
+    expect_fold("THANH TRI\xcc\x80", thanh_tri); /* upper case, decomposed */
+    expect_fold("thanh tri\xcc\x80", thanh_tri); /* lower case, decomposed */
+    expect_fold("tHaNh Tr\xc3\xac", thanh_tri);
+    /* "Đ" and "đ" are one letter to a search; so are the toned capitals. */
+    expect_fold("\xc4\x90", "\xc4\x91");
+    expect_fold("\xc4\x91", "\xc4\x91");
+    expect_fold(HOAN_KIEM_NFC, hoan_kiem);
+    expect_fold(HOAN_KIEM_NFD, hoan_kiem);
+    expect_fold("\xc4\x90\xe1\xba\xa2NG B\xe1\xbb\x98 QU\xe1\xba\xacN HO\xc3\x80N KI\xe1\xba\xbeM",
+                hoan_kiem); /* "ĐẢNG BỘ QUẬN HOÀN KIẾM" */
+    expect_fold("plain ASCII 123", "plain ascii 123");
+    expect_fold("", "");
+
+    /* A decomposed upper-case part of a name is a substring of the folded name. */
+    a = fold(HA_NOI_NFC);
+    b = fold("NO\xcc\xa3\xcc\x82I"); /* "NỘI", decomposed */
+    assert_non_null(strstr(a, b));
+    free(b);
+    /* Accents are not dropped: "tri" is not "trì". */
+    b = fold("TRI");
+    free(a);
+    a = fold(THANH_TRI_NFC);
+    assert_null(strstr(a, b));
+    free(a);
+    free(b);
+
+    /* Only `len` bytes are read. */
+    assert_int_equal(nl_text_fold("ABCDEF", 3, &out, &len), NL_TEXT_OK);
+    assert_string_equal(out, "abc");
+    assert_int_equal(len, 3);
+    free(out);
+    /* Controls are not the fold's business: validation is nl_text_nfc's. */
+    expect_fold("A\tB", "a\tb");
+    /* Invalid UTF-8 is refused with *out NULL. */
+    out = sentinel;
+    assert_int_equal(nl_text_fold("a\xff", 2, &out, &len), NL_TEXT_BADUTF8);
+    assert_null(out);
+    out = sentinel;
+    assert_int_equal(nl_text_fold("\xe1\xba", 2, &out, &len), NL_TEXT_BADUTF8);
+    assert_null(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,7 +322,7 @@ int main(void)
         cmocka_unit_test(test_nfc_bad_utf8), cmocka_unit_test(test_nfc_control),
         cmocka_unit_test(test_nfc_lengths),  cmocka_unit_test(test_nfc_nomem),
         cmocka_unit_test(test_strerror),     cmocka_unit_test(test_width),
-        cmocka_unit_test(test_nfc_lines),
+        cmocka_unit_test(test_nfc_lines),    cmocka_unit_test(test_fold),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -190,7 +190,8 @@ static const char *tree(const char *parent, const char *as_of)
     int more;
 
     assert_int_equal(
-        nl_store_unit_list(g->db.rw, parent, as_of, "", 1000, &rows, &n, &more, &g->arena), NL_OK);
+        nl_store_unit_list(g->db.rw, parent, as_of, NULL, "", 1000, &rows, &n, &more, &g->arena),
+        NL_OK);
     assert_int_equal(more, 0);
     out[0] = '\0';
     for (size_t i = 0; i < n; i++)
