@@ -28,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nhanluc/v1/indicators.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
 
 #include "args.h"
@@ -175,6 +176,10 @@ static const struct col term_instances_cols[] = {
     D("start_date", 1),
     D("end_date", 1),
 };
+/* value: decimal text as written ("35", "22.5"); the server checks and normalises it. */
+static const struct col targets_cols[] = {
+    T("indicator", 1), T("op", 1), T("value", 1), T("unit", 0), T("term", 1),
+};
 
 #undef T
 #undef D
@@ -257,12 +262,19 @@ static const struct kind_def kinds[NL_CSVKIND_COUNT] = {
      &nhanluc__v1__term_instance__descriptor,
      {NULL, NULL},
      COLS(term_instances_cols)},
+    {"targets",
+     NHANLUC__V1__IMPORT_ROW__RECORD_TARGET,
+     "target",
+     &nhanluc__v1__target__descriptor,
+     {NULL, NULL},
+     COLS(targets_cols)},
 };
 
 #undef COLS
 
 _Static_assert(NL_CSVKIND_TERM_INSTANCES + 1 ==
-                   NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_TERM_INSTANCES,
+                       NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_TERM_INSTANCES &&
+                   NL_CSVKIND_TARGETS + 1 == NHANLUC__V1__EXPORT_KIND__EXPORT_KIND_TARGETS,
                "enum nl_csvkind follows ExportKind");
 
 /* --- kinds ---------------------------------------------------------------- */
@@ -275,7 +287,7 @@ const char *nl_csvkind_name(enum nl_csvkind k)
 const char *nl_csvkind_names(void)
 {
     return "units, terms, unit_events, cadres, classes, enrolments, committee, planning, seats, "
-           "reviews, reports, term_instances";
+           "reviews, reports, term_instances, targets";
 }
 
 int nl_csvkind_parse(const char *s, enum nl_csvkind *k)

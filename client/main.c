@@ -19,6 +19,8 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cmd_indicator.h"
+#include "cmd_target.h"
 
 static const struct nl_cli_cmd commands[] = {
     {
@@ -35,7 +37,7 @@ static const struct nl_cli_cmd commands[] = {
         .fn = nl_cmd_unit,
         .usage = "usage: nhanluc unit add CODE NAME --kind KIND [--parent CODE] [--from DATE]\n"
                  "                        [--to DATE]\n"
-                 "       nhanluc unit list [--parent CODE] [--as-of DATE]\n"
+                 "       nhanluc unit list [--parent CODE] [--as-of DATE] [--name TEXT]\n"
                  "       nhanluc unit show CODE\n"
                  "       nhanluc unit history CODE\n"
                  "       nhanluc unit event merge|split|rename|dissolve --date DATE\n"
@@ -46,7 +48,8 @@ static const struct nl_cli_cmd commands[] = {
                  "add creates a unit, or a new version of it valid from --from (default:\n"
                  "since always), or reports that the same version already existed; list\n"
                  "prints the tree valid on --as-of (default today), or the direct children\n"
-                 "of --parent then; history prints every version and event of a unit;\n"
+                 "of --parent then (--name: names containing TEXT, any case or accent typing);\n"
+                 "history prints every version and event of a unit;\n"
                  "event records a merge, split, rename or dissolution effective on --date\n"
                  "(targets are created first with add --from DATE); lineage lists the units\n"
                  "descending from CODE, or with --back those it descends from.\n"
@@ -76,13 +79,14 @@ static const struct nl_cli_cmd commands[] = {
                  "             [--unit UNIT --as-of DATE --title TITLE --key-cadre yes|no\n"
                  "              --level L --mgmt M --education E --theory T --state-mgmt S]\n"
                  "       nhanluc cadre show CODE\n"
-                 "       nhanluc cadre list [--unit UNIT] [--as-of DATE]\n"
+                 "       nhanluc cadre list [--unit UNIT] [--as-of DATE] [--name TEXT]\n"
                  "\n"
                  "set creates or updates a cadre; with --as-of it records the profile valid\n"
                  "from that date (a new date opens a new version). Enum values: the code\n"
                  "(MASTER) or the Vietnamese label (\"Thạc sĩ\"). DATE: YYYY-MM-DD or DD/MM/YYYY.\n"
                  "show prints every profile version; list the cadres of UNIT and the units\n"
-                 "under it on DATE (default today).",
+                 "under it on DATE (default today); --name keeps those whose name contains\n"
+                 "TEXT, whatever its letter case or how its accents were typed.",
         .summary = "set, show and list cadres and their profile versions",
     },
     {
@@ -135,7 +139,7 @@ static const struct nl_cli_cmd commands[] = {
                  "the same command again: committed batches replay as unchanged. Prints\n"
                  "created, updated, unchanged and rejected. Default --timeout: 10m.\n"
                  "KIND: units, terms, unit_events, cadres, classes, enrolments, committee,\n"
-                 "planning, seats, reviews, reports, term_instances.",
+                 "planning, seats, reviews, reports, term_instances, targets.",
         .summary = "import a CSV file (units, cadres, classes, enrolments, ...)",
     },
     {
@@ -149,7 +153,7 @@ static const struct nl_cli_cmd commands[] = {
                  "enrolments, reviews and reports of that year; --unit: the unit and its\n"
                  "subtree. Default --timeout: 10m.\n"
                  "KIND: units, terms, unit_events, cadres, classes, enrolments, committee,\n"
-                 "planning, seats, reviews, reports, term_instances.",
+                 "planning, seats, reviews, reports, term_instances, targets.",
         .summary = "export a CSV file that import reads back",
     },
     {
@@ -208,6 +212,85 @@ static const struct nl_cli_cmd commands[] = {
                  "31 December of the review's year), with --subtree of every unit under it.",
         .summary = "set and list post-training reviews",
     },
+    {
+        .name = "indicator",
+        .fn = nl_cmd_indicator,
+        .usage = "usage: nhanluc indicator list\n"
+                 "       nhanluc indicator show CODE [--unit U] [--own]\n"
+                 "                              [--term T | --year Y | --from DATE --to DATE]\n"
+                 "                              [--as-of DATE] [--by DIM] [--explain]\n"
+                 "       nhanluc indicator compare CODE --term A --term B [--unit U] [--own]\n"
+                 "       nhanluc indicator compare CODE --as-of D1 --as-of D2 [--unit U] [--own]\n"
+                 "\n"
+                 "list prints the catalogue: code, Vietnamese and English name, value kind,\n"
+                 "targets, formula, population and the --by dimensions. show computes CODE\n"
+                 "for U and the units under it (default: the city) over a period (a term\n"
+                 "window, a year or FROM..TO; default: the term containing the date), with\n"
+                 "stocks counted on --as-of (default: the period's last day); --own keeps\n"
+                 "only U's own committee, pool and seats; --by DIM (unit, year, kind, area,\n"
+                 "target_group, sex, education, political_theory, key_cadre, level,\n"
+                 "mgmt_category) gives one row per group; --explain adds the filters,\n"
+                 "period, date, term, units and counts behind the value. compare gives the\n"
+                 "value for two terms or two dates and the change (points for percents).\n"
+                 "JSON rows have exactly the keys code, unit, period, as_of, numerator,\n"
+                 "denominator (null for counts), value (null when the denominator is 0),\n"
+                 "target (null or {\"op\", \"value\"}), met (null, true or false), and with\n"
+                 "--by group ({\"sex\": \"FEMALE\"}). show prints an array of rows; with\n"
+                 "--explain the object {\"rows\": [...], \"explanation\": {...}}. compare\n"
+                 "prints {\"rows\": [A, B], \"change\": N or null}. In a table, met is\n"
+                 "\u2713 or \u2717; with CSV, the explanation goes to stderr. DATE: YYYY-MM-DD or\n"
+                 "DD/MM/YYYY.",
+        .summary = "the indicator catalogue, one indicator's value, two terms compared",
+    },
+    {
+        .name = "report",
+        .fn = nl_cmd_report,
+        .usage = "usage: nhanluc report [--unit U] [--own] [--term T | --year Y |\n"
+                 "                      --from DATE --to DATE] [--as-of DATE]\n"
+                 "\n"
+                 "One page for the leadership: every catalogue indicator for U (default:\n"
+                 "the city) with its value, numerator/denominator, target and whether it is\n"
+                 "met, the units that have not reported, and the count of cadres with\n"
+                 "unexcused absences. JSON: {\"unit\", \"period\", \"as_of\", \"term\",\n"
+                 "\"indicators\": [rows as for indicator show], \"missing_reports\":\n"
+                 "[{\"unit\", \"year\"}], \"unexcused_absentees\": N}; CSV: the indicator rows.",
+        .summary = "every indicator for a unit and period, targets met, missing reports",
+    },
+    {
+        .name = "query",
+        .fn = nl_cmd_query,
+        .usage = "usage: nhanluc query --measure M [--filter FIELD=VALUE]... [--by DIM]\n"
+                 "                     [--by DIM] [--unit U] [--own] [--term T | --year Y |\n"
+                 "                     --from DATE --to DATE] [--as-of DATE]\n"
+                 "\n"
+                 "The general aggregate query: M is one of classes, planned_trainees,\n"
+                 "enrolments, trainees, cadres, committee_members, pool_members, seats,\n"
+                 "reviews; each --filter keeps the rows whose FIELD has VALUE (the same\n"
+                 "field again: any of the values). FIELD: kind, area, target_group, sex,\n"
+                 "education, political_theory, key_cadre, level, mgmt_category,\n"
+                 "class_status, enrolment_status, body, year; VALUE: the code (UPGRADE) or\n"
+                 "the Vietnamese label (\"Nữ\"). At most two --by dimensions. JSON rows have\n"
+                 "the keys of indicator rows: code (the measure), numerator = value,\n"
+                 "denominator, target and met null, group with --by.",
+        .summary = "count a measure with filters, grouped by up to two dimensions",
+    },
+    {
+        .name = "target",
+        .fn = nl_cmd_target,
+        .usage = "usage: nhanluc target set INDICATOR OP VALUE --term TERM [--unit UNIT]\n"
+                 "       nhanluc target list [--indicator INDICATOR] [--term TERM]\n"
+                 "       nhanluc target delete INDICATOR --term TERM [--unit UNIT]\n"
+                 "\n"
+                 "set records the target of INDICATOR for TERM (e.g. nhanluc target set\n"
+                 "postgraduate_share '>=' 35 --term 2015-2020): OP is >=, >, =, <= or <\n"
+                 "(quote it for the shell), VALUE a decimal in the indicator's unit with at\n"
+                 "most 6 decimals (percent points for a share: at most 100). Without --unit\n"
+                 "it applies to every unit that has no target of its own; a unit's target\n"
+                 "never passes to the units under it. The same target again changes\n"
+                 "nothing. list prints the targets; delete removes one (deleted: false when\n"
+                 "there was none). INDICATOR: a code of `nhanluc indicator list`.",
+        .summary = "set, list and delete indicator targets",
+    },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -228,9 +311,9 @@ static void print_main_help(FILE *f)
           "commands:\n",
           f);
     for (size_t i = 0; i < NCOMMANDS; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
     fputs(
-        "  help     show this help, or a command's usage\n"
+        "  help      show this help, or a command's usage\n"
         "\n"
         "global options (before or after the command):\n"
         "  --server HOST:PORT  server address; default $NHANLUC_SERVER, else " NL_CLI_DEFAULT_SERVER

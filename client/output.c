@@ -7,7 +7,10 @@
  * as yes/no. JSON:
  * jansson builds one document (an array of objects, or one object) and dumps
  * it with two-space indentation and UTF-8 kept as is. CSV: RFC 4180 with CRLF
- * line ends, a field quoted only when it has to be.
+ * line ends, a field quoted only when it has to be. Commands whose JSON is not
+ * a list of flat records (indicator values: numbers with exact decimals,
+ * nulls, nested objects) build it with jansson and print it through
+ * nl_output_json, with nl_json_decimal for the server's decimal texts.
  *
  * Records hold strings only; every string is valid UTF-8 by construction
  * (nl_records_add repairs it), which jansson requires. Control characters are
@@ -274,8 +277,49 @@ static int write_json(FILE *f, const struct nl_records *r, int single)
         errno = ENOMEM;
         return -1;
     }
-    int rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    int rc = nl_output_json(f, doc);
     json_decref(doc);
+    return rc;
+}
+
+/* The dump precision of reals: DBL_DIG, so that 15-digit decimals round-trip. */
+#define JSON_DECIMAL_DIGITS 15
+
+json_t *nl_json_decimal(const char *text)
+{
+    const char *p = text;
+    size_t nint = 0, nfrac = 0;
+
+    if (*p == '+' || *p == '-')
+        p++;
+    for (; *p >= '0' && *p <= '9'; p++)
+        nint++;
+    if (nint == 0)
+        return NULL;
+    if (*p == '\0') {
+        char *end;
+        errno = 0;
+        long long v = strtoll(text[0] == '+' ? text + 1 : text, &end, 10);
+        if (errno == 0 && *end == '\0')
+            return json_integer(v);
+        /* Beyond int64: a real, as output.h says. */
+    } else {
+        if (*p != '.')
+            return NULL;
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            nfrac++;
+        if (nfrac == 0 || *p != '\0')
+            return NULL;
+    }
+    /* strtod reads '.', the C locale's point: the CLI never calls setlocale. */
+    return json_real(strtod(text, NULL));
+}
+
+int nl_output_json(FILE *f, const json_t *doc)
+{
+    int rc = json_dumpf(
+        doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(JSON_DECIMAL_DIGITS));
+
     if (rc != 0 || fputc('\n', f) == EOF)
         return -1;
     return 0;

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 enum nl_output {
     NL_OUTPUT_TABLE = 0, /* aligned columns with a header row, for people */
     NL_OUTPUT_JSON = 1,  /* exactly one JSON document */
@@ -61,6 +63,25 @@ void nl_records_release(struct nl_records *r);
  * out (errno tells which).
  */
 int nl_output_write(FILE *f, enum nl_output fmt, const struct nl_records *r, int single);
+
+/*
+ * An exact decimal text from the server ("187", "41.4", "-0.48", "+27.6") as
+ * a JSON number that nl_output_json() prints with the same digits: a text
+ * without a fraction becomes an integer (int64), one with a fraction a real.
+ * A real keeps its digits when it has at most 15 significant digits (every
+ * value the indicator engine gives); beyond that it prints as the nearest
+ * 15-digit number. Returns a new reference, or NULL when `text` is not
+ * [+-]digits[.digits] or out of memory.
+ */
+json_t *nl_json_decimal(const char *text);
+
+/*
+ * Dumps `doc` to `f` as the JSON output of every command does: two-space
+ * indentation, keys in insertion order, UTF-8 as is, reals with 15
+ * significant digits (nl_json_decimal's texts print unchanged), and a final
+ * newline. Returns 0, or -1 if a write failed (errno tells why).
+ */
+int nl_output_json(FILE *f, const json_t *doc);
 
 /*
  * Writes one CSV field, quoted (with inner quotes doubled) only when it

@@ -126,7 +126,7 @@ fi
 # start; imports are idempotent, so rows already in count as unchanged.
 # NL_RUN_DEMO=0 skips the demo on a first start.
 DEMO_FILES=(units terms unit_events term_instances cadres classes enrolments committee seats
-    planning reviews reports)
+    planning reviews reports targets)
 DEMO_MARK="$DB.demo-loading"
 demo_tmp=
 

@@ -25,6 +25,7 @@ enum nl_method_flags {
     NL_M_WRITE = 1 << 1,  /* runs on the writer thread inside a group-commit savepoint */
     NL_M_INLINE = 1 << 2, /* runs on the loop thread at dispatch (no store) */
     NL_M_PUBLIC = 1 << 3, /* callable without a credential (Health/Check only) */
+    NL_M_HEAVY = 1 << 4,  /* a read that aggregates (milliseconds): batched alone */
 };
 
 /* What a handler gets besides its request. */

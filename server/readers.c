@@ -6,7 +6,9 @@
  * Here the loop collects the read jobs of one loop turn and, at the end of
  * the turn, splits them into at most `threads` batches; each batch runs in
  * one read transaction on its thread's read-only connection and completes in
- * one after_work callback.
+ * one after_work callback. A method flagged NL_M_HEAVY (an aggregate over
+ * many rows) gets a batch of its own, so it never delays the cheap reads
+ * that would otherwise share its batch.
  *
  * Each pool thread opens its own SQLITE_OPEN_READONLY connection on first
  * use and keeps it in a thread-local; connections are registered here so
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "method.h"
 #include "readers.h"
 #include "store.h"
 
@@ -190,11 +193,17 @@ void nl_readers_flush(struct nl_readers *r)
         struct nl_job **tail = &b->jobs;
         while (b->n < size && r->head != NULL) {
             struct nl_job *j = r->head;
+            /* A heavy read runs in a batch of its own, so cheap reads never queue behind it. */
+            int heavy = (j->method->flags & NL_M_HEAVY) != 0;
+            if (heavy && b->n > 0)
+                break;
             r->head = j->next;
             j->next = NULL;
             *tail = j;
             tail = &j->next;
             b->n++;
+            if (heavy)
+                break;
         }
         if (r->head == NULL)
             r->tail = NULL;

@@ -6,9 +6,10 @@
  * Import is one write job (it runs inside the writer's savepoint). A batch
  * holds rows of one kind; each row becomes the single-record request of its
  * kind (a unit -> Registry.CreateUnit, a class -> SubmitClass without
- * enrolments, an enrolment -> UpsertEnrolment, ...) and goes to that
- * method's own handler through the method table, with a context on the same
- * store, so a row is checked and written exactly as the RPC would. Each row
+ * enrolments, an enrolment -> UpsertEnrolment, a target ->
+ * Indicators.SetTarget, ...) and goes to that method's own handler through
+ * the method table, with a context on the same store, so a row is checked
+ * and written exactly as the RPC would. Each row
  * runs inside a nested savepoint (SQLite allows the name "job" to nest;
  * ROLLBACK TO and RELEASE take the innermost) that a refused row rolls back,
  * and the whole batch inside another, which a dry run, or a refused row
@@ -40,6 +41,7 @@
 #include "../common/date.h"
 #include "../common/wire.h"
 #include "job.h"
+#include "nhanluc/v1/indicators.pb-c.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
 #include "store.h"
@@ -72,6 +74,7 @@ union row_req {
     Nhanluc__V1__SetSeatQuotaRequest seats;
     Nhanluc__V1__UpsertReviewRequest review;
     Nhanluc__V1__SetTermInstanceRequest instance;
+    Nhanluc__V1__SetTargetRequest target;
 };
 
 /*
@@ -141,6 +144,11 @@ static const char *row_request(const Nhanluc__V1__ImportRow *row, union row_req 
         u->instance.instance = row->term_instance;
         *req = &u->instance.base;
         return "/nhanluc.v1.Registry/SetTermInstance";
+    case NHANLUC__V1__IMPORT_ROW__RECORD_TARGET:
+        nhanluc__v1__set_target_request__init(&u->target);
+        u->target.target = row->target;
+        *req = &u->target.base;
+        return "/nhanluc.v1.Indicators/SetTarget";
     case NHANLUC__V1__IMPORT_ROW__RECORD_REPORT:
         break;
     default:
@@ -931,6 +939,23 @@ static int term_instance_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
     return 0;
 }
 
+static int target_msg(struct nl_arena *a, Nhanluc__V1__ImportRow *row,
+                      const struct nl_target_rec *r)
+{
+    Nhanluc__V1__Target *m = new_msg(a, &nhanluc__v1__target__descriptor);
+
+    if (m == NULL)
+        return -1;
+    m->indicator = nl_svc_unconst(r->indicator);
+    m->op = nl_svc_unconst(r->op);
+    m->value = nl_svc_unconst(r->value);
+    m->unit = nl_svc_unconst(r->unit);
+    m->term = nl_svc_unconst(r->term);
+    row->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TARGET;
+    row->target = m;
+    return 0;
+}
+
 /* The ImportRow (line 0) of an exported row; NULL when out of memory. */
 static Nhanluc__V1__ImportRow *row_msg(struct nl_arena *a, const struct nl_export_row *r)
 {
@@ -976,6 +1001,9 @@ static Nhanluc__V1__ImportRow *row_msg(struct nl_arena *a, const struct nl_expor
     case NL_EXPORT_TERM_INSTANCES:
         rc = term_instance_msg(a, row, &r->r.term_instance);
         break;
+    case NL_EXPORT_TARGETS:
+        rc = target_msg(a, row, &r->r.target);
+        break;
     default:
         break;
     }
@@ -990,7 +1018,7 @@ static enum nl_status export_check(struct nl_ctx *ctx, const Nhanluc__V1__Export
 
     if (kind == 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "kind: required");
-    if (kind < NL_EXPORT_UNITS || kind > NL_EXPORT_TERM_INSTANCES)
+    if (kind < NL_EXPORT_UNITS || kind > NL_EXPORT_LAST)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "kind: unknown value");
     if (req->year < 0 || req->year > 9999)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be 0 (any) or 1-9999");

@@ -173,6 +173,15 @@ static const char SQL_EXPORT_TERM_INSTANCES[] =
     " WHERE" IN_SUB("ti.unit_id") " AND (t.code, u.code) > (?6, ?7)"
                                   " ORDER BY t.code, u.code LIMIT ?11";
 
+/* Targets: key (t1 indicator, t2 term code, t3 unit code, "" for no unit). */
+static const char SQL_EXPORT_TARGETS[] =
+    "WITH RECURSIVE " SUB_CTE " SELECT t.indicator, t.term_code, COALESCE(u.code, ''), 0, 0,"
+    "  t.indicator, t.op, t.value, COALESCE(u.code, ''), t.term_code"
+    " FROM target AS t LEFT JOIN unit AS u ON u.id = t.unit_id"
+    " WHERE (t.indicator, t.term_code, COALESCE(u.code, '')) > (?6, ?7, ?8)"
+    " AND" IN_SUB("t.unit_id") " ORDER BY t.indicator, t.term_code, COALESCE(u.code, '')"
+                               " LIMIT ?11";
+
 /* --- import batches --- */
 
 enum nl_status nl_store_import_batch_get(struct nl_store *st, const char *batch_id,
@@ -511,6 +520,19 @@ static enum nl_status term_instance_row(sqlite3_stmt *s, struct nl_export_row *r
     return any_null(t, 4) ? NL_RESOURCE_EXHAUSTED : NL_OK;
 }
 
+static enum nl_status target_row(sqlite3_stmt *s, struct nl_export_row *r, struct nl_arena *a)
+{
+    struct nl_target_rec *t = &r->r.target;
+    const char *p[5];
+
+    t->indicator = p[0] = col_text(s, 0, a);
+    t->op = p[1] = col_text(s, 1, a);
+    t->value = p[2] = col_text(s, 2, a);
+    t->unit = p[3] = col_text(s, 3, a);
+    t->term = p[4] = col_text(s, 4, a);
+    return any_null(p, 5) ? NL_RESOURCE_EXHAUSTED : NL_OK;
+}
+
 typedef enum nl_status (*export_row_fn)(sqlite3_stmt *s, struct nl_export_row *r,
                                         struct nl_arena *a);
 
@@ -531,6 +553,7 @@ static const struct {
     [NL_EXPORT_REVIEWS] = {SQL_EXPORT_REVIEWS, review_row},
     [NL_EXPORT_REPORTS] = {SQL_EXPORT_REPORTS, report_row},
     [NL_EXPORT_TERM_INSTANCES] = {SQL_EXPORT_TERM_INSTANCES, term_instance_row},
+    [NL_EXPORT_TARGETS] = {SQL_EXPORT_TARGETS, target_row},
 };
 
 /* Reads the current row into *rec (its kind already set): the key, then the record. */
@@ -591,7 +614,7 @@ enum nl_status nl_store_export(struct nl_store *st, int kind, const struct nl_ex
     *rows = NULL;
     *n = 0;
     *more = 0;
-    if (kind < NL_EXPORT_UNITS || kind > NL_EXPORT_TERM_INSTANCES || limit == 0)
+    if (kind < NL_EXPORT_UNITS || kind > NL_EXPORT_LAST || limit == 0)
         return NL_INVALID_ARGUMENT;
     if (f != NULL && f->unit != NULL && f->unit[0] != '\0') {
         res = nl_store_find_by_code(st, SQL_UNIT_ID, f->unit, "bind unit code", &s, &row);

@@ -22,6 +22,7 @@
 #include "store.h"
 #include "store_cadres.h"
 #include "store_classes.h"
+#include "store_targets.h"
 
 struct nl_store;
 
@@ -68,6 +69,8 @@ enum nl_export_kind {
     NL_EXPORT_REVIEWS = 10,
     NL_EXPORT_REPORTS = 11,
     NL_EXPORT_TERM_INSTANCES = 12,
+    NL_EXPORT_TARGETS = 13,
+    NL_EXPORT_LAST = NL_EXPORT_TARGETS, /* the highest kind */
 };
 
 /*
@@ -133,6 +136,7 @@ struct nl_export_row {
         struct nl_export_review review;
         struct nl_export_report report;
         struct nl_term_instance_rec term_instance;
+        struct nl_target_rec target; /* unit "" = no unit */
     } r;
     struct nl_export_key key;
 };
@@ -158,12 +162,14 @@ struct nl_export_filter {
  * (end_date, organiser code, class_ref); enrolments by class, then cadre,
  * in recording order; committee and planning in recording order; seats by
  * (unit, term, body_or_title); reviews by (year, cadre_code); reports by
- * (year, unit); term instances by (term, unit).
+ * (year, unit); term instances by (term, unit); targets by (indicator,
+ * term, unit code, "" first).
  *
  * Unit filter: the rows whose unit (organiser, profile unit, the unit
  * itself, any unit of an event, the unit of the cadre's profile on 31 Dec of
- * a review's year) is f->unit or under it in the tree valid on f->today.
- * An f->unit no unit has is NL_NOT_FOUND. Terms take no filter.
+ * a review's year, the unit a target names) is f->unit or under it in the
+ * tree valid on f->today (so a target naming no unit is left out). An
+ * f->unit no unit has is NL_NOT_FOUND. Terms take no filter.
  */
 enum nl_status nl_store_export(struct nl_store *st, int kind, const struct nl_export_filter *f,
                                const struct nl_export_key *after, size_t limit,

@@ -24,29 +24,37 @@ struct nl_target_rec {
 /*
  * Sets a target inside a write transaction. The unit (when given) and the
  * term must exist (NL_INVALID_ARGUMENT "target.unit: no such unit" /
- * "target.term: no such term"). A new key: *created = 1. The same key with
- * the same op and value: a replay, nothing written (*created = 0,
- * *changed = 0). Another op or value: updated (*changed = 1).
+ * "target.term: no such term"; msg gets the message of any failure, and a
+ * refused set writes nothing). A new key: inserted, *created = 1 and
+ * *changed = 1. The same key with the same op and value: a replay, nothing
+ * written (*created = 0, *changed = 0). Another op or value: updated
+ * (*created = 0, *changed = 1). So *changed says whether the call wrote.
  */
 enum nl_status nl_store_target_set(struct nl_store *st, const struct nl_target_rec *t, int *created,
                                    int *changed, char *msg, size_t msglen);
 
 /*
  * Every target, filtered by indicator and term ("" = any), ordered by
- * indicator, term, unit ("" first). *rows is an arena array of *n.
+ * indicator, term, unit ("" first). *rows is an arena array of *n; more
+ * than 10,000 matching targets is NL_RESOURCE_EXHAUSTED.
  */
 enum nl_status nl_store_target_list(struct nl_store *st, const char *indicator, const char *term,
                                     struct nl_target_rec **rows, size_t *n, struct nl_arena *a);
 
-/* Deletes the target of that key (inside a write transaction); *deleted 0 when none. */
+/*
+ * Deletes the target of that key (inside a write transaction); *deleted 0
+ * when none (a unit code no unit has included: no target names it).
+ */
 enum nl_status nl_store_target_delete(struct nl_store *st, const char *indicator, const char *unit,
                                       const char *term, int *deleted);
 
 /*
  * The target that applies to a value of `indicator` for unit `unit` (a
  * code) and term `term`: the one naming that unit, else the one naming no
- * unit (a target naming a unit never passes to the units under it). *found
- * = 0 when none applies; else *out is filled (strings in `a`).
+ * unit (a target naming a unit never passes to the units under it). With
+ * unit "" only the one naming no unit applies. *found = 0 when none
+ * applies; else *out is filled (strings in `a`). Read-only: any
+ * transaction.
  */
 enum nl_status nl_store_target_find(struct nl_store *st, const char *indicator, const char *unit,
                                     const char *term, struct nl_target_rec *out, int *found,

@@ -11,7 +11,7 @@ committees, the wards and communes of Thanh Tri, Ha Dong, Nam Tu Liem, Phuc
 Tho and Son Tay with the 2025 reorganisation (version rows plus MERGE and
 DISSOLVE events), the terms, and the cadres, classes, enrolments, committee
 memberships, seats, planning entries, reviews and reports whose figures are
-those of DOMAIN.md section 7.
+those of DOMAIN.md section 7, and the article's five targets.
 
 Deterministic: one random.Random(SEED), lists only (never set or dict
 iteration order that depends on hashing), fixed dates; two runs write
@@ -44,7 +44,7 @@ DISSOLVE_BASIS = ("Luật Tổ chức chính quyền địa phương số 72/202
 # The import order: every file refers only to files before it.
 FILES = ["units.csv", "terms.csv", "unit_events.csv", "term_instances.csv", "cadres.csv",
          "classes.csv", "enrolments.csv", "committee.csv", "seats.csv", "planning.csv",
-         "reviews.csv", "reports.csv"]
+         "reviews.csv", "reports.csv", "targets.csv"]
 
 HEADERS = {
     "units.csv": ["code", "name", "kind", "parent", "valid_from", "valid_to"],
@@ -66,7 +66,16 @@ HEADERS = {
     "reviews.csv": ["cadre_code", "year", "annual_rating", "meets_requirements", "action",
                     "decision_ref"],
     "reports.csv": ["unit", "year", "status", "submitted_at", "approved_at", "return_reason"],
+    "targets.csv": ["indicator", "op", "value", "unit", "term"],
 }
+
+# The congress resolution's five targets (DOMAIN.md 4 and 7): term 2015-2020, every unit (no
+# unit). The server seeds the same rows, so importing them is a replay: every row unchanged.
+TARGETS = [["postgraduate_share", ">=", "35", "", "2015-2020"],
+           ["advanced_theory_share", "=", "100", "", "2015-2020"],
+           ["key_commune_theory_share", "=", "100", "", "2015-2020"],
+           ["key_ward_university_share", "=", "100", "", "2015-2020"],
+           ["key_commune_university_share", ">", "80", "", "2015-2020"]]
 
 # --- the units -------------------------------------------------------------------------------
 
@@ -773,6 +782,7 @@ class Demo:
         self.rows["committee.csv"] = self.committee
         self.rows["planning.csv"] = self.planning
         self.rows["seats.csv"] = self.seats
+        self.rows["targets.csv"] = [list(t) for t in TARGETS]
 
     def build(self):
         self.build_units()

@@ -35,7 +35,7 @@ PYTHON = "/usr/bin/python3"
 CLI_TIMEOUT_S = 240
 # deploy/run.sh's order: every file refers only to files before it
 FILES = ["units", "terms", "unit_events", "term_instances", "cadres", "classes", "enrolments",
-         "committee", "seats", "planning", "reviews", "reports"]
+         "committee", "seats", "planning", "reviews", "reports", "targets"]
 TERM1 = ("2015-01-01", "2019-12-31")
 
 
@@ -138,6 +138,11 @@ class DemoTest(unittest.TestCase):
             with self.subTest(kind=kind):
                 self.assertEqual(s["rejected"], "0")
                 self.assertGreater(int(s["rows"]), 0)
+                if kind == "targets":
+                    # the server seeds the article's five targets: importing them is a replay
+                    self.assertEqual((s["created"], s["updated"], s["unchanged"]),
+                                     ("0", "0", s["rows"]), s)
+                    continue
                 # a fresh database: every row is new or a later version of an earlier row
                 self.assertEqual(int(s["created"]) + int(s["updated"]), int(s["rows"]), s)
 

@@ -328,7 +328,7 @@ class ClientImportTest(CliMixin, unittest.TestCase):
         sent = [row for r in self.fake.real() for row in r.rows]
         self.assertEqual([r.training_class for r in sent],
                          [r.training_class for p in self.fake.pages for r in p])
-        rc, out, err = self.cli("export", "targets")
+        rc, out, err = self.cli("export", "target")  # no such kind (targets is one)
         self.assertEqual(rc, EXIT_USAGE, err)
 
 

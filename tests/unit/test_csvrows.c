@@ -81,7 +81,9 @@ static void test_kind_names(void **state)
     assert_int_equal(k, NL_CSVKIND_UNIT_EVENTS);
     assert_int_equal(nl_csvkind_parse("enrolments.csv", &k), 0);
     assert_int_equal(k, NL_CSVKIND_ENROLMENTS);
-    assert_int_equal(nl_csvkind_parse("targets", &k), -1);
+    assert_int_equal(nl_csvkind_parse("Targets.csv", &k), 0);
+    assert_int_equal(k, NL_CSVKIND_TARGETS);
+    assert_int_equal(nl_csvkind_parse("target", &k), -1);
     assert_int_equal(nl_csvkind_parse(".csv", &k), -1);
     assert_int_equal(nl_csvkind_parse("", &k), -1);
     /* DOMAIN.md 8's column order. */
@@ -426,6 +428,7 @@ static void test_column_of_field(void **state)
     assert_string_equal(nl_csvkind_column_of_field(NL_CSVKIND_UNIT_EVENTS, "unit_event.sources[2]"),
                         "sources");
     assert_string_equal(nl_csvkind_column_of_field(NL_CSVKIND_UNITS, "Code"), "code");
+    assert_string_equal(nl_csvkind_column_of_field(NL_CSVKIND_TARGETS, "target.value"), "value");
     assert_null(nl_csvkind_column_of_field(NL_CSVKIND_CADRES, "cadre.profile"));
     assert_null(nl_csvkind_column_of_field(NL_CSVKIND_UNITS, ""));
     assert_null(nl_csvkind_column_of_field(NL_CSVKIND_UNITS, "unit"));
@@ -466,6 +469,7 @@ static void fill(enum nl_csvkind k, Nhanluc__V1__ImportRow *r, void *msgs)
         Nhanluc__V1__Review rv;
         Nhanluc__V1__AnnualReport rp;
         Nhanluc__V1__TermInstance ti;
+        Nhanluc__V1__Target tg;
     } *m = msgs;
 
     nhanluc__v1__import_row__init(r);
@@ -624,6 +628,16 @@ static void fill(enum nl_csvkind k, Nhanluc__V1__ImportRow *r, void *msgs)
         m->ti.end_date = s("2025-07-15");
         r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TERM_INSTANCE;
         r->term_instance = &m->ti;
+        break;
+    case NL_CSVKIND_TARGETS:
+        nhanluc__v1__target__init(&m->tg);
+        m->tg.indicator = s("postgraduate_share");
+        m->tg.op = s(">=");
+        m->tg.value = s("22.5");
+        m->tg.unit = s("tay-ho");
+        m->tg.term = s("2015-2020");
+        r->record_case = NHANLUC__V1__IMPORT_ROW__RECORD_TARGET;
+        r->target = &m->tg;
         break;
     case NL_CSVKIND_COUNT:
         fail();

@@ -1,0 +1,64 @@
+/*
+ * store_indicators.h - what the indicator engine (ind_engine.c) reads from
+ * the store: the whole unit history and the terms (small: loaded per call),
+ * and the rows of one aggregate statement that the engine assembles from
+ * trusted fragments (ind_catalog.c) with every value bound.
+ *
+ * Must run inside a read transaction (job.c opens one for NL_M_READ
+ * handlers), so every statement of one computation sees one snapshot.
+ */
+#ifndef NL_STORE_INDICATORS_H
+#define NL_STORE_INDICATORS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scope.h"
+#include "store.h"
+
+struct nl_ind_term {
+    int64_t id;
+    const char *code;
+    int kind; /* TermKind: 1 PARTY_CONGRESS, 2 PEOPLES_COUNCIL */
+    int start_year, end_year;
+};
+
+/* The unit history and the terms, all in the arena. */
+struct nl_ind_world {
+    struct nl_scope_tree tree;
+    const struct nl_ind_term *terms; /* by start_year, code */
+    size_t nterms;
+};
+
+/*
+ * Loads every unit (id, code), unit version and event, and every term, into
+ * *w (arrays in `a`). NL_OK or a mapped status (RESOURCE_EXHAUSTED when the
+ * arena is full).
+ */
+enum nl_status nl_store_ind_world(struct nl_store *st, struct nl_ind_world *w, struct nl_arena *a);
+
+/* A bound value of an assembled statement: an integer or text (borrowed). */
+struct nl_ind_param {
+    const char *text; /* non-NULL: bind this text; else bind `i` */
+    int64_t i;
+};
+
+/* One result row: the group index, up to two dimension values, the sums. */
+struct nl_ind_row {
+    int64_t g;        /* column 0 */
+    const char *k[2]; /* columns 1 and 2 as text ("" for NULL), in the arena */
+    int64_t num, den; /* columns 3 and 4 (NULL reads 0) */
+};
+
+/*
+ * Prepares `sql` (text assembled by ind_engine.c from constant fragments;
+ * parameters ?1..?np), binds `p`, and collects its rows (5 columns: g, k1,
+ * k2, num, den) into an arena array *rows of *n. More than `max` rows is
+ * NL_RESOURCE_EXHAUSTED. Honours the interrupt set by nl_store_set_interrupt.
+ * A statement SQLite refuses to prepare is NL_INTERNAL (a bug of ours).
+ */
+enum nl_status nl_store_ind_run(struct nl_store *st, const char *sql, const struct nl_ind_param *p,
+                                size_t np, size_t max, struct nl_ind_row **rows, size_t *n,
+                                struct nl_arena *a);
+
+#endif
