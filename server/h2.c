@@ -263,7 +263,17 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *frame, void *u
 
 static int on_frame_send(nghttp2_session *s, const nghttp2_frame *frame, void *ud)
 {
-    (void)ud;
+    struct nl_conn *c = ud;
+
+    /*
+     * Sending a response clears the ping strikes, as gRPC servers do: stock
+     * clients (grpcio's BDP probe) ping after each burst of data they
+     * receive, often just after the last call of the moment has finished.
+     */
+    if (frame->hd.type == NGHTTP2_HEADERS || frame->hd.type == NGHTTP2_DATA) {
+        c->ping_strikes = 0;
+        c->idle_ping_ms = 0;
+    }
     if (frame->hd.type != NGHTTP2_HEADERS || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
         return 0;
     /*

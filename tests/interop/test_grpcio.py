@@ -272,6 +272,21 @@ class TransportTest(GrpcTestCase):
         # The connection still serves real calls.
         self.assertEqual(self.health("").status, self.s.health_pb2.HealthCheckResponse.SERVING)
 
+    def test_spaced_calls_are_not_told_too_many_pings(self):
+        # grpcio sends a BDP ping after the data it receives, so a client making calls a
+        # few ms apart pings while no call is running. A response clears the ping
+        # strikes, so such a busy stock client is never sent GOAWAY "too_many_pings"
+        # (grpcio would reconnect silently; the server log tells).
+        deadline = time.monotonic() + 30
+        n = 0
+        while n < 400 and time.monotonic() < deadline:
+            self.assertEqual(self.health("").status,
+                             self.s.health_pb2.HealthCheckResponse.SERVING)
+            time.sleep(0.02)
+            n += 1
+        self.assertGreaterEqual(n, 200, "too few calls in 30 s to mean anything")
+        self.assertNotIn("too many pings", self.srv.stderr_text())
+
     def test_message_cap_is_exactly_4_mib(self):
         ch = self.open_channel([("grpc.max_send_message_length", -1),
                                 ("grpc.max_receive_message_length", -1)])
