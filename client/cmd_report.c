@@ -48,12 +48,6 @@ static int out_status(struct nl_cli *cli)
 
 /* --- report ---------------------------------------------------------------- */
 
-#define NCOLS_MISSING 2
-static const struct nl_col missing_cols[NCOLS_MISSING] = {
-    {"unit", NL_COL_STR},
-    {"year", NL_COL_INT},
-};
-
 static json_t *report_json(const Nhanluc__V1__GetReportResponse *resp, int *rc)
 {
     json_t *doc = json_object(), *rows = json_array(), *missing = json_array(), *x;
@@ -99,13 +93,14 @@ fail:
     return NULL;
 }
 
+#define MISSING_SHOWN 5 /* codes listed per year in the table */
+
 /* The one page as text: heading, indicators, missing reports, absentees. */
 static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
 {
     static const char *const labels[] = {"report: ", "  period: ", "  as_of: ", "  term: "};
     const char *vals[] = {resp->unit, resp->period, resp->as_of, resp->term};
     struct nl_ind_table t;
-    struct nl_records m;
     int rc = 0;
 
     for (size_t i = 0; i < 4; i++) {
@@ -122,22 +117,26 @@ static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse
     if (rc != 0)
         return rc;
 
-    if (resp->n_missing_reports == 0) {
+    /* One line per year, the first codes only: the page stays one page (JSON lists all). */
+    if (resp->n_missing_reports == 0)
         fputs("\nunits that have not reported: none\n", cli->out);
-    } else {
+    else
         fputs("\nunits that have not reported:\n", cli->out);
-        nl_records_init(&m, missing_cols, NCOLS_MISSING);
-        for (size_t i = 0; rc == 0 && i < resp->n_missing_reports; i++) {
-            char year[NUM_LEN];
-            const char *row[NCOLS_MISSING] = {resp->missing_reports[i]->unit, year};
-            (void)snprintf(year, sizeof(year), "%d", (int)resp->missing_reports[i]->year);
-            rc = nl_cli_add_row(&m, row);
+    for (size_t i = 0; i < resp->n_missing_reports;) {
+        int32_t year = resp->missing_reports[i]->year;
+        size_t j = i;
+        while (j < resp->n_missing_reports && resp->missing_reports[j]->year == year)
+            j++;
+        fprintf(cli->out, "  %d: %zu unit%s: ", (int)year, j - i, j - i == 1 ? "" : "s");
+        for (size_t k = i; k < j && k < i + MISSING_SHOWN; k++) {
+            fputs(k > i ? ", " : "", cli->out);
+            (void)nl_ind_puts_clean(cli->out, resp->missing_reports[k]->unit);
         }
-        if (rc == 0)
-            rc = nl_cli_print(cli, &m, 0);
-        nl_records_release(&m);
-        if (rc != 0)
-            return rc;
+        if (j - i > MISSING_SHOWN)
+            fprintf(cli->out, " and %zu more (--output json lists them all)",
+                    j - i - MISSING_SHOWN);
+        fputc('\n', cli->out);
+        i = j;
     }
     fprintf(cli->out, "\ncadres with unexcused absences: %" PRId64 "\n", resp->unexcused_absentees);
     return out_status(cli);

@@ -112,10 +112,8 @@ if [ $ready = 0 ]; then
     exit 1
 fi
 
-# === LATER ISSUES: demo data and report ======================================
-# Issue "report" prints the indicator report here. Keep it between the health
-# check above and the listing below, and run every step through "$CLI" (function
-# nl) so it exercises the real API.
+# === demo data, then the listing and the city report ==========================
+# Every step runs through "$CLI" (function nl), so it exercises the real API.
 
 # --- demo data (issue 3) ------------------------------------------------------
 # On the first start only (the database holds no unit), deploy/demo/gen_demo.py
@@ -193,7 +191,7 @@ if [ $signalled = 1 ]; then
     trap - EXIT
     exit "$rc"
 fi
-# === END LATER ISSUES ========================================================
+# ==============================================================================
 
 # show TITLE CMD...: run a listing through the CLI, say so if it is empty.
 show() {
@@ -218,8 +216,9 @@ show() {
 }
 echo
 say "database $DB holds:"
-show units unit list
 show terms term list
+# The leadership's page (issue 4): every indicator of the city for term 2020-2025.
+show "city report, term 2020-2025" report --term 2020-2025
 echo
 say "server running on $LISTEN (pid $server_pid, log $LOG), Ctrl-C to stop"
 say "try: $CLI --server $LISTEN health"

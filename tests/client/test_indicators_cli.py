@@ -460,8 +460,19 @@ class IndicatorCliTest(unittest.TestCase):
                                             "35%", "✓"])
         self.assertEqual(lines[5].split(), ["advanced_theory_share", "291", "300", "97.0%", "=",
                                             "100%", "✗"])
-        self.assertIn("\nunits that have not reported:\nUNIT    YEAR\nmy-duc  2019\n", p.out)
+        self.assertIn("\nunits that have not reported:\n  2019: 1 unit: my-duc\n", p.out)
         self.assertTrue(p.out.endswith("\ncadres with unexcused absences: 7\n"), p.out)
+        # A year with many missing units stays one line: five codes, then how many more.
+        many = ["u-%d" % i for i in range(7)]
+        self.rec.handlers["GetReport"] = lambda req, ctx: pb.GetReportResponse(
+            unit="ha-noi", period="2020-2025", as_of="2024-12-31", term="2020-2025",
+            missing_reports=[pb.MissingReport(unit="my-duc", year=2020)]
+            + [pb.MissingReport(unit=u, year=2021) for u in many])
+        p = self.run_cli("report", "--term", "2020-2025", "--output", "table")
+        self.assertExit(p, 0)
+        self.assertIn("\n  2020: 1 unit: my-duc\n  2021: 7 units: u-0, u-1, u-2, u-3, u-4 and 2 more"
+                      " (--output json lists them all)\n", p.out)
+        self.rec.handlers["GetReport"] = report
         p = self.run_cli("report", "--output", "csv")
         self.assertExit(p, 0)
         got = list(csv.reader(io.StringIO(p.out)))
