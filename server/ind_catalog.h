@@ -43,6 +43,10 @@ enum nl_ind_dim {
     NL_DIM_MGMT_CATEGORY = 1u << 10,
 };
 #define NL_DIM_COUNT 11
+/* The dimensions that are attributes of a person (read from cadre and profile rows). */
+#define NL_DIM_PERSON                                                                              \
+    (NL_DIM_SEX | NL_DIM_EDUCATION | NL_DIM_POLITICAL_THEORY | NL_DIM_KEY_CADRE | NL_DIM_LEVEL |   \
+     NL_DIM_MGMT_CATEGORY)
 
 /* Nhanluc__V1__ValueKind values. */
 #define NL_IND_COUNT   1
@@ -62,6 +66,20 @@ struct nl_ind_def {
     const char *num;        /* SQL aggregate of the numerator over the population */
     const char *den;        /* SQL aggregate of the denominator; NULL for counts */
     unsigned dims;          /* enum nl_ind_dim bits accepted by --by */
+    /*
+     * The same numerator and denominator over NL_BASE_CLASS from the sums
+     * each class keeps of its counted enrolments (schema 6); NULL when the
+     * indicator needs the enrolments themselves. Used unless grouped by a
+     * person's attribute.
+     */
+    const char *class_num, *class_den;
+    /*
+     * 1: the numerator is the distinct trainees of the counted enrolments,
+     * 2: those of them with unexcused absences; counted through the store's
+     * per-class trainee cache (store_indicators.h) unless grouped by a
+     * person's attribute. 0: an aggregate.
+     */
+    int distinct;
 };
 
 /* The catalogue in its published order; *n gets its length. Static. */

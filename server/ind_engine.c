@@ -479,6 +479,7 @@ struct agg {
     const struct field *dim[2];    /* NULL: none; unit dimension uses sc.g */
     const struct qfilter *f;
     size_t nf;
+    int per_row; /* no aggregation: one row per record (num, den = plain expressions) */
 };
 
 static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_sel *sel, int need_k,
@@ -554,17 +555,19 @@ static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_s
         sb_cat(b, " WHERE 1");
         break;
     case NL_BASE_REVIEW:
-        sb_cat(b, " FROM review r JOIN cadre_profile p ON p.cadre_id = r.cadre_id"
-                  " AND p.valid_from <= printf('%04d-12-31', r.year)"
-                  " AND (p.valid_to IS NULL OR p.valid_to >= printf('%04d-12-31', r.year))"
-                  " JOIN sc ON sc.u = p.unit_id"
-                  " AND printf('%04d-12-31', r.year) BETWEEN sc.f AND sc.t");
-        if (need_k)
-            sb_cat(b, " JOIN cadre k ON k.id = r.cadre_id");
-        sb_cat(b, " WHERE r.year BETWEEN ");
+        /* r.unit_id: the unit of the cadre's profile on 31 Dec of the year (schema 7). */
+        sb_cat(b, " FROM sc CROSS JOIN review r ON r.unit_id = sc.u AND r.year BETWEEN ");
         SB_INT(b, sel->year_from);
         sb_cat(b, " AND ");
         SB_INT(b, sel->year_to);
+        sb_cat(b, " AND r.year BETWEEN sc.yf AND sc.yt");
+        if (need_k)
+            sb_cat(b, " JOIN cadre k ON k.id = r.cadre_id");
+        if (need_p)
+            sb_cat(b, " LEFT JOIN cadre_profile p ON p.cadre_id = r.cadre_id"
+                      " AND p.valid_from <= printf('%04d-12-31', r.year)"
+                      " AND (p.valid_to IS NULL OR p.valid_to >= printf('%04d-12-31', r.year))");
+        sb_cat(b, " WHERE 1");
         break;
     case NL_BASE_REPORT:
         sb_cat(b, " FROM yr CROSS JOIN sc CROSS JOIN unit_version uv ON uv.unit_id = sc.u"
@@ -577,12 +580,18 @@ static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_s
     }
 }
 
-/* The WITH clause: the scope, and the years of the period for reports. */
+/*
+ * The WITH clause: the scope, and the years of the period for reports. A
+ * scope row also carries yf..yt, the years whose 31 Dec lies in [f, t], so
+ * reviews compare integers rather than formatting a date per review.
+ */
 static void with_clause(struct sb *b, const struct agg *q, const struct nl_ind_sel *sel,
                         const char *json)
 {
-    sb_cat(b, "WITH sc(u, f, t, g) AS (SELECT value ->> 0, value ->> 1, value ->> 2,"
-              " value ->> 3 FROM json_each(");
+    sb_cat(b, "WITH sc(u, f, t, g, yf, yt) AS (SELECT value ->> 0, value ->> 1, value ->> 2,"
+              " value ->> 3, CAST(substr(value ->> 1, 1, 4) AS INTEGER),"
+              " CAST(substr(value ->> 2, 1, 4) AS INTEGER) - (substr(value ->> 2, 6) <> '12-31')"
+              " FROM json_each(");
     SB_TEXT(b, json);
     sb_cat(b, "))");
     if (q->base == NL_BASE_REPORT) {
@@ -654,10 +663,35 @@ static enum nl_status run_agg(struct nl_ind_env *e, const struct nl_ind_sel *sel
     }
     filters_clause(&b, q);
     if (grouped)
-        sb_cat(&b, " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+        sb_cat(&b, q->per_row ? " ORDER BY 1, 2" : " GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
     if (b.oom)
         return NL_RESOURCE_EXHAUSTED;
     return nl_store_ind_run(e->st, b.s, b.p, b.np, MAX_ROWS, rows, n, e->a);
+}
+
+/*
+ * Distinct trainees (unexcused: only those with unexcused absences) of the
+ * counted classes `q` selects (a CLASS-base agg with its dimensions and
+ * filters): the class list from SQL, the counting over the store's per-class
+ * trainee cache. Rows (g, k0, count) like run_agg's.
+ */
+static enum nl_status run_distinct(struct nl_ind_env *e, const struct nl_ind_sel *sel,
+                                   const struct agg *q, const char *json, int unexcused,
+                                   struct nl_ind_row **rows, size_t *n)
+{
+    struct agg cq = *q;
+    struct nl_ind_row *classes = NULL;
+    size_t nc = 0;
+    enum nl_status res;
+
+    cq.base = NL_BASE_CLASS;
+    cq.num = "c.id";
+    cq.den = "c.rev";
+    cq.per_row = 1;
+    res = run_agg(e, sel, &cq, json, &classes, &nc);
+    if (res != NL_OK)
+        return res;
+    return nl_store_ind_distinct(e->st, classes, nc, unexcused, rows, n, e->a);
 }
 
 /* planning_overload: one violation per title over 3 candidates, one per cadre over 3 titles. */
@@ -964,8 +998,15 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
     size_t n1 = 0, n2 = 0;
     enum nl_status res;
     const char *j1, *j2;
-    int split = def->den_base != def->base;
     const struct field *dim = by != 0 && by != NL_DIM_UNIT ? field_of_dim(by) : NULL;
+    /* What the statements read: the per-class sums unless grouped by a person's attribute. */
+    struct nl_ind_def q_def = *def;
+    if (def->class_num != NULL && (by & NL_DIM_PERSON) == 0) {
+        q_def.base = q_def.den_base = NL_BASE_CLASS;
+        q_def.num = def->class_num;
+        q_def.den = def->class_den;
+    }
+    int split = q_def.den_base != q_def.base;
 
     *out = NULL;
     *nout = 0;
@@ -976,8 +1017,8 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
         return res;
     if ((res = make_groups(e, sel, by, &g)) != NL_OK)
         return res;
-    if (build_scope(e, sel, def->base, &g, &s1) != 0 ||
-        (split && build_scope(e, sel, def->den_base, &g, &s2) != 0)) {
+    if (build_scope(e, sel, q_def.base, &g, &s1) != 0 ||
+        (split && build_scope(e, sel, q_def.den_base, &g, &s2) != 0)) {
         res = NL_RESOURCE_EXHAUSTED;
         goto done;
     }
@@ -992,19 +1033,22 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
         goto done;
     }
     const struct field *ufield = field_of_dim(NL_DIM_UNIT);
-    struct agg q = {def->base,
-                    def->where,
-                    def->num,
-                    split ? NULL : def->den,
+    struct agg q = {q_def.base,
+                    q_def.where,
+                    q_def.num,
+                    split ? NULL : q_def.den,
                     {by == NL_DIM_UNIT ? ufield : dim, NULL},
                     NULL,
+                    0,
                     0};
-    if (def->base == NL_BASE_OVERLOAD)
+    if (def->distinct != 0 && (by & NL_DIM_PERSON) == 0)
+        res = run_distinct(e, sel, &q, j1, def->distinct == 2, &r1, &n1);
+    else if (q_def.base == NL_BASE_OVERLOAD)
         res = run_overload(e, sel, j1, by == NL_DIM_UNIT, &r1, &n1);
     else
         res = run_agg(e, sel, &q, j1, &r1, &n1);
     if (res == NL_OK && split) {
-        struct agg qd = {def->den_base, NULL, def->den, NULL, {q.dim[0], NULL}, NULL, 0};
+        struct agg qd = {q_def.den_base, NULL, q_def.den, NULL, {q.dim[0], NULL}, NULL, 0, 0};
         res = run_agg(e, sel, &qd, j2, &r2, &n2);
     }
     if (res != NL_OK)
@@ -1094,7 +1138,7 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
     struct nl_ind_row *rows = NULL;
     size_t n = 0;
     enum nl_status res;
-    struct agg q = {NL_BASE_REPORT, NULL, "0", NULL, {NULL, NULL}, NULL, 0};
+    struct agg q = {NL_BASE_REPORT, NULL, "0", NULL, {NULL, NULL}, NULL, 0, 0};
 
     *out = NULL;
     *nout = 0;
@@ -1137,18 +1181,19 @@ struct measure {
     const char *name;
     int base;
     const char *agg;
+    const char *class_agg; /* over NL_BASE_CLASS's per-class sums, when no person field is asked */
 };
 
 static const struct measure measures[] = {
-    {"classes", NL_BASE_CLASS, "COUNT(*)"},
-    {"planned_trainees", NL_BASE_CLASS, "SUM(c.planned_trainees)"},
-    {"enrolments", NL_BASE_ENROL, "COUNT(*)"},
-    {"trainees", NL_BASE_ENROL, "COUNT(DISTINCT e.cadre_id)"},
-    {"cadres", NL_BASE_CADRE, "COUNT(*)"},
-    {"committee_members", NL_BASE_COMMITTEE, "COUNT(*)"},
-    {"pool_members", NL_BASE_POOL, "COUNT(DISTINCT pe.unit_id || ':' || pe.cadre_id)"},
-    {"seats", NL_BASE_SEATS, "SUM(q.seats)"},
-    {"reviews", NL_BASE_REVIEW, "COUNT(*)"},
+    {"classes", NL_BASE_CLASS, "COUNT(*)", NULL},
+    {"planned_trainees", NL_BASE_CLASS, "SUM(c.planned_trainees)", NULL},
+    {"enrolments", NL_BASE_ENROL, "COUNT(*)", "SUM(c.n_enrol)"},
+    {"trainees", NL_BASE_ENROL, "nl_distinct(e.cadre_id)", NULL},
+    {"cadres", NL_BASE_CADRE, "COUNT(*)", NULL},
+    {"committee_members", NL_BASE_COMMITTEE, "COUNT(*)", NULL},
+    {"pool_members", NL_BASE_POOL, "COUNT(DISTINCT pe.unit_id || ':' || pe.cadre_id)", NULL},
+    {"seats", NL_BASE_SEATS, "SUM(q.seats)", NULL},
+    {"reviews", NL_BASE_REVIEW, "COUNT(*)", NULL},
 };
 
 static int parse_value(const struct field *f, const char *s, struct qfilter *q)
@@ -1252,14 +1297,30 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
     for (size_t i = 0; i < nby; i++)
         if (dims[i]->dim != NL_DIM_UNIT)
             other[no++] = dims[i];
-    struct agg q = {m->base, NULL, m->agg, NULL, {other[0], other[1]}, qf, nq};
+    struct agg q = {m->base, NULL, m->agg, NULL, {other[0], other[1]}, qf, nq, 0};
+    /* Enrolments without a person's attribute: the per-class sums, one row per class. */
+    int person = 0;
+    for (size_t i = 0; i < nq; i++)
+        person |= uses(qf[i].expr, "k") || uses(qf[i].expr, "p") || uses(qf[i].expr, "e");
+    for (size_t i = 0; i < no; i++) {
+        const char *x = field_expr(other[i], m->base);
+        person |= uses(x, "k") || uses(x, "p");
+    }
+    if (m->class_agg != NULL && !person) {
+        q.base = NL_BASE_CLASS;
+        q.num = m->class_agg;
+    }
     struct nl_ind_row *rows = NULL;
     size_t n = 0;
     if (by_unit && q.dim[0] == NULL)
         q.dim[0] = field_of_dim(NL_DIM_UNIT);
     else if (by_unit && q.dim[1] == NULL)
         q.dim[1] = field_of_dim(NL_DIM_UNIT);
-    res = run_agg(e, sel, &q, json, &rows, &n);
+    /* Trainees without a person's attribute and at most one other dimension: the cache. */
+    if (strcmp(m->name, "trainees") == 0 && !person && no <= 1)
+        res = run_distinct(e, sel, &q, json, 0, &rows, &n);
+    else
+        res = run_agg(e, sel, &q, json, &rows, &n);
     if (res != NL_OK)
         return res;
     if (n > NL_IND_QUERY_MAX_ROWS)

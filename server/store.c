@@ -321,7 +321,97 @@ static const char *const migrations[] = {
     "CREATE INDEX cadre_profile_key ON cadre_profile(unit_id, valid_from) WHERE key_cadre = 1;"
     "CREATE INDEX review_year ON review(year);"
     "CREATE INDEX report_year ON report(year);",
+
+    /*
+     * 6 and 7: maintained summaries for the indicator engine (tests/bench/
+     * indicators.sh). Each class carries the sums of its counted enrolments
+     * (status not WITHDREW), kept by triggers in the same transaction as the
+     * enrolment write, so a flow indicator reads one index entry per class
+     * instead of every enrolment; `rev` counts the changes to its enrolments
+     * (store_indicators.c's trainee cache checks it). Each review carries the
+     * unit of its cadre's profile on 31 Dec of its year (DOMAIN.md 3), kept by
+     * triggers on reviews and on profiles, so reviews are read by unit and
+     * year.
+     */
+    /* clang-format off */
+    "ALTER TABLE class ADD COLUMN n_enrol INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN n_attended INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN n_sessions INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN n_completed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN n_failed INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN n_very_good INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE class ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE class SET"
+    "  n_enrol = (SELECT count(*) FROM enrolment e WHERE e.class_id = class.id AND e.status <> 4),"
+    "  n_attended = (SELECT ifnull(sum(attended), 0) FROM enrolment e"
+    "                WHERE e.class_id = class.id AND e.status <> 4),"
+    "  n_sessions = (SELECT ifnull(sum(attended + absent_excused + absent_unexcused), 0)"
+    "                FROM enrolment e WHERE e.class_id = class.id AND e.status <> 4),"
+    "  n_completed = (SELECT count(*) FROM enrolment e WHERE e.class_id = class.id"
+    "                 AND e.status = 2),"
+    "  n_failed = (SELECT count(*) FROM enrolment e WHERE e.class_id = class.id AND e.status = 3),"
+    "  n_very_good = (SELECT count(*) FROM enrolment e WHERE e.class_id = class.id"
+    "                 AND e.status = 2 AND ifnull(e.result, 0) IN (1, 2));"
+#define NL_ENROL_SUMS(sign, row)                                                                   \
+    "n_enrol = n_enrol " sign " (" row ".status <> 4),"                                            \
+    " n_attended = n_attended " sign " (CASE WHEN " row ".status <> 4 THEN " row ".attended"       \
+    " ELSE 0 END),"                                                                                \
+    " n_sessions = n_sessions " sign " (CASE WHEN " row ".status <> 4 THEN " row ".attended + "    \
+    row ".absent_excused + " row ".absent_unexcused ELSE 0 END),"                                  \
+    " n_completed = n_completed " sign " (" row ".status = 2),"                                    \
+    " n_failed = n_failed " sign " (" row ".status = 3),"                                          \
+    " n_very_good = n_very_good " sign " (" row ".status = 2"                                      \
+    " AND ifnull(" row ".result, 0) IN (1, 2)), rev = rev + 1"
+    "CREATE TRIGGER enrolment_sums_insert AFTER INSERT ON enrolment BEGIN"
+    "  UPDATE class SET " NL_ENROL_SUMS("+", "NEW") " WHERE id = NEW.class_id;"
+    "END;"
+    "CREATE TRIGGER enrolment_sums_delete AFTER DELETE ON enrolment BEGIN"
+    "  UPDATE class SET " NL_ENROL_SUMS("-", "OLD") " WHERE id = OLD.class_id;"
+    "END;"
+    "CREATE TRIGGER enrolment_sums_update AFTER UPDATE OF class_id, cadre_id, status, result,"
+    "  attended, absent_excused, absent_unexcused ON enrolment BEGIN"
+    "  UPDATE class SET " NL_ENROL_SUMS("-", "OLD") " WHERE id = OLD.class_id;"
+    "  UPDATE class SET " NL_ENROL_SUMS("+", "NEW") " WHERE id = NEW.class_id;"
+    "END;"
+    /* Flows read this index alone: the scope's units and dates, then the sums. */
+    "DROP INDEX class_organiser_end;"
+    "CREATE INDEX class_flow ON class(organiser_unit_id, end_date, status, kind, area,"
+    "  target_group_id, planned_trainees, n_enrol, n_attended, n_sessions, n_completed, n_failed,"
+    "  n_very_good, rev);",
+
+    /* 7: the review's unit, as migration 6 says. */
+    "ALTER TABLE review ADD COLUMN unit_id INTEGER REFERENCES unit(id);"
+#define NL_REVIEW_UNIT(cadre, year)                                                                \
+    "(SELECT p.unit_id FROM cadre_profile p WHERE p.cadre_id = " cadre                             \
+    " AND p.valid_from <= printf('%04d-12-31', " year ") AND (p.valid_to IS NULL"                  \
+    " OR p.valid_to >= printf('%04d-12-31', " year ")))"
+    "UPDATE review SET unit_id = " NL_REVIEW_UNIT("review.cadre_id", "review.year") ";"
+    "CREATE TRIGGER review_unit_insert AFTER INSERT ON review BEGIN"
+    "  UPDATE review SET unit_id = " NL_REVIEW_UNIT("NEW.cadre_id", "NEW.year")
+    "  WHERE id = NEW.id;"
+    "END;"
+    "CREATE TRIGGER review_unit_update AFTER UPDATE OF cadre_id, year ON review BEGIN"
+    "  UPDATE review SET unit_id = " NL_REVIEW_UNIT("NEW.cadre_id", "NEW.year")
+    "  WHERE id = NEW.id;"
+    "END;"
+    "CREATE TRIGGER profile_review_insert AFTER INSERT ON cadre_profile BEGIN"
+    "  UPDATE review SET unit_id = " NL_REVIEW_UNIT("review.cadre_id", "review.year")
+    "  WHERE cadre_id = NEW.cadre_id;"
+    "END;"
+    "CREATE TRIGGER profile_review_update AFTER UPDATE OF cadre_id, valid_from, valid_to, unit_id"
+    "  ON cadre_profile BEGIN"
+    "  UPDATE review SET unit_id = " NL_REVIEW_UNIT("review.cadre_id", "review.year")
+    "  WHERE cadre_id IN (OLD.cadre_id, NEW.cadre_id);"
+    "END;"
+    "CREATE TRIGGER profile_review_delete AFTER DELETE ON cadre_profile BEGIN"
+    "  UPDATE review SET unit_id = " NL_REVIEW_UNIT("review.cadre_id", "review.year")
+    "  WHERE cadre_id = OLD.cadre_id;"
+    "END;"
+    "CREATE INDEX review_unit ON review(unit_id, year, annual_rating, action);",
+    /* clang-format on */
 };
+#undef NL_ENROL_SUMS
+#undef NL_REVIEW_UNIT
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NL_STORE_SCHEMA_VERSION,
                "one migration per schema version");
@@ -673,9 +763,75 @@ static void sql_fold(sqlite3_context *c, int argc, sqlite3_value **argv)
     sqlite3_result_text(c, out, (int)outlen, free);
 }
 
+/*
+ * nl_distinct(x): the number of distinct non-NULL values of x, for small
+ * non-negative integers (row ids). A bitmap instead of the temporary B-tree
+ * of COUNT(DISTINCT x): one bit test per row, no sorting. The indicator
+ * engine counts distinct trainees with it.
+ */
+struct distinct_ctx {
+    uint64_t *bits;
+    size_t words;
+    sqlite3_int64 count;
+};
+
+#define DISTINCT_MAX_ID ((sqlite3_int64)1 << 31)
+
+static void sql_distinct_step(sqlite3_context *c, int argc, sqlite3_value **argv)
+{
+    struct distinct_ctx *d = sqlite3_aggregate_context(c, sizeof(*d));
+    sqlite3_int64 v;
+
+    (void)argc;
+    if (d == NULL) {
+        sqlite3_result_error_nomem(c);
+        return;
+    }
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL)
+        return;
+    v = sqlite3_value_int64(argv[0]);
+    if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER || v < 0 || v >= DISTINCT_MAX_ID) {
+        sqlite3_result_error(c, "nl_distinct: a row id expected", -1);
+        return;
+    }
+    size_t w = (size_t)(v >> 6);
+    if (w >= d->words) {
+        size_t words = d->words ? d->words : 1024;
+        while (words <= w)
+            words *= 2;
+        uint64_t *b = sqlite3_realloc64(d->bits, words * sizeof(*b));
+        if (b == NULL) {
+            sqlite3_result_error_nomem(c);
+            return;
+        }
+        memset(b + d->words, 0, (words - d->words) * sizeof(*b));
+        d->bits = b;
+        d->words = words;
+    }
+    uint64_t bit = (uint64_t)1 << (v & 63);
+    if ((d->bits[w] & bit) == 0) {
+        d->bits[w] |= bit;
+        d->count++;
+    }
+}
+
+static void sql_distinct_final(sqlite3_context *c)
+{
+    struct distinct_ctx *d = sqlite3_aggregate_context(c, 0);
+
+    sqlite3_result_int64(c, d != NULL ? d->count : 0);
+    if (d != NULL)
+        sqlite3_free(d->bits);
+}
+
 /* Registers the application SQL functions on a new connection. SQLite's result. */
 static int register_functions(sqlite3 *db)
 {
+    int rc = sqlite3_create_function_v2(db, "nl_distinct", 1,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                        NULL, sql_distinct_step, sql_distinct_final, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
     /*
      * INNOCUOUS as well as DETERMINISTIC: a pure function of its argument,
      * so it stays usable under trusted_schema = OFF should a view or an
@@ -975,6 +1131,7 @@ void nl_store_close(struct nl_store *st)
         sqlite3_finalize(st->stmt[i]);
     for (unsigned i = 0; i < st->ncache; i++)
         sqlite3_finalize(st->cache[i].stmt);
+    nl_store_ind_cache_free(st);
     if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
         nl_log_error("store: close: %s", sqlite3_errmsg(st->db));
     free(st);

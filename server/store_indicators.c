@@ -5,6 +5,7 @@
  * dimensions, filters), so they are prepared per call rather than cached;
  * preparing costs tens of microseconds against milliseconds of aggregation.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "../common/date.h"
@@ -231,5 +232,243 @@ enum nl_status nl_store_ind_run(struct nl_store *st, const char *sql, const stru
     }
     sqlite3_finalize(s);
     *rows = arr;
+    return res;
+}
+
+/* ---------- distinct trainees over a per-connection cache ---------- */
+
+struct trainee_entry {
+    int64_t class_id; /* 0 = empty slot */
+    int64_t rev;
+    uint32_t *ids; /* counted cadre ids; those with unexcused absences first */
+    uint32_t n, nunexcused;
+};
+
+struct nl_trainee_cache {
+    struct trainee_entry *slot; /* open addressing, power-of-two size */
+    size_t cap, used;
+    size_t ids; /* total cached ids */
+};
+
+static const char SQL_CLASS_TRAINEES[] = "SELECT cadre_id, absent_unexcused > 0 FROM enrolment"
+                                         " WHERE class_id = ?1 AND status <> 4";
+
+static void cache_clear(struct nl_trainee_cache *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        free(c->slot[i].ids);
+    free(c->slot);
+    memset(c, 0, sizeof(*c));
+}
+
+void nl_store_ind_cache_free(struct nl_store *st)
+{
+    if (st->trainees != NULL) {
+        cache_clear(st->trainees);
+        free(st->trainees);
+        st->trainees = NULL;
+    }
+}
+
+static size_t slot_of(const struct nl_trainee_cache *c, int64_t id)
+{
+    size_t h = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15u >> 17) & (c->cap - 1);
+
+    while (c->slot[h].class_id != 0 && c->slot[h].class_id != id)
+        h = (h + 1) & (c->cap - 1);
+    return h;
+}
+
+static int cache_grow(struct nl_trainee_cache *c)
+{
+    struct nl_trainee_cache bigger = {0};
+
+    bigger.cap = c->cap ? c->cap * 2 : 4096;
+    bigger.slot = calloc(bigger.cap, sizeof(*bigger.slot));
+    if (bigger.slot == NULL)
+        return -1;
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->slot[i].class_id != 0)
+            bigger.slot[slot_of(&bigger, c->slot[i].class_id)] = c->slot[i];
+    bigger.used = c->used;
+    bigger.ids = c->ids;
+    free(c->slot);
+    *c = bigger;
+    return 0;
+}
+
+/* Reads the counted trainees of one class into *e (ids malloc'd). */
+static enum nl_status load_class(struct nl_store *st, int64_t class_id, struct trainee_entry *e)
+{
+    enum nl_status res = NL_OK;
+    sqlite3_stmt *s = nl_store_stmt(st, SQL_CLASS_TRAINEES, &res);
+    uint32_t *ids = NULL, *unex = NULL;
+    size_t n = 0, nu = 0, cap = 0, ucap = 0;
+    int row = 1;
+
+    if (s != NULL && sqlite3_bind_int64(s, 1, class_id) != SQLITE_OK)
+        res = nl_store_bind_fail(st, "bind class trainees");
+    while (res == NL_OK && (res = nl_store_step_once(st, s, &row)) == NL_OK && row) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        int u = sqlite3_column_int(s, 1);
+        uint32_t **arr = u ? &unex : &ids;
+        size_t *len = u ? &nu : &n, *acap = u ? &ucap : &cap;
+        if (id <= 0 || id > UINT32_MAX) {
+            res = NL_INTERNAL;
+            break;
+        }
+        if (*len == *acap) {
+            size_t nc = *acap ? *acap * 2 : 64;
+            uint32_t *p = realloc(*arr, nc * sizeof(*p));
+            if (p == NULL) {
+                res = NL_RESOURCE_EXHAUSTED;
+                break;
+            }
+            *arr = p;
+            *acap = nc;
+        }
+        (*arr)[(*len)++] = (uint32_t)id;
+    }
+    nl_store_stmt_done(s);
+    if (res == NL_OK) {
+        /* One array: the unexcused first, then the others. */
+        uint32_t *all = malloc((n + nu + 1) * sizeof(*all));
+        if (all == NULL) {
+            res = NL_RESOURCE_EXHAUSTED;
+        } else {
+            if (nu)
+                memcpy(all, unex, nu * sizeof(*all));
+            if (n)
+                memcpy(all + nu, ids, n * sizeof(*all));
+            e->ids = all;
+            e->n = (uint32_t)(n + nu);
+            e->nunexcused = (uint32_t)nu;
+        }
+    }
+    free(ids);
+    free(unex);
+    return res;
+}
+
+/* The entry of a class at `rev`, loaded or reloaded as needed. */
+static enum nl_status cache_get(struct nl_store *st, int64_t class_id, int64_t rev,
+                                const struct trainee_entry **out)
+{
+    struct nl_trainee_cache *c = st->trainees;
+    struct trainee_entry fresh = {class_id, rev, NULL, 0, 0};
+    enum nl_status res;
+
+    if (c == NULL && (c = st->trainees = calloc(1, sizeof(*c))) == NULL)
+        return NL_RESOURCE_EXHAUSTED;
+    if (c->cap != 0) {
+        struct trainee_entry *e = &c->slot[slot_of(c, class_id)];
+        if (e->class_id == class_id && e->rev == rev) {
+            *out = e;
+            return NL_OK;
+        }
+    }
+    if ((res = load_class(st, class_id, &fresh)) != NL_OK)
+        return res;
+    if (c->ids + fresh.n > NL_TRAINEE_CACHE_MAX)
+        cache_clear(c); /* start over rather than grow without bound */
+    if ((c->used + 1) * 2 > c->cap && cache_grow(c) != 0) {
+        free(fresh.ids);
+        return NL_RESOURCE_EXHAUSTED;
+    }
+    struct trainee_entry *e = &c->slot[slot_of(c, class_id)];
+    if (e->class_id == class_id) {
+        c->ids -= e->n;
+        free(e->ids);
+    } else {
+        c->used++;
+    }
+    *e = fresh;
+    c->ids += fresh.n;
+    *out = e;
+    return NL_OK;
+}
+
+/* A group's bitmap of cadre ids. */
+struct dgroup {
+    int64_t g;
+    const char *k;
+    uint64_t *bits;
+    size_t words;
+    int64_t count;
+};
+
+static int dgroup_set(struct dgroup *d, uint32_t id)
+{
+    size_t w = id >> 6;
+
+    if (w >= d->words) {
+        size_t words = d->words ? d->words : 1024;
+        while (words <= w)
+            words *= 2;
+        uint64_t *b = realloc(d->bits, words * sizeof(*b));
+        if (b == NULL)
+            return -1;
+        memset(b + d->words, 0, (words - d->words) * sizeof(*b));
+        d->bits = b;
+        d->words = words;
+    }
+    uint64_t bit = (uint64_t)1 << (id & 63);
+    if ((d->bits[w] & bit) == 0) {
+        d->bits[w] |= bit;
+        d->count++;
+    }
+    return 0;
+}
+
+enum nl_status nl_store_ind_distinct(struct nl_store *st, const struct nl_ind_row *classes,
+                                     size_t n, int unexcused, struct nl_ind_row **out, size_t *nout,
+                                     struct nl_arena *a)
+{
+    struct dgroup *grp = NULL;
+    size_t ng = 0, gcap = 0;
+    enum nl_status res = NL_OK;
+
+    *out = NULL;
+    *nout = 0;
+    for (size_t i = 0; i < n && res == NL_OK; i++) {
+        const struct nl_ind_row *r = &classes[i];
+        const struct trainee_entry *e = NULL;
+        size_t k = 0;
+        while (k < ng && !(grp[k].g == r->g && strcmp(grp[k].k, r->k[0]) == 0))
+            k++;
+        if (k == ng) {
+            if (ng == gcap) {
+                size_t nc = gcap ? gcap * 2 : 16;
+                struct dgroup *p = realloc(grp, nc * sizeof(*p));
+                if (p == NULL) {
+                    res = NL_RESOURCE_EXHAUSTED;
+                    break;
+                }
+                grp = p;
+                gcap = nc;
+            }
+            grp[ng++] = (struct dgroup){r->g, r->k[0], NULL, 0, 0};
+        }
+        if ((res = cache_get(st, r->num, r->den, &e)) != NL_OK)
+            break;
+        uint32_t m = unexcused ? e->nunexcused : e->n;
+        for (uint32_t j = 0; j < m; j++)
+            if (dgroup_set(&grp[k], e->ids[j]) != 0) {
+                res = NL_RESOURCE_EXHAUSTED;
+                break;
+            }
+    }
+    if (res == NL_OK && ng > 0) {
+        struct nl_ind_row *o = nl_arena_alloc(a, ng * sizeof(*o));
+        if (o == NULL)
+            res = NL_RESOURCE_EXHAUSTED;
+        for (size_t k = 0; o != NULL && k < ng; k++)
+            o[k] = (struct nl_ind_row){grp[k].g, {grp[k].k, ""}, grp[k].count, 0};
+        *out = o;
+        *nout = o != NULL ? ng : 0;
+    }
+    for (size_t k = 0; k < ng; k++)
+        free(grp[k].bits);
+    free(grp);
     return res;
 }

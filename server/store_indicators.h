@@ -61,4 +61,23 @@ enum nl_status nl_store_ind_run(struct nl_store *st, const char *sql, const stru
                                 size_t np, size_t max, struct nl_ind_row **rows, size_t *n,
                                 struct nl_arena *a);
 
+/*
+ * Distinct trainees: counts the distinct cadres among the counted
+ * enrolments (status not WITHDREW) of `classes`, per group. Each input row
+ * names one class: num = class id, den = its `rev` (schema 6), g and k[0]
+ * its group. With `unexcused`, only enrolments with absent_unexcused > 0
+ * count. *out gets one row per group (g, k[0]) in first-seen order, num =
+ * the count (arena array of *nout).
+ *
+ * Each connection keeps, per class, the cadre ids of its counted
+ * enrolments, valid while the class's rev is unchanged (every enrolment
+ * write bumps it in the same transaction), so a warm count reads one index
+ * entry per class instead of every enrolment. The cache holds at most
+ * NL_TRAINEE_CACHE_MAX ids and starts over beyond.
+ */
+#define NL_TRAINEE_CACHE_MAX (8u << 20)
+enum nl_status nl_store_ind_distinct(struct nl_store *st, const struct nl_ind_row *classes,
+                                     size_t n, int unexcused, struct nl_ind_row **out, size_t *nout,
+                                     struct nl_arena *a);
+
 #endif

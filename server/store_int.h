@@ -35,7 +35,11 @@ struct nl_store {
         sqlite3_stmt *stmt;
     } cache[NL_STORE_MAX_STMTS];
     unsigned ncache;
+    struct nl_trainee_cache *trainees; /* store_indicators.c's per-connection cache, or NULL */
 };
+
+/* Frees the connection's trainee cache (store_indicators.c); called by nl_store_close. */
+void nl_store_ind_cache_free(struct nl_store *st);
 
 /*
  * Returns the prepared statement for `sql` (static storage: its address is

@@ -1369,6 +1369,77 @@ static void test_reports(void **state)
     sf_call_done(&res);
 }
 
+/*
+ * The sums a class keeps of its counted enrolments and the unit a review
+ * is counted under (schema 6 and 7) are maintained by triggers: after
+ * inserts, updates (to WITHDREW and back, new counts, a result, a move to
+ * another class), deletes and profile changes, every stored value equals the
+ * value recomputed from the rows themselves.
+ */
+static const char SUMS_STALE[] =
+    "SELECT count(*) FROM class c WHERE"
+    " c.n_enrol <> (SELECT count(*) FROM enrolment e WHERE e.class_id = c.id AND e.status <> 4)"
+    " OR c.n_attended <> (SELECT ifnull(sum(attended), 0) FROM enrolment e"
+    "   WHERE e.class_id = c.id AND e.status <> 4)"
+    " OR c.n_sessions <> (SELECT ifnull(sum(attended + absent_excused + absent_unexcused), 0)"
+    "   FROM enrolment e WHERE e.class_id = c.id AND e.status <> 4)"
+    " OR c.n_completed <> (SELECT count(*) FROM enrolment e WHERE e.class_id = c.id"
+    "   AND e.status = 2)"
+    " OR c.n_failed <> (SELECT count(*) FROM enrolment e WHERE e.class_id = c.id AND e.status = 3)"
+    " OR c.n_very_good <> (SELECT count(*) FROM enrolment e WHERE e.class_id = c.id"
+    "   AND e.status = 2 AND e.result IN (1, 2))";
+static const char REVIEW_UNIT_STALE[] =
+    "SELECT count(*) FROM review r WHERE r.unit_id IS NOT (SELECT p.unit_id FROM cadre_profile p"
+    " WHERE p.cadre_id = r.cadre_id AND p.valid_from <= printf('%04d-12-31', r.year)"
+    " AND (p.valid_to IS NULL OR p.valid_to >= printf('%04d-12-31', r.year)))";
+
+static void test_maintained_sums(void **state)
+{
+    struct run r;
+    struct q w1 = {.unit = "w1", .year = 2019};
+    (void)state;
+
+    sql(FLOWS);
+    sql(REVIEWS);
+    assert_int_equal(sf_sql_long(g->rw, SUMS_STALE), 0);
+    assert_int_equal(sf_sql_long(g->rw, REVIEW_UNIT_STALE), 0);
+    /* Fills the read connection's trainee cache: K1 C1 C2 C3, K2 C1 C5 (as test_flow_indicators).
+     */
+    run_open(&r);
+    expect_count("trainees w1 2019 before", one(&r, "trainees", w1), 4);
+    expect_count("unexcused w1 2019 before", one(&r, "unexcused_absentees", w1), 3);
+    run_close(&r);
+    /* K1: C2 withdraws, C3's FAILED becomes COMPLETED VERY_GOOD, C4 comes back ENROLLED. */
+    sql("UPDATE enrolment SET status = 4 WHERE class_id = 1 AND cadre_id = 2;"
+        "UPDATE enrolment SET status = 2, result = 2, attended = 10, absent_unexcused = 0"
+        " WHERE class_id = 1 AND cadre_id = 3;"
+        "UPDATE enrolment SET status = 1, result = NULL WHERE class_id = 1 AND cadre_id = 4;"
+        /* K2: C5 is deleted; C1 moves from K2 to K3. */
+        "DELETE FROM enrolment WHERE class_id = 2 AND cadre_id = 5;"
+        "UPDATE enrolment SET class_id = 3 WHERE class_id = 2 AND cadre_id = 1;");
+    assert_int_equal(sf_sql_long(g->rw, SUMS_STALE), 0);
+    /* R2 moves to w2 from 2019-06-01 (a new profile version closes the old one). */
+    sql("UPDATE cadre_profile SET valid_to = '2019-05-31' WHERE cadre_id = 402;"
+        "INSERT INTO cadre_profile(cadre_id, valid_from, valid_to, unit_id, key_cadre, level,"
+        " mgmt_category, education, political_theory, state_mgmt) VALUES"
+        " (402, '2019-06-01', NULL, 6, 0, 3, 3, 2, 3, 1);"
+        "DELETE FROM cadre_profile WHERE cadre_id = 405;");
+    assert_int_equal(sf_sql_long(g->rw, REVIEW_UNIT_STALE), 0);
+    assert_int_equal(sf_sql_long(g->rw, "SELECT count(*) FROM review WHERE cadre_id = 405"
+                                        " AND unit_id IS NULL"),
+                     1);
+    run_open(&r);
+    /* The cached trainees of K1 and K2 are stale now (their rev moved): K1 = C1, C3, C4. */
+    expect_count("trainees w1 2019 after changes", one(&r, "trainees", w1), 3);
+    /* Unexcused: C3's absences are gone; C4 (back, 9 unexcused) counts. */
+    expect_count("unexcused w1 2019 after changes", one(&r, "unexcused_absentees", w1), 1);
+    /* w1 2019 now: K1 = C1, C3, C4 (C2 withdrew); K2 = nothing left: 3 enrolments. */
+    expect_count("enrolments w1 2019 after changes", one(&r, "enrolments", w1), 3);
+    /* COMPLETED: C1 (EXCELLENT), C3 (VERY_GOOD) of K1: very good 2/2. */
+    expect_ratio("very good w1 2019 after changes", one(&r, "very_good_rate", w1), 2, 2, "100.0");
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1387,6 +1458,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pool, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_reviews, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_reports, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_maintained_sums, setup, sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
