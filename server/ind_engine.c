@@ -31,11 +31,15 @@ __extension__ typedef __int128 i128;
 
 /* ---------- small text helpers ---------- */
 
+/* A day as "YYYY-MM-DD" in the arena; "" when the arena is full (callers print it). */
 static const char *day_text(struct nl_arena *a, int32_t d)
 {
     char buf[11];
+    const char *t;
+
     nl_date_format(d, buf);
-    return nl_arena_strdup(a, buf);
+    t = nl_arena_strdup(a, buf);
+    return t != NULL ? t : "";
 }
 
 static int year_of(int32_t d)
@@ -56,7 +60,8 @@ static const char *afmt(struct nl_arena *a, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof(buf), fmt, ap);
     va_end(ap);
-    return nl_arena_strdup(a, buf);
+    const char *t = nl_arena_strdup(a, buf);
+    return t != NULL ? t : ""; /* out of memory: an empty text, never NULL */
 }
 
 static enum nl_status fail(struct nl_ind_env *e, enum nl_status st, const char *fmt, ...)
@@ -482,6 +487,22 @@ struct agg {
     int per_row; /* no aggregation: one row per record (num, den = plain expressions) */
 };
 
+/* Appends " AND <alias>.valid_from <= day AND (<alias>.valid_to IS NULL OR ... >= day)". */
+static void sb_valid_on(struct sb *b, const char *alias, const char *day)
+{
+    sb_cat(b, " AND ");
+    sb_cat(b, alias);
+    sb_cat(b, ".valid_from <= ");
+    SB_TEXT(b, day);
+    sb_cat(b, " AND (");
+    sb_cat(b, alias);
+    sb_cat(b, ".valid_to IS NULL OR ");
+    sb_cat(b, alias);
+    sb_cat(b, ".valid_to >= ");
+    SB_TEXT(b, day);
+    sb_cat(b, ")");
+}
+
 static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_sel *sel, int need_k,
                         int need_p, int need_uv)
 {
@@ -504,19 +525,13 @@ static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_s
         sb_cat(b, " WHERE 1");
         break;
     case NL_BASE_CADRE:
-        sb_cat(b, " FROM sc CROSS JOIN cadre_profile p ON p.unit_id = sc.u AND p.valid_from <= ");
-        SB_TEXT(b, sel->as_of);
-        sb_cat(b, " AND (p.valid_to IS NULL OR p.valid_to >= ");
-        SB_TEXT(b, sel->as_of);
-        sb_cat(b, ")");
+        sb_cat(b, " FROM sc CROSS JOIN cadre_profile p ON p.unit_id = sc.u");
+        sb_valid_on(b, "p", sel->as_of);
         if (need_k)
             sb_cat(b, " JOIN cadre k ON k.id = p.cadre_id");
         if (need_uv) {
-            sb_cat(b, " JOIN unit_version uv ON uv.unit_id = p.unit_id AND uv.valid_from <= ");
-            SB_TEXT(b, sel->as_of);
-            sb_cat(b, " AND (uv.valid_to IS NULL OR uv.valid_to >= ");
-            SB_TEXT(b, sel->as_of);
-            sb_cat(b, ")");
+            sb_cat(b, " JOIN unit_version uv ON uv.unit_id = p.unit_id");
+            sb_valid_on(b, "uv", sel->as_of);
         }
         sb_cat(b, " WHERE 1");
         break;
@@ -540,11 +555,7 @@ static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_s
         if (need_p) {
             sb_cat(b, pool ? " LEFT JOIN cadre_profile p ON p.cadre_id = pe.cadre_id"
                            : " LEFT JOIN cadre_profile p ON p.cadre_id = m.cadre_id");
-            sb_cat(b, " AND p.valid_from <= ");
-            SB_TEXT(b, sel->as_of);
-            sb_cat(b, " AND (p.valid_to IS NULL OR p.valid_to >= ");
-            SB_TEXT(b, sel->as_of);
-            sb_cat(b, ")");
+            sb_valid_on(b, "p", sel->as_of);
         }
         sb_cat(b, " WHERE 1");
         break;
@@ -959,8 +970,9 @@ static void explain_filters(struct nl_ind_env *e, const struct nl_ind_def *def,
     switch (def->base) {
     case NL_BASE_CLASS:
     case NL_BASE_ENROL:
-        f[n++] = afmt(e->a, "classes: status not CANCELLED, end_date in %s..%s%s", ex->counts[0],
-                      ex->counts[1], def->base == NL_BASE_ENROL ? "; enrolments not WITHDREW" : "");
+        f[n++] = afmt(e->a, "classes: status not CANCELLED, end_date in %s..%s%s",
+                      day_text(e->a, sel->pfrom), day_text(e->a, sel->pto),
+                      def->base == NL_BASE_ENROL ? "; enrolments not WITHDREW" : "");
         break;
     case NL_BASE_CADRE:
         f[n++] = afmt(e->a, "cadre profiles valid on %s, unit in the tree of that day", sel->as_of);
@@ -1107,10 +1119,7 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
             res = NL_RESOURCE_EXHAUSTED;
             goto done;
         }
-        /* counts[0..1] carry the window into explain_filters, then become the counts. */
         ex->counts = c;
-        c[0] = day_text(e->a, sel->pfrom);
-        c[1] = day_text(e->a, sel->pto);
         explain_filters(e, def, sel, ex);
         int64_t tn = 0, td = 0;
         for (size_t i = 0; i < nv; i++) {

@@ -29,10 +29,10 @@ static int short_text(const char *s)
 static enum nl_status check_selection(struct nl_ctx *ctx, const Nhanluc__V1__Selection *s,
                                       struct nl_ind_ask *ask)
 {
-    static const Nhanluc__V1__Selection empty = NHANLUC__V1__SELECTION__INIT;
-
-    if (s == NULL)
-        s = &empty;
+    if (s == NULL) { /* not sent: every field empty */
+        *ask = (struct nl_ind_ask){"", 0, "", 0, "", "", ""};
+        return NL_OK;
+    }
     if (s->unit[0] != '\0' && !nl_svc_unit_code_valid(s->unit, strlen(s->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "selection.unit: a unit code is [a-z0-9-], 1-64 bytes");
@@ -81,8 +81,8 @@ static Nhanluc__V1__IndicatorValue *value_msg(struct nl_ctx *ctx, const struct n
                                               const struct nl_ind_value *v)
 {
     Nhanluc__V1__IndicatorValue *m = nl_arena_alloc(ctx->arena, sizeof(*m));
-    if (m == NULL)
-        return NULL;
+    if (m == NULL || (v->has_value && v->value == NULL) || v->unit == NULL)
+        return NULL; /* out of memory while computing: the caller answers RESOURCE_EXHAUSTED */
     nhanluc__v1__indicator_value__init(m);
     m->code = nl_svc_unconst(v->def->code);
     m->unit = nl_svc_unconst(v->unit);
