@@ -1126,8 +1126,10 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
             tn += v[i].num;
             td += v[i].den;
         }
-        c[0] = afmt(e->a, "numerator: %" PRId64, tn);
-        c[1] = afmt(e->a, "denominator: %" PRId64, td);
+        /* Grouped: the sums over the rows (distinct counts of groups may overlap). */
+        const char *over = nv == 1 && by == 0 ? "" : ", summed over the rows";
+        c[0] = afmt(e->a, "numerator%s: %" PRId64, over, tn);
+        c[1] = afmt(e->a, "denominator%s: %" PRId64, over, td);
         ex->ncounts = def->value_kind == NL_IND_COUNT ? 1 : 2;
         explain_units(e, &s1, !flow_base(def->base), ex);
     }
