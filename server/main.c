@@ -3,6 +3,13 @@
  *
  * Exit codes: 0 after a graceful stop, 64 for a usage error, 1 when the
  * server cannot start (the reason is logged on stderr).
+ *
+ * `--bootstrap-admin [--force] [--name NAME]` is the other mode: open (and
+ * migrate) the database, create an admin token, print it alone on stdout
+ * and exit without listening. These flags are taken out of argv here before
+ * the settings table (config.c) reads the rest, since they are actions, not
+ * settings. The token text lives in one stack buffer that is printed and
+ * then cleansed; it is never logged (the log names the token id only).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,6 +21,19 @@
 #include "../common/log.h"
 #include "config.h"
 #include "server.h"
+#include "store.h"
+#include "store_tokens.h"
+#include "token.h"
+
+/* The bootstrap flags, which main.c reads itself. */
+struct boot_opts {
+    int bootstrap;    /* --bootstrap-admin */
+    int force;        /* --force */
+    const char *name; /* --name NAME, or NULL */
+    int help;         /* the first of --help / --version was --help */
+};
+
+#define BOOT_NAME_DEFAULT "bootstrap"
 
 static void on_signal(uv_signal_t *h, int signum)
 {
@@ -36,6 +56,133 @@ static void set_pool_size(struct nl_config *cfg)
     setenv("UV_THREADPOOL_SIZE", v, 1);
 }
 
+/*
+ * Moves the bootstrap flags of argv into *b and every other argument, in
+ * order, into rest (rest[0] = argv[0]; *nrest set). A "--key" without "="
+ * keeps the next argument as its value, as nl_config_parse_args reads it,
+ * so a value is never mistaken for a flag. Returns 0, or -1 after printing
+ * a usage error.
+ */
+static int take_boot_args(int argc, char **argv, char **rest, int *nrest, struct boot_opts *b)
+{
+    int n = 0, seen_info = 0;
+
+    memset(b, 0, sizeof(*b));
+    rest[n++] = argv[0];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--bootstrap-admin") == 0) {
+            b->bootstrap = 1;
+        } else if (strcmp(a, "--force") == 0) {
+            b->force = 1;
+        } else if (strncmp(a, "--name=", 7) == 0) {
+            b->name = a + 7;
+        } else if (strcmp(a, "--name") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "nhanlucd: option '--name' needs a value\n");
+                return -1;
+            }
+            b->name = argv[++i];
+        } else {
+            int info = strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+            if (!seen_info && (info || strcmp(a, "--version") == 0)) {
+                seen_info = 1;
+                b->help = info;
+            }
+            rest[n++] = argv[i];
+            if (!info && strcmp(a, "--version") != 0 && strncmp(a, "--", 2) == 0 &&
+                strchr(a, '=') == NULL && i + 1 < argc)
+                rest[n++] = argv[++i];
+        }
+    }
+    rest[n] = NULL;
+    *nrest = n;
+    if ((b->force || b->name != NULL) && !b->bootstrap) {
+        fprintf(stderr, "nhanlucd: --force and --name go with --bootstrap-admin\n"
+                        "(see 'nhanlucd --help')\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void boot_usage(FILE *f)
+{
+    fprintf(f, "\nbootstrap (creates the first admin token, prints it alone on stdout, exits):\n"
+               "  nhanlucd --db PATH --bootstrap-admin [--force] [--name NAME]\n");
+    fprintf(f, "  --%-22s %s\n", "bootstrap-admin", "create an admin token and exit");
+    fprintf(f, "  --%-22s %s\n", "force", "create one even when a usable admin token exists");
+    fprintf(f, "  --%-22s %s (default %s)\n", "name NAME", "the token's name", BOOT_NAME_DEFAULT);
+}
+
+/*
+ * --bootstrap-admin: creates an admin token in cfg->db and prints it alone
+ * on stdout. Refuses (1) when a usable admin token exists and force is 0.
+ * Returns the exit code: 0, 1 (store or output failure, refusal) or 64 (a
+ * bad --name).
+ */
+static int bootstrap_admin(const struct nl_config *cfg, const struct boot_opts *b)
+{
+    struct nl_token_req req = {NL_ROLE_ADMIN, NULL, b->name ? b->name : BOOT_NAME_DEFAULT, 0};
+    char text[NL_TOKEN_TEXT_LEN + 1], err[512], msg[256];
+    struct nl_token_rec rec;
+    struct nl_store *st = NULL;
+    struct nl_arena arena;
+    enum nl_status res;
+    int exists = 0, code = 1;
+
+    if (cfg->db[0] == '\0') {
+        fprintf(stderr, "nhanlucd: --db must not be empty\n");
+        return 64;
+    }
+    text[0] = '\0';
+    nl_arena_init(&arena, 1u << 20);
+    res = nl_store_open(cfg->db, NL_STORE_READWRITE, &st, err, sizeof(err));
+    if (res != NL_OK) {
+        nl_log_error("cannot open the database: %s", err);
+        goto out;
+    }
+    res = nl_store_begin_write(st);
+    if (res == NL_OK)
+        res = nl_store_token_admin_exists(st, NULL, &exists);
+    if (res == NL_OK && exists && !b->force) {
+        (void)nl_store_rollback(st);
+        fprintf(stderr,
+                "nhanlucd: an admin token already exists in '%s'; add --force to create "
+                "another\n",
+                cfg->db);
+        goto out;
+    }
+    if (res == NL_OK) {
+        res = nl_store_token_create(st, &req, text, sizeof(text), &rec, msg, sizeof(msg), &arena);
+        if (res == NL_INVALID_ARGUMENT)
+            code = 64;
+        if (res != NL_OK)
+            nl_log_error("cannot create the admin token: %s", msg);
+    }
+    if (res == NL_OK)
+        res = nl_store_commit(st);
+    else
+        (void)nl_store_rollback(st);
+    if (res != NL_OK) {
+        if (code != 64)
+            nl_log_error("bootstrap failed: %s", nl_store_errmsg(res));
+        goto out;
+    }
+    nl_log_info("bootstrap: admin token %s (\"%s\") created, expires %s", rec.id, rec.name,
+                rec.expires_at);
+    if (printf("%s\n", text) < 0 || fflush(stdout) != 0) {
+        nl_log_error("cannot print the token; it is stored: revoke %s and run again with --force",
+                     rec.id);
+        goto out;
+    }
+    code = 0;
+out:
+    nl_token_wipe_text(text, sizeof(text));
+    nl_store_close(st);
+    nl_arena_release(&arena);
+    return code;
+}
+
 int main(int argc, char **argv)
 {
     struct nl_config cfg;
@@ -43,12 +190,28 @@ int main(int argc, char **argv)
     char err[512], bound[300];
     uv_signal_t sigterm, sigint;
     uv_loop_t *loop;
-    int rv;
+    struct boot_opts boot;
+    char **rest;
+    int rv, nrest = 0;
 
+    rest = calloc((size_t)argc + 1, sizeof(*rest));
+    if (rest == NULL) {
+        fprintf(stderr, "nhanlucd: out of memory\n");
+        return 1;
+    }
     nl_config_defaults(&cfg);
-    rv = nl_config_parse_args(&cfg, argc, argv, stdout, stderr);
+    rv = take_boot_args(argc, argv, rest, &nrest, &boot);
+    if (rv == 0)
+        rv = nl_config_parse_args(&cfg, nrest, rest, stdout, stderr);
+    free(rest);
+    if (rv > 0 && boot.help)
+        boot_usage(stdout);
     if (rv != 0)
         return rv > 0 ? 0 : 64;
+    if (boot.bootstrap) {
+        nl_log_set_level(cfg.log_level);
+        return bootstrap_admin(&cfg, &boot);
+    }
     if (nl_config_validate(&cfg, stderr) != 0)
         return 64;
     nl_log_set_level(cfg.log_level);

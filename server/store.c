@@ -408,6 +408,25 @@ static const char *const migrations[] = {
     "  WHERE cadre_id = OLD.cadre_id;"
     "END;"
     "CREATE INDEX review_unit ON review(unit_id, year, annual_rating, action);",
+
+    /*
+     * 8: credentials (store_tokens.h). Only the SHA-256 of a token's secret
+     * is kept; `id` is the token's public lookup key. A district token
+     * names its unit, the other roles none.
+     */
+    "CREATE TABLE auth_token("
+    "  id TEXT PRIMARY KEY CHECK(length(id) = 12 AND id NOT GLOB '*[^0-9a-f]*'),"
+    "  secret_sha256 BLOB NOT NULL"
+    "    CHECK(typeof(secret_sha256) = 'blob' AND length(secret_sha256) = 32),"
+    "  role TEXT NOT NULL CHECK(role IN ('admin', 'central', 'district')),"
+    "  unit_id INTEGER REFERENCES unit(id),"
+    "  name TEXT NOT NULL,"
+    "  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "  expires_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now','+90 days')),"
+    "  revoked_at TEXT,"
+    "  CHECK((role = 'district') = (unit_id IS NOT NULL))"
+    ");"
+    "CREATE INDEX auth_token_unit ON auth_token(unit_id);",
     /* clang-format on */
 };
 #undef NL_ENROL_SUMS
