@@ -25,7 +25,7 @@ BUILD_PKGS="cmake ninja-build gcc clang-14 pkg-config libuv1-dev libnghttp2-dev 
 libprotobuf-c-dev protobuf-c-compiler protobuf-compiler libcmocka-dev libssl-dev libutf8proc-dev
 libjansson-dev libcsv-dev grpc-proto python3"
 TEST_PKGS="python3 python3-grpcio python3-protobuf protobuf-compiler-grpc nghttp2-client valgrind
-libclang-rt-14-dev python3-h2 sqlite3 clang-format-14"
+libclang-rt-14-dev python3-h2 sqlite3 clang-format-14 openssl"
 NGHTTP2_PKG=libnghttp2-14
 NGHTTP2_MIN=${NL_DEPS_NGHTTP2_MIN:-1.52.0-1+deb12u3}
 
