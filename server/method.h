@@ -28,6 +28,22 @@ enum nl_method_flags {
     NL_M_HEAVY = 1 << 4,  /* a read that aggregates (milliseconds): batched alone */
 };
 
+/*
+ * Who is calling (issue 5), built by dispatch from the `authorization`
+ * header and the connection's TLS client certificate. Role NONE: the call
+ * carried no credential (allowed only where authentication is off or the
+ * method is public).
+ */
+enum nl_role { NL_ROLE_NONE = 0, NL_ROLE_ADMIN = 1, NL_ROLE_CENTRAL = 2, NL_ROLE_DISTRICT = 3 };
+struct nl_identity {
+    int role;              /* enum nl_role (= Nhanluc__V1__Role values) */
+    int64_t unit_id;       /* district: the token's unit; else 0 */
+    int may_write_targets; /* central tokens granted target writes */
+    char token_id[16];     /* "" without a token */
+    char cert_fp[65];      /* the client certificate's SHA-256, "" for none */
+    char peer[64];         /* the remote address, for the audit trail and lockouts */
+};
+
 /* What a handler gets besides its request. */
 struct nl_ctx {
     struct nl_store *store;   /* borrowed; NULL for NL_M_INLINE methods */

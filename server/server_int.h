@@ -89,6 +89,13 @@ struct nl_conn {
     unsigned ping_strikes;  /* idle PINGs closer than 30 s apart */
     uint64_t write_started; /* when the write in flight started (stall detection) */
     char peer[64];
+    /*
+     * The verified TLS client certificate (issue 5), set by the TLS layer once
+     * the handshake is done; both "" without TLS or without a certificate.
+     * cert_unit is the unit of its urn:nhanluc:unit:UNIT name (deploy/certs.sh).
+     */
+    char cert_fp[65];   /* SHA-256 of the DER certificate, lower-case hex */
+    char cert_unit[65];
 };
 
 /* A binary min-heap of calls by deadline, one uv_timer armed at the earliest. */

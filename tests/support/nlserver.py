@@ -253,7 +253,8 @@ def stubs():
     """Generates (once per process) and imports the stubs.
 
     Returns an object with attributes registry_pb2, registry_pb2_grpc, records_pb2,
-    records_pb2_grpc, indicators_pb2, indicators_pb2_grpc, health_pb2. All nhanluc.v1
+    records_pb2_grpc, indicators_pb2, indicators_pb2_grpc, admin_pb2, admin_pb2_grpc,
+    health_pb2. All nhanluc.v1
     modules come from one directory: records.proto imports registry.proto and
     indicators.proto, and two stub directories would split the package.
     """
@@ -269,7 +270,7 @@ def stubs():
     cmd = [protoc, "-I" + os.path.join(SOURCE_DIR, "proto"), "-I" + GRPC_PROTO_DIR,
            "--python_out=" + out, "--grpc_out=" + out, "--plugin=protoc-gen-grpc=" + plugin,
            "nhanluc/v1/registry.proto", "nhanluc/v1/records.proto", "nhanluc/v1/indicators.proto",
-           "grpc/health/v1/health.proto"]
+           "nhanluc/v1/admin.proto", "grpc/health/v1/health.proto"]
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
     if r.returncode != 0:
         raise AssertionError("protoc failed: %s" % r.stderr.decode("utf-8", "replace"))
@@ -278,6 +279,7 @@ def stubs():
     from nhanluc.v1 import registry_pb2, registry_pb2_grpc  # noqa: E402 (generated above)
     from nhanluc.v1 import records_pb2, records_pb2_grpc  # noqa: E402 (generated above)
     from nhanluc.v1 import indicators_pb2, indicators_pb2_grpc  # noqa: E402 (generated above)
+    from nhanluc.v1 import admin_pb2, admin_pb2_grpc  # noqa: E402 (generated above)
 
     spec = importlib.util.spec_from_file_location(
         "nl_health_pb2", os.path.join(out, "grpc", "health", "v1", "health_pb2.py"))
@@ -294,6 +296,8 @@ def stubs():
     s.records_pb2_grpc = records_pb2_grpc
     s.indicators_pb2 = indicators_pb2
     s.indicators_pb2_grpc = indicators_pb2_grpc
+    s.admin_pb2 = admin_pb2
+    s.admin_pb2_grpc = admin_pb2_grpc
     s.health_pb2 = health_pb2
     _stubs = s
     return s
