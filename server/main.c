@@ -2,7 +2,8 @@
  * main.c - nhanlucd: flags -> config -> store -> loop -> drain -> exit.
  *
  * Exit codes: 0 after a graceful stop, 64 for a usage error, 1 when the
- * server cannot start (the reason is logged on stderr).
+ * server cannot start (the reason is logged on stderr), 75 after draining
+ * because of a database I/O error (the service manager restarts it).
  *
  * `--bootstrap-admin [--force] [--name NAME]` is the other mode: open (and
  * migrate) the database, create an admin token, print it alone on stdout
@@ -251,6 +252,7 @@ int main(int argc, char **argv)
      * SIGTERM now is swallowed by libuv instead of killing the process
      * halfway through the final checkpoint.
      */
+    int code = nl_server_exit_code(srv);
     nl_server_free(srv);
     uv_close((uv_handle_t *)&sigterm, NULL);
     uv_close((uv_handle_t *)&sigint, NULL);
@@ -258,6 +260,6 @@ int main(int argc, char **argv)
     rv = uv_loop_close(loop);
     if (rv != 0)
         nl_log_warnx("loop closed with handles open: %s", uv_strerror(rv));
-    nl_log_info("stopped");
-    return 0;
+    nl_log_info(code != 0 ? "stopped (exit %d: restart me)" : "stopped", code);
+    return code;
 }

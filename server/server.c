@@ -20,7 +20,19 @@
 
 static void server_on_job_done(struct nl_job *job, void *ud)
 {
-    nl_dispatch_complete(ud, job);
+    struct nl_server *srv = ud;
+
+    nl_dispatch_complete(srv, job);
+    /*
+     * After an I/O error the database file's state is unknown (RELIABILITY.md
+     * 2.4): no more writes, health NOT_SERVING, drain, and exit 75 so the
+     * service manager restarts the server on a fresh open.
+     */
+    if (!srv->io_exit && nl_writer_io_failed(srv->writer)) {
+        srv->io_exit = 1;
+        nl_log_error("database I/O error: draining; nhanlucd exits 75 to be restarted");
+        nl_server_shutdown(srv);
+    }
 }
 
 /* Once per loop turn, after I/O: flush what completions produced, feed the pool. */
@@ -278,6 +290,11 @@ void nl_server_maybe_finish(struct nl_server *srv)
 uint64_t nl_server_calls(const struct nl_server *srv, enum nl_status st)
 {
     return (unsigned)st < NL_STATUS_COUNT ? srv->calls_by_status[st] : 0;
+}
+
+int nl_server_exit_code(const struct nl_server *srv)
+{
+    return srv->io_exit ? 75 : 0;
 }
 
 void nl_server_free(struct nl_server *srv)

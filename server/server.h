@@ -45,6 +45,13 @@ int nl_server_listen(struct nl_server *srv, char *bound, size_t boundlen);
 void nl_server_shutdown(struct nl_server *srv);
 
 /*
+ * The process exit code the server's run asks for: 75 (EX_TEMPFAIL) after
+ * it drained because of a database I/O error, else 0. Read before
+ * nl_server_free.
+ */
+int nl_server_exit_code(const struct nl_server *srv);
+
+/*
  * Frees the server after uv_run returned (all handles closed): stops the
  * writer, checkpoints the WAL, closes stores. Logs the per-status call
  * counts ("calls by status: OK=N ..."). NULL is a no-op.

@@ -110,6 +110,7 @@ struct nl_server {
     struct nl_config cfg;
     uv_tcp_t listener;
     unsigned listening : 1, draining : 1, forced : 1, closing : 1;
+    unsigned io_exit : 1; /* draining after a database I/O error: exit 75 */
     struct nl_conn *conns;
     unsigned nconns;
     struct nl_conn *dirty; /* connections to flush at the end of this loop turn */

@@ -507,6 +507,8 @@ enum nl_status nl_store_fail(struct nl_store *st, int rc, const char *what)
 {
     const char *em = sqlite3_errmsg(st->db);
 
+    if ((rc & 0xff) == SQLITE_IOERR)
+        st->io_failed = 1;
     switch (rc & 0xff) {
     case SQLITE_CONSTRAINT:
         if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
@@ -1113,7 +1115,7 @@ enum nl_status nl_store_open(const char *path, enum nl_store_mode mode, struct n
         return NL_RESOURCE_EXHAUSTED;
     }
     st->mode = mode;
-    rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+    rc = sqlite3_open_v2(path, &st->db, flags, nl_store_faultvfs_name());
     if (rc != SQLITE_OK) {
         nl_store_fmt_msg(err, errlen, "cannot open '%s': %s", path,
                          st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc));
@@ -1154,6 +1156,11 @@ void nl_store_close(struct nl_store *st)
     if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
         nl_log_error("store: close: %s", sqlite3_errmsg(st->db));
     free(st);
+}
+
+int nl_store_io_failed(const struct nl_store *st)
+{
+    return st->io_failed;
 }
 
 int nl_store_schema_version(struct nl_store *st)

@@ -50,6 +50,14 @@ enum nl_status nl_store_open(const char *path, enum nl_store_mode mode, struct n
 /* Finalizes every statement and closes the connection. NULL is a no-op. */
 void nl_store_close(struct nl_store *st);
 
+/*
+ * 1 once a statement on this connection failed with an SQLite I/O error
+ * (SQLITE_IOERR*): after a failed write or fsync the state of the file is
+ * unknown, so the writer stops committing and the server drains and exits
+ * 75 for its service manager to restart it (RELIABILITY.md 2.4).
+ */
+int nl_store_io_failed(const struct nl_store *st);
+
 /* PRAGMA user_version of the open database, or -1 on error. */
 int nl_store_schema_version(struct nl_store *st);
 

@@ -36,7 +36,15 @@ struct nl_store {
     } cache[NL_STORE_MAX_STMTS];
     unsigned ncache;
     struct nl_trainee_cache *trainees; /* store_indicators.c's per-connection cache, or NULL */
+    int io_failed;                     /* an SQLITE_IOERR was seen (nl_store_io_failed) */
 };
+
+/*
+ * The name of the test-only fault-injecting VFS (store_faultvfs.c) when this
+ * process's environment arms it (NL_TEST_FAIL_SYNC_AFTER, NL_TEST_HOOKS
+ * builds only), else NULL: the default VFS.
+ */
+const char *nl_store_faultvfs_name(void);
 
 /* Frees the connection's trainee cache (store_indicators.c); called by nl_store_close. */
 void nl_store_ind_cache_free(struct nl_store *st);

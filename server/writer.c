@@ -13,6 +13,7 @@
  * without a transaction. Completions go to a list drained by one uv_async_t
  * callback on the loop (uv_async_send coalesces wake-ups).
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ struct nl_writer {
     struct nl_store *store;
     nl_job_done_fn done;
     void *ud;
+    atomic_int io_failed; /* set by the writer thread: no more commits (nl_writer_io_failed) */
 };
 
 static void job_fail(struct nl_job *j, enum nl_status st, const char *msg)
@@ -64,6 +66,13 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
     }
     if (live == 0)
         return;
+    if (atomic_load(&w->io_failed)) {
+        /* After an I/O error nothing more is written: the server is draining to restart. */
+        for (struct nl_job *j = jobs; j != NULL; j = j->next)
+            if (j->status == NL_UNKNOWN)
+                job_fail(j, NL_UNAVAILABLE, "database unavailable, the server restarts");
+        return;
+    }
 
     enum nl_status st = nl_store_begin_write(w->store);
     if (st != NL_OK) {
@@ -129,6 +138,15 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
                 job_fail(j, st == NL_DATA_LOSS ? st : NL_UNAVAILABLE, "commit failed, retry");
         }
     }
+    if (nl_store_io_failed(w->store) && !atomic_load(&w->io_failed)) {
+        nl_log_error("writer: I/O error on the database: no more writes; draining to restart");
+        atomic_store(&w->io_failed, 1);
+    }
+}
+
+int nl_writer_io_failed(const struct nl_writer *w)
+{
+    return w != NULL && atomic_load(&w->io_failed);
 }
 
 static void writer_main(void *arg)
@@ -193,6 +211,7 @@ struct nl_writer *nl_writer_start(uv_loop_t *loop, struct nl_store *store, unsig
 
     if (w == NULL)
         goto fail;
+    atomic_init(&w->io_failed, 0);
     w->loop = loop;
     w->store = store;
     w->queue_max = queue_max;

@@ -30,6 +30,13 @@ struct nl_writer *nl_writer_start(uv_loop_t *loop, struct nl_store *store, unsig
 /* Queues a job. Returns 0, or -1 when the queue is full (caller keeps the job). */
 int nl_writer_submit(struct nl_writer *w, struct nl_job *job);
 
+/*
+ * 1 once the writer saw an SQLite I/O error (nl_store_io_failed): every
+ * later write is answered UNAVAILABLE without touching the file, and the
+ * server should drain and exit 75. Any thread. NULL reads 0.
+ */
+int nl_writer_io_failed(const struct nl_writer *w);
+
 /* Jobs queued, running or waiting for their completion callback. */
 unsigned nl_writer_pending(const struct nl_writer *w);
 
