@@ -8,13 +8,26 @@
  * taken out of argv first and everything else keeps its order for the
  * command. One deadline covers the whole command, paging included: every
  * call gets what is left of it.
+ *
+ * Transport and credentials (nl_cli_prepare) are settled once, before the
+ * command runs: options beat environment variables, TLS comes from --tls,
+ * an https:// server or NHANLUC_TLS, and the bearer token from --token,
+ * --token-file, NHANLUC_TOKEN or NHANLUC_TOKEN_FILE. A token file readable
+ * by group or others is refused like ssh refuses such a private key. The
+ * token itself is never printed: every message names its source instead.
  */
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <uv.h>
 
 #include "args.h"
@@ -24,10 +37,29 @@ static uint64_t now_ms(void)
     return uv_hrtime() / 1000000u;
 }
 
+/* Takes an "https://" or "http://" prefix off `s`; *scheme: 1, 0, or -1 for none. */
+static const char *strip_scheme(const char *s, int *scheme)
+{
+    *scheme = -1;
+    if (strncmp(s, "https://", 8) == 0) {
+        *scheme = 1;
+        return s + 8;
+    }
+    if (strncmp(s, "http://", 7) == 0) {
+        *scheme = 0;
+        return s + 7;
+    }
+    return s;
+}
+
 void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty)
 {
     memset(cli, 0, sizeof(*cli));
-    cli->server = (env_server != NULL && *env_server != '\0') ? env_server : NL_CLI_DEFAULT_SERVER;
+    cli->scheme = -1;
+    if (env_server != NULL && *env_server != '\0')
+        cli->server = strip_scheme(env_server, &cli->scheme);
+    else
+        cli->server = NL_CLI_DEFAULT_SERVER;
     cli->timeout_ms = NL_CLI_DEFAULT_TIMEOUT;
     cli->output = stdout_tty ? NL_OUTPUT_TABLE : NL_OUTPUT_JSON;
     cli->out = stdout;
@@ -54,7 +86,9 @@ static int match_opt(const char *arg, const char *name, const char **inline_valu
 int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest, char *err,
                          size_t errlen)
 {
-    static const char *const valued[] = {"--server", "--timeout", "--output"};
+    static const char *const valued[] = {"--server", "--timeout", "--output", "--ca",
+                                         "--cert",   "--key",     "--token",  "--token-file"};
+    const int nvalued = (int)(sizeof(valued) / sizeof(valued[0]));
     int nrest = 0, done = 0;
 
     for (int i = 1; i < argc; i++) {
@@ -78,7 +112,11 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
             cli->version = 1;
             continue;
         }
-        for (int k = 0; k < 3; k++)
+        if (strcmp(a, "--tls") == 0) {
+            cli->tls_flag = 1;
+            continue;
+        }
+        for (int k = 0; k < nvalued; k++)
             if (match_opt(a, valued[k], &v))
                 which = k;
         if (which < 0) {
@@ -95,11 +133,23 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
         if (which == 0) {
             char host[NL_HOST_MAX], why[160];
             unsigned port;
-            if (nl_server_parse(v, host, &port, why, sizeof(why)) != 0) {
+            int scheme;
+            const char *addr = strip_scheme(v, &scheme);
+            if (nl_server_parse(addr, host, &port, why, sizeof(why)) != 0) {
                 snprintf(err, errlen, "bad --server '%s': %s", v, why);
                 return -1;
             }
-            cli->server = v;
+            cli->server = addr;
+            cli->scheme = scheme;
+        } else if (which >= 3) {
+            /* The token is never echoed, not even when it is empty. */
+            if (*v == '\0') {
+                snprintf(err, errlen, "option '%s' needs a non-empty value", valued[which]);
+                return -1;
+            }
+            const char **slot[] = {&cli->ca_file, &cli->cert_file, &cli->key_file, &cli->token,
+                                   &cli->token_file};
+            *slot[which - 3] = v;
         } else if (which == 1) {
             if (nl_duration_parse(v, &cli->timeout_ms) != 0) {
                 snprintf(err, errlen,
@@ -115,6 +165,171 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
         }
     }
     return nrest;
+}
+
+/* The value of environment variable `name`, or NULL when unset or empty. */
+static const char *env(const char *name)
+{
+    const char *v = getenv(name);
+
+    return (v != NULL && *v != '\0') ? v : NULL;
+}
+
+/*
+ * Reads the token from file `path`, checked as nl_cli_prepare() says, into a
+ * new string. Returns it (the caller wipes and frees it), or NULL with the
+ * reason, naming the file, in err.
+ */
+static char *read_token_file(const char *path, char *err, size_t errlen)
+{
+    char buf[NL_CLI_TOKEN_FILE_MAX + 1];
+    struct stat st;
+    size_t len = 0;
+    char *tok = NULL;
+    int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot open token file '%s': %s", path, strerror(errno));
+        return NULL;
+    }
+    /* fstat on the open file: what is checked is what is read. */
+    if (fstat(fd, &st) != 0) {
+        snprintf(err, errlen, "cannot stat token file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "token file '%s' is not a regular file", path);
+        goto out;
+    }
+    if ((st.st_mode & 077) != 0) {
+        snprintf(err, errlen,
+                 "token file '%s' has mode %04o: group and others may access it; it must be "
+                 "0600 or stricter (chmod 600 '%s')",
+                 path, (unsigned)(st.st_mode & 07777), path);
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(fd, buf + len, sizeof(buf) - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            snprintf(err, errlen, "cannot read token file '%s': %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+        if (len == sizeof(buf)) {
+            snprintf(err, errlen, "token file '%s' is larger than %d bytes", path,
+                     NL_CLI_TOKEN_FILE_MAX);
+            goto out;
+        }
+    }
+    while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        len--;
+    if (len == 0) {
+        snprintf(err, errlen, "token file '%s' is empty", path);
+        goto out;
+    }
+    if (memchr(buf, '\n', len) != NULL || memchr(buf, '\0', len) != NULL) {
+        snprintf(err, errlen, "token file '%s' must hold the token alone on one line", path);
+        goto out;
+    }
+    tok = malloc(len + 1);
+    if (tok == NULL) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    memcpy(tok, buf, len);
+    tok[len] = '\0';
+out:
+    OPENSSL_cleanse(buf, sizeof(buf));
+    close(fd);
+    return tok;
+}
+
+/* Parses NHANLUC_TLS. Returns 0 or 1, or -1 for anything else. */
+static int parse_bool_env(const char *v)
+{
+    static const char *const on[] = {"1", "true", "yes", "on"};
+    static const char *const off[] = {"0", "false", "no", "off"};
+
+    if (v == NULL)
+        return 0;
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, on[i]) == 0)
+            return 1;
+        if (strcasecmp(v, off[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* Prints "nhanluc: <err>" without a usage hint; returns NL_EXIT_USAGE. */
+static int setup_error(const char *err)
+{
+    fprintf(stderr, "nhanluc: %s\n", err);
+    return NL_EXIT_USAGE;
+}
+
+int nl_cli_prepare(struct nl_cli *cli)
+{
+    struct nl_rpc_opts o;
+    char err[NL_RPC_MSG_MAX];
+    char *file_token = NULL;
+    const char *tls_env = env("NHANLUC_TLS");
+    int tls;
+
+    if (cli->rpc != NULL)
+        return 0;
+    memset(&o, 0, sizeof(o));
+    if (cli->scheme == 0 && cli->tls_flag)
+        return nl_cli_usage_error(NULL, "--tls conflicts with the http:// server '%s'",
+                                  cli->server);
+    if (cli->scheme >= 0) {
+        tls = cli->scheme;
+    } else if (cli->tls_flag) {
+        tls = 1;
+    } else {
+        tls = parse_bool_env(tls_env);
+        if (tls < 0)
+            return nl_cli_usage_error(NULL, "bad NHANLUC_TLS '%s': expected 1 or 0", tls_env);
+    }
+    if (!tls && (cli->ca_file != NULL || cli->cert_file != NULL || cli->key_file != NULL))
+        return nl_cli_usage_error(NULL, "--ca, --cert and --key are for TLS: add --tls or give "
+                                        "the server as https://HOST:PORT");
+    if (tls) {
+        o.tls = 1;
+        o.ca_file = cli->ca_file != NULL ? cli->ca_file : env("NHANLUC_CA");
+        o.cert_file = cli->cert_file != NULL ? cli->cert_file : env("NHANLUC_CERT");
+        o.key_file = cli->key_file != NULL ? cli->key_file : env("NHANLUC_KEY");
+        if ((o.cert_file == NULL) != (o.key_file == NULL))
+            return nl_cli_usage_error(NULL, "a client certificate needs its key: give both "
+                                            "--cert and --key (or NHANLUC_CERT and NHANLUC_KEY)");
+    }
+    if (cli->token != NULL && cli->token_file != NULL)
+        return nl_cli_usage_error(NULL, "give --token or --token-file, not both");
+    if (cli->token != NULL) {
+        o.token = cli->token;
+    } else if (cli->token_file != NULL) {
+        file_token = read_token_file(cli->token_file, err, sizeof(err));
+        if (file_token == NULL)
+            return setup_error(err);
+        o.token = file_token;
+    } else if (env("NHANLUC_TOKEN") != NULL) {
+        o.token = env("NHANLUC_TOKEN");
+    } else if (env("NHANLUC_TOKEN_FILE") != NULL) {
+        file_token = read_token_file(env("NHANLUC_TOKEN_FILE"), err, sizeof(err));
+        if (file_token == NULL)
+            return setup_error(err);
+        o.token = file_token;
+    }
+    cli->rpc = nl_rpc_client_new_opts(cli->server, &o, err, sizeof(err));
+    if (file_token != NULL) {
+        OPENSSL_cleanse(file_token, strlen(file_token));
+        free(file_token);
+    }
+    return cli->rpc != NULL ? 0 : setup_error(err);
 }
 
 void nl_cli_start(struct nl_cli *cli)
@@ -158,12 +373,10 @@ enum nl_status nl_cli_call(struct nl_cli *cli, const char *path, const ProtobufC
     enum nl_status st;
 
     *resp = NULL;
-    if (cli->rpc == NULL) {
-        cli->rpc = nl_rpc_client_new(cli->server);
-        if (cli->rpc == NULL) {
-            snprintf(msg, msglen, "cannot set up a client for '%s'", cli->server);
-            return NL_INTERNAL;
-        }
+    if (cli->rpc == NULL && nl_cli_prepare(cli) != 0) {
+        /* nl_cli_prepare printed why; main() normally runs it before any command. */
+        snprintf(msg, msglen, "cannot set up a client for '%s'", cli->server);
+        return NL_FAILED_PRECONDITION;
     }
     if (now >= cli->deadline) {
         st = NL_DEADLINE_EXCEEDED;

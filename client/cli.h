@@ -26,9 +26,16 @@
 #define NL_CLI_DEFAULT_TIMEOUT (10u * 1000u)
 
 struct nl_cli {
-    const char *server;  /* borrowed (argv, environment or the default) */
-    uint64_t timeout_ms; /* --timeout: covers the whole command */
-    int timeout_set;     /* --timeout was given (even if it names the default) */
+    const char *server;     /* borrowed (argv, environment or the default), without its scheme */
+    int scheme;             /* the server's prefix: -1 none, 0 "http://", 1 "https://" */
+    int tls_flag;           /* --tls given */
+    const char *ca_file;    /* --ca FILE (borrowed) or NULL */
+    const char *cert_file;  /* --cert FILE (borrowed) or NULL */
+    const char *key_file;   /* --key FILE (borrowed) or NULL */
+    const char *token;      /* --token TOKEN (borrowed) or NULL; never printed */
+    const char *token_file; /* --token-file FILE (borrowed) or NULL */
+    uint64_t timeout_ms;    /* --timeout: covers the whole command */
+    int timeout_set;        /* --timeout was given (even if it names the default) */
     enum nl_output output;
     int help;                  /* --help / -h seen */
     int version;               /* --version seen */
@@ -50,15 +57,17 @@ struct nl_cli_cmd {
 };
 
 /*
- * Sets the defaults: server = `env_server` when non-empty (NHANLUC_SERVER)
- * else NL_CLI_DEFAULT_SERVER, timeout 10 s, output table when `stdout_tty`
- * else json, out = stdout.
+ * Sets the defaults: server = `env_server` when non-empty (NHANLUC_SERVER;
+ * an "https://" or "http://" prefix is taken off and noted in scheme) else
+ * NL_CLI_DEFAULT_SERVER, timeout 10 s, output table when `stdout_tty` else
+ * json, out = stdout, no TLS options, no token.
  */
 void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty);
 
 /*
- * Takes the global options (--server, --timeout, --output, as "--opt VALUE"
- * or "--opt=VALUE"; --help/-h, --version) from anywhere in argv[1..argc-1]
+ * Takes the global options (--server, --timeout, --output, --ca, --cert,
+ * --key, --token, --token-file, as "--opt VALUE" or "--opt=VALUE"; --tls,
+ * --help/-h, --version) from anywhere in argv[1..argc-1]
  * up to a "--", and copies every other word, in order, into rest[] (borrowed
  * pointers; room for argc entries). Returns the number of words in rest, or
  * -1 with a one-line reason in err (unknown global value, bad duration, bad
@@ -66,6 +75,28 @@ void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty);
  */
 int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest, char *err,
                          size_t errlen);
+
+/* Token files larger than this are refused (a token is one short line). */
+#define NL_CLI_TOKEN_FILE_MAX 4096
+
+/*
+ * Settles transport and credentials from the options and the environment,
+ * and creates cli->rpc with them (files are read now):
+ *  - TLS when the server is "https://..." or --tls is given or NHANLUC_TLS is
+ *    1/true/yes/on; "http://..." means h2c (and conflicts with --tls).
+ *  - With TLS: --ca/--cert/--key, else NHANLUC_CA/NHANLUC_CERT/NHANLUC_KEY;
+ *    no CA means the system's store; a certificate needs its key. Without
+ *    TLS, --ca/--cert/--key are a usage error (the variables are ignored).
+ *  - The token: --token, else --token-file FILE, else NHANLUC_TOKEN, else
+ *    the file NHANLUC_TOKEN_FILE names; giving both --token and --token-file
+ *    is a usage error. A token file must be a regular file that group and
+ *    others cannot read or write (mode 0600 or stricter) holding the token on
+ *    one line (a final newline is allowed), at most NL_CLI_TOKEN_FILE_MAX bytes.
+ * Returns 0; or NL_EXIT_USAGE after printing the reason, which names the file
+ * and its mode but never the token (with the 'nhanluc help' hint for a
+ * conflict of options). A second call does nothing.
+ */
+int nl_cli_prepare(struct nl_cli *cli);
 
 /* Starts the command's clock: the deadline is now + timeout. */
 void nl_cli_start(struct nl_cli *cli);

@@ -1,7 +1,9 @@
 /*
  * main.c - nhanluc, the command-line client of nhanlucd.
  *
- *   nhanluc [--server HOST:PORT] [--timeout DUR] [--output table|json|csv] COMMAND [ARGS]
+ *   nhanluc [--server [https://]HOST:PORT] [--tls] [--ca FILE] [--cert FILE --key FILE]
+ *           [--token TOKEN | --token-file FILE] [--timeout DUR] [--output table|json|csv]
+ *           COMMAND [ARGS]
  *
  * One table of subcommands (git's commands[], tmux's cmd_table[]); global
  * options are taken from anywhere on the line first, then the command runs
@@ -19,10 +21,12 @@
 
 #include "args.h"
 #include "cli.h"
+#include "cmd_admin.h"
 #include "cmd_indicator.h"
 #include "cmd_target.h"
 
 static const struct nl_cli_cmd commands[] = {
+    {.name = "admin", .fn = nl_cmd_admin, .usage = NL_CMD_ADMIN_USAGE, .summary = "manage tokens"},
     {
         .name = "health",
         .fn = nl_cmd_health,
@@ -305,8 +309,9 @@ static const struct nl_cli_cmd *find_command(const char *name)
 
 static void print_main_help(FILE *f)
 {
-    fputs("usage: nhanluc [--server HOST:PORT] [--timeout DUR] [--output table|json|csv]\n"
-          "               COMMAND [ARGS]\n"
+    fputs("usage: nhanluc [--server [https://]HOST:PORT] [--tls] [--ca FILE]\n"
+          "               [--cert FILE --key FILE] [--token TOKEN | --token-file FILE]\n"
+          "               [--timeout DUR] [--output table|json|csv] COMMAND [ARGS]\n"
           "\n"
           "commands:\n",
           f);
@@ -318,6 +323,17 @@ static void print_main_help(FILE *f)
         "global options (before or after the command):\n"
         "  --server HOST:PORT  server address; default $NHANLUC_SERVER, else " NL_CLI_DEFAULT_SERVER
         "\n"
+        "                      (https://HOST:PORT: TLS, as --tls does)\n"
+        "  --tls               TLS 1.2+ (also when $NHANLUC_TLS is 1); the server's\n"
+        "                      certificate must verify and name HOST\n"
+        "  --ca FILE           CA certificates (PEM) to verify it; default $NHANLUC_CA, else\n"
+        "                      the system's store\n"
+        "  --cert FILE, --key FILE  client certificate and key (PEM); default $NHANLUC_CERT,\n"
+        "                      $NHANLUC_KEY\n"
+        "  --token TOKEN       bearer token; prefer --token-file or $NHANLUC_TOKEN (argv is\n"
+        "                      visible to other users)\n"
+        "  --token-file FILE   file holding the token, mode 0600 or stricter; default\n"
+        "                      $NHANLUC_TOKEN, else the file $NHANLUC_TOKEN_FILE names\n"
         "  --timeout DUR       deadline of the whole command: 500ms, 5s, 2m, 1h (default 10s)\n"
         "  --output FORMAT     table, json or csv (default: table on a terminal, else json)\n"
         "  --help, --version\n"
@@ -335,7 +351,10 @@ static void print_command_help(FILE *f, const struct nl_cli_cmd *cmd)
     if (cmd->enum_desc != NULL)
         fprintf(f, "\n%s: %s\n", cmd->enum_label,
                 nl_enum_names(cmd->enum_desc, names, sizeof(names)));
-    fputs("\nglobal options: --server HOST:PORT, --timeout DUR, --output table|json|csv\n", f);
+    fputs("\nglobal options: --server [https://]HOST:PORT, --tls, --ca FILE, --cert FILE,\n"
+          "--key FILE, --token TOKEN, --token-file FILE, --timeout DUR,\n"
+          "--output table|json|csv (see 'nhanluc help')\n",
+          f);
 }
 
 /* `nhanluc help [COMMAND]` and `--help`. */
@@ -397,6 +416,11 @@ int main(int argc, char **argv)
     const struct nl_cli_cmd *cmd = find_command(rest[0]);
     if (cmd == NULL) {
         rc = nl_cli_usage_error(NULL, "unknown command '%s'", rest[0]);
+        free(rest);
+        return rc;
+    }
+    rc = nl_cli_prepare(&cli);
+    if (rc != 0) {
         free(rest);
         return rc;
     }

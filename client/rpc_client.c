@@ -21,11 +21,26 @@
  * attempt and every backoff. When it fires during a call, the stream is reset
  * with CANCEL and flushed, and the call ends DEADLINE_EXCEEDED.
  *
- * Transport seam: bytes leave through conn_flush() and arrive in on_read();
- * TLS will sit between those two and the socket (PROTOCOL.md §5, client side).
+ * Transport seam: bytes leave through conn_flush() and arrive in on_read().
+ * With TLS (tls.c, PROTOCOL.md §5), conn_flush() collects nghttp2's output in
+ * conn->plain and encrypts it into conn->out in one SSL_write, and on_read()
+ * feeds ciphertext to OpenSSL and the decrypted bytes to mem_recv. The
+ * handshake runs inside connect_one() before the session exists: its outcome
+ * lives in the client (hs_*), never in the conn, which may be freed by then.
+ * A certificate that does not verify, a TLS alert or a server without ALPN h2
+ * fails the call UNAVAILABLE without retries: another attempt would only see
+ * the same certificate. A handshake cut short by EOF is retried like a refused
+ * connect.
+ *
+ * Credentials: the bearer token is sent as `authorization` on every call,
+ * never indexed by HPACK (NGHTTP2_NV_FLAG_NO_INDEX), and never put in a
+ * message; the client wipes its copy when freed. Without TLS it goes only to
+ * loopback addresses: any other resolved address fails the call before
+ * connecting (the server would refuse it there anyway, RELIABILITY.md §5.1).
  */
 #include "rpc_client.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,11 +48,13 @@
 #include <string.h>
 
 #include <nghttp2/nghttp2.h>
+#include <openssl/crypto.h>
 #include <uv.h>
 
 #include "args.h"
 #include "buf.h"
 #include "output.h"
+#include "tls.h"
 #include "wire.h"
 
 #define RC_READ_BUF         (64u * 1024u)
@@ -48,6 +65,8 @@
 #define RC_STREAM_WINDOW    (1 << 20)
 #define RC_CONN_WINDOW      (4 << 20)
 #define RC_MAX_ADDRS        8
+#define RC_ETLS             1 /* connect_one: the TLS handshake failed; see c->hs_* */
+#define RC_TOKEN_MAX        4096
 
 struct nl_rpc_client;
 
@@ -93,6 +112,10 @@ struct rc_conn {
     int writing;          /* a uv_write is in flight */
     struct nl_buf out;    /* mem_send output not yet handed to libuv */
     struct rc_call *call; /* borrowed; the call in flight or NULL */
+    struct nl_ctls *tls;  /* owned; NULL for h2c */
+    int handshaking;      /* TLS handshake started and not finished */
+    int got_plain;        /* TLS: application data arrived since the handshake */
+    struct nl_buf plain;  /* TLS: mem_send output not yet encrypted */
     uint8_t rbuf[RC_READ_BUF];
 };
 
@@ -127,12 +150,21 @@ struct nl_rpc_client {
     unsigned gai_pending;             /* abandoned resolves still running */
     uint64_t rng;
     unsigned attempts;
+    struct nl_ctls_ctx *tls_ctx; /* owned; NULL for h2c */
+    char *auth;                  /* owned: "Bearer <token>", wiped on free; or NULL */
+    size_t auth_len;
+    /* The outcome of the handshake connect_one() waits for. */
+    int hs_done;
+    int hs_ok;
+    int hs_fatal; /* a TLS failure another attempt would repeat */
+    char hs_msg[NL_RPC_MSG_MAX];
 };
 
 static char H_METHOD[] = ":method", V_POST[] = "POST", H_SCHEME[] = ":scheme", V_HTTP[] = "http",
-            H_PATH[] = ":path", H_AUTHORITY[] = ":authority", H_TE[] = "te",
-            V_TRAILERS[] = "trailers", H_CT[] = "content-type", V_GRPC[] = "application/grpc",
-            H_TIMEOUT[] = "grpc-timeout", H_UA[] = "user-agent", V_UA[] = "nhanluc/" NL_VERSION;
+            V_HTTPS[] = "https", H_AUTHORIZATION[] = "authorization", H_PATH[] = ":path",
+            H_AUTHORITY[] = ":authority", H_TE[] = "te", V_TRAILERS[] = "trailers",
+            H_CT[] = "content-type", V_GRPC[] = "application/grpc", H_TIMEOUT[] = "grpc-timeout",
+            H_UA[] = "user-agent", V_UA[] = "nhanluc/" NL_VERSION;
 
 static uint64_t now_ms(void)
 {
@@ -196,7 +228,9 @@ static void on_conn_closed(uv_handle_t *h)
 
     if (cn->session != NULL)
         nghttp2_session_del(cn->session);
+    nl_ctls_free(cn->tls);
     nl_buf_release(&cn->out);
+    nl_buf_release(&cn->plain);
     cn->client->live_conns--;
     free(cn);
 }
@@ -218,15 +252,38 @@ static void conn_close(struct rc_conn *cn)
     uv_close((uv_handle_t *)&cn->tcp, on_conn_closed);
 }
 
-/* The connection is unusable: fail the call in flight (retryable) and close. */
-static void conn_fail(struct rc_conn *cn, const char *why)
+/*
+ * The connection is unusable: fail the call in flight and close. `fatal`
+ * (a TLS failure that would repeat): the call is not retried and `why` is
+ * the whole message; otherwise it reads "lost connection to HOST:PORT: why"
+ * and is retried. During the handshake the outcome goes to the client.
+ */
+static void conn_fail_ex(struct rc_conn *cn, int fatal, const char *why)
 {
+    struct nl_rpc_client *c = cn->client;
+
     if (cn->dead)
         return;
-    if (cn->call != NULL)
-        call_end_local(cn->call, NL_UNAVAILABLE, 1, "lost connection to %s: %s",
-                       cn->client->authority, why);
+    if (cn->handshaking) {
+        cn->handshaking = 0;
+        c->hs_done = 1;
+        c->hs_ok = 0;
+        c->hs_fatal = fatal;
+        snprintf(c->hs_msg, sizeof(c->hs_msg), "%s", why);
+    }
+    if (cn->call != NULL) {
+        if (fatal)
+            call_end_local(cn->call, NL_UNAVAILABLE, 0, "%s", why);
+        else
+            call_end_local(cn->call, NL_UNAVAILABLE, 1, "lost connection to %s: %s", c->authority,
+                           why);
+    }
     conn_close(cn);
+}
+
+static void conn_fail(struct rc_conn *cn, const char *why)
+{
+    conn_fail_ex(cn, 0, why);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -246,12 +303,17 @@ static void on_write(uv_write_t *req, int status)
     conn_flush(cn);
 }
 
-/* Pulls everything nghttp2 wants to send and starts a write if none runs. */
+/*
+ * Pulls everything nghttp2 wants to send (encrypted with TLS; nothing before
+ * the session exists) and starts a write if none runs.
+ */
 static void conn_flush(struct rc_conn *cn)
 {
-    if (cn->dead || cn->session == NULL)
+    struct nl_buf *dst = cn->tls != NULL ? &cn->plain : &cn->out;
+
+    if (cn->dead)
         return;
-    for (;;) {
+    while (cn->session != NULL) {
         const uint8_t *data;
         ssize_t n = nghttp2_session_mem_send(cn->session, &data);
         if (n < 0) {
@@ -260,8 +322,17 @@ static void conn_flush(struct rc_conn *cn)
         }
         if (n == 0)
             break;
-        if (nl_buf_append(&cn->out, data, (size_t)n) != 0) {
+        if (nl_buf_append(dst, data, (size_t)n) != 0) {
             conn_fail(cn, "output buffer full");
+            return;
+        }
+    }
+    if (cn->tls != NULL && cn->plain.len > 0) {
+        char err[NL_CTLS_ERR_MAX];
+        int r = nl_ctls_write(cn->tls, cn->plain.data, cn->plain.len, &cn->out, err, sizeof(err));
+        cn->plain.len = 0;
+        if (r != 0) {
+            conn_fail(cn, err);
             return;
         }
     }
@@ -294,6 +365,67 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
     *b = uv_buf_init((char *)cn->rbuf, sizeof(cn->rbuf));
 }
 
+/* Feeds `n` plaintext bytes to the session. Returns 0, or -1 after conn_fail. */
+static int session_input(struct rc_conn *cn, const uint8_t *data, size_t n)
+{
+    ssize_t r = nghttp2_session_mem_recv(cn->session, data, n);
+
+    if (r < 0) {
+        /* Fatal: flush what nghttp2 queued (GOAWAY) and never feed it again. */
+        if (cn->reading)
+            uv_read_stop((uv_stream_t *)&cn->tcp);
+        cn->reading = 0;
+        conn_flush(cn);
+        conn_fail(cn, nghttp2_strerror((int)r));
+        return -1;
+    }
+    return 0;
+}
+
+/* Advances the TLS handshake; its end (either way) is recorded in the client. */
+static void handshake_step(struct rc_conn *cn)
+{
+    struct nl_rpc_client *c = cn->client;
+    char err[NL_RPC_MSG_MAX];
+    enum nl_ctls_result r = nl_ctls_handshake(cn->tls, &cn->out, c->authority, err, sizeof(err));
+
+    if (r == NL_CTLS_AGAIN) {
+        conn_flush(cn);
+        return;
+    }
+    if (r == NL_CTLS_DONE) {
+        cn->handshaking = 0;
+        c->hs_done = 1;
+        c->hs_ok = 1;
+        conn_flush(cn);
+        return;
+    }
+    conn_flush(cn); /* the alert, if any, goes out first */
+    conn_fail_ex(cn, r == NL_CTLS_FATAL, err);
+}
+
+/* Decrypts whatever whole records arrived and feeds them to the session. */
+static void tls_input(struct rc_conn *cn)
+{
+    uint8_t plain[16 * 1024];
+    char err[NL_RPC_MSG_MAX];
+
+    while (!cn->dead && cn->session != NULL) {
+        long n = nl_ctls_read(cn->tls, plain, sizeof(plain), &cn->out, cn->client->authority, err,
+                              sizeof(err));
+        if (n == 0)
+            break;
+        if (n < 0) {
+            conn_flush(cn);
+            conn_fail_ex(cn, n == NL_CTLS_FATAL, err);
+            return;
+        }
+        cn->got_plain = 1;
+        if (session_input(cn, plain, (size_t)n) != 0)
+            return;
+    }
+}
+
 static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
     struct rc_conn *cn = s->data;
@@ -302,17 +434,36 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
     if (nread == 0 || cn->dead)
         return;
     if (nread < 0) {
+        if (cn->tls != NULL && !cn->handshaking && !cn->got_plain &&
+            nl_ctls_cert_requested(cn->tls)) {
+            /* TLS 1.3: the server checks our (missing) certificate after the handshake. */
+            char why[NL_RPC_MSG_MAX];
+            snprintf(why, sizeof(why),
+                     "%s asked for a client certificate and closed the connection without one: "
+                     "give --cert and --key",
+                     cn->client->authority);
+            conn_fail_ex(cn, 1, why);
+            return;
+        }
         conn_fail(cn,
                   nread == UV_EOF ? "connection closed by the server" : uv_strerror((int)nread));
         return;
     }
-    ssize_t r = nghttp2_session_mem_recv(cn->session, cn->rbuf, (size_t)nread);
-    if (r < 0) {
-        /* Fatal: flush what nghttp2 queued (GOAWAY) and never feed it again. */
-        uv_read_stop(s);
-        cn->reading = 0;
-        conn_flush(cn);
-        conn_fail(cn, nghttp2_strerror((int)r));
+    if (cn->tls != NULL) {
+        if (nl_ctls_feed(cn->tls, cn->rbuf, (size_t)nread) != 0) {
+            conn_fail(cn, "out of memory");
+            return;
+        }
+        if (cn->handshaking) {
+            handshake_step(cn);
+            return;
+        }
+        if (cn->session == NULL)
+            return; /* kept in the TLS input until the session starts */
+        tls_input(cn);
+        if (cn->dead)
+            return;
+    } else if (session_input(cn, cn->rbuf, (size_t)nread) != 0) {
         return;
     }
     conn_flush(cn);
@@ -517,6 +668,17 @@ static ssize_t read_body(nghttp2_session *session, int32_t stream_id, uint8_t *b
     return (ssize_t)n;
 }
 
+static int conn_start_reading(struct rc_conn *cn)
+{
+    if (cn->reading)
+        return 0;
+    (void)uv_tcp_nodelay(&cn->tcp, 1);
+    if (uv_read_start((uv_stream_t *)&cn->tcp, on_alloc, on_read) != 0)
+        return -1;
+    cn->reading = 1;
+    return 0;
+}
+
 static int conn_start_session(struct rc_conn *cn)
 {
     nghttp2_session_callbacks *cbs;
@@ -542,11 +704,14 @@ static int conn_start_session(struct rc_conn *cn)
         nghttp2_session_set_local_window_size(cn->session, NGHTTP2_FLAG_NONE, 0, RC_CONN_WINDOW) !=
             0)
         return -1;
-    (void)uv_tcp_nodelay(&cn->tcp, 1);
-    if (uv_read_start((uv_stream_t *)&cn->tcp, on_alloc, on_read) != 0)
+    if (conn_start_reading(cn) != 0)
         return -1;
-    cn->reading = 1;
     conn_flush(cn);
+    /* Records that came with the end of the handshake (the server's SETTINGS). */
+    if (cn->tls != NULL)
+        tls_input(cn);
+    if (!cn->dead)
+        conn_flush(cn);
     return cn->dead ? -1 : 0;
 }
 
@@ -634,7 +799,46 @@ static int resolve(struct nl_rpc_client *c, struct sockaddr_storage *addrs)
     return n > 0 ? n : UV_EAI_NONAME;
 }
 
-/* Connects to one address. Returns 0 with c->conn set, or a UV error. */
+/*
+ * Runs the TLS handshake on the connected cn. Returns 0, or -1 with the
+ * outcome in c->hs_* (cn is then closing), or -2 when the deadline passed.
+ */
+static int tls_handshake(struct nl_rpc_client *c, struct rc_conn *cn)
+{
+    c->hs_done = c->hs_ok = c->hs_fatal = 0;
+    c->hs_msg[0] = '\0';
+    cn->tls = nl_ctls_new(c->tls_ctx, c->host);
+    if (cn->tls == NULL) {
+        snprintf(c->hs_msg, sizeof(c->hs_msg), "cannot start TLS for '%s'", c->host);
+        c->hs_fatal = 1;
+        conn_close(cn);
+        return -1;
+    }
+    cn->handshaking = 1;
+    if (conn_start_reading(cn) != 0) {
+        snprintf(c->hs_msg, sizeof(c->hs_msg), "cannot read from %s", c->authority);
+        conn_close(cn);
+        return -1;
+    }
+    handshake_step(cn); /* the ClientHello */
+    /* hs_done lives in the client: cn may be freed before the loop returns. */
+    if (run_until(c, &c->hs_done) != 0) {
+        if (!c->hs_done)
+            conn_close(cn);
+        if (c->expired)
+            return -2;
+        if (c->hs_msg[0] == '\0')
+            snprintf(c->hs_msg, sizeof(c->hs_msg), "TLS handshake with %s did not finish",
+                     c->authority);
+        return -1;
+    }
+    return c->hs_ok ? 0 : -1;
+}
+
+/*
+ * Connects to one address (and completes the TLS handshake). Returns 0 with
+ * c->conn set, a UV error, or RC_ETLS when the handshake failed (c->hs_*).
+ */
 static int connect_one(struct nl_rpc_client *c, const struct sockaddr *sa)
 {
     struct rc_conn *cn = calloc(1, sizeof(*cn));
@@ -644,6 +848,7 @@ static int connect_one(struct nl_rpc_client *c, const struct sockaddr *sa)
         return UV_ENOMEM;
     cn->client = c;
     nl_buf_init(&cn->out, RC_OUT_MAX);
+    nl_buf_init(&cn->plain, RC_OUT_MAX);
     r = uv_tcp_init(&c->loop, &cn->tcp);
     if (r < 0) {
         free(cn);
@@ -665,10 +870,37 @@ static int connect_one(struct nl_rpc_client *c, const struct sockaddr *sa)
         conn_close(cn);
         return r;
     }
+    if (c->tls_ctx != NULL) {
+        r = tls_handshake(c, cn);
+        if (r == -2)
+            return UV_ETIMEDOUT;
+        if (r != 0)
+            return RC_ETLS;
+    }
     c->conn = cn;
     if (conn_start_session(cn) != 0) {
         conn_close(cn);
         return UV_ENOMEM;
+    }
+    return 0;
+}
+
+/* 1 when `sa` is a loopback address (127.0.0.0/8, ::1, ::ffff:127.x.y.z). */
+static int is_loopback(const struct sockaddr_storage *sa)
+{
+    if (sa->ss_family == AF_INET) {
+        const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+        return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    }
+    if (sa->ss_family == AF_INET6) {
+        const uint8_t *a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+        static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        if (memcmp(a, v4mapped, 12) == 0)
+            return a[12] == 127;
+        for (int i = 0; i < 15; i++)
+            if (a[i] != 0)
+                return 0;
+        return a[15] == 1;
     }
     return 0;
 }
@@ -702,6 +934,16 @@ static enum nl_status ensure_conn(struct nl_rpc_client *c, struct rc_call *call)
         call_end_local(call, NL_UNAVAILABLE, 1, "cannot resolve '%s': %s", c->host, uv_strerror(n));
         return call->status;
     }
+    /* A bearer token travels in cleartext to this machine only (RELIABILITY.md §5.1). */
+    for (int i = 0; i < n && c->tls_ctx == NULL && c->auth != NULL; i++) {
+        if (!is_loopback(&addrs[i])) {
+            call_end_local(call, NL_UNAVAILABLE, 0,
+                           "not sending the token in cleartext to %s, which is not a loopback "
+                           "address: use --tls or https://",
+                           c->authority);
+            return call->status;
+        }
+    }
     for (int i = 0; i < n; i++) {
         r = connect_one(c, (const struct sockaddr *)&addrs[i]);
         if (r == 0)
@@ -711,8 +953,18 @@ static enum nl_status ensure_conn(struct nl_rpc_client *c, struct rc_call *call)
                            nl_duration_format(c->timeout_ms, dl, sizeof(dl)));
             return call->status;
         }
+        if (r == RC_ETLS && c->hs_fatal) {
+            /* The server answered and its certificate or TLS settings are wrong. */
+            call_end_local(call, NL_UNAVAILABLE, 0, "%s", c->hs_msg);
+            return call->status;
+        }
     }
-    call_end_local(call, NL_UNAVAILABLE, 1, "cannot reach %s: %s", c->authority, uv_strerror(r));
+    if (r == RC_ETLS)
+        call_end_local(call, NL_UNAVAILABLE, 1, "cannot reach %s: TLS handshake: %s", c->authority,
+                       c->hs_msg);
+    else
+        call_end_local(call, NL_UNAVAILABLE, 1, "cannot reach %s: %s", c->authority,
+                       uv_strerror(r));
     return call->status;
 }
 
@@ -874,9 +1126,11 @@ static void attempt(struct nl_rpc_client *c, const char *path, struct rc_call *c
         call_end_local(call, NL_RESOURCE_EXHAUSTED, 0, "out of memory");
         return;
     }
+    int tls = c->tls_ctx != NULL;
     nghttp2_nv nva[] = {
         {(uint8_t *)H_METHOD, (uint8_t *)V_POST, sizeof(H_METHOD) - 1, sizeof(V_POST) - 1, 0},
-        {(uint8_t *)H_SCHEME, (uint8_t *)V_HTTP, sizeof(H_SCHEME) - 1, sizeof(V_HTTP) - 1, 0},
+        {(uint8_t *)H_SCHEME, (uint8_t *)(tls ? V_HTTPS : V_HTTP), sizeof(H_SCHEME) - 1,
+         tls ? sizeof(V_HTTPS) - 1 : sizeof(V_HTTP) - 1, 0},
         {(uint8_t *)H_PATH, (uint8_t *)pathcopy, sizeof(H_PATH) - 1, strlen(pathcopy), 0},
         {(uint8_t *)H_AUTHORITY, (uint8_t *)c->authority, sizeof(H_AUTHORITY) - 1,
          strlen(c->authority), 0},
@@ -884,12 +1138,15 @@ static void attempt(struct nl_rpc_client *c, const char *path, struct rc_call *c
         {(uint8_t *)H_CT, (uint8_t *)V_GRPC, sizeof(H_CT) - 1, sizeof(V_GRPC) - 1, 0},
         {(uint8_t *)H_TIMEOUT, (uint8_t *)timeout, sizeof(H_TIMEOUT) - 1, strlen(timeout), 0},
         {(uint8_t *)H_UA, (uint8_t *)V_UA, sizeof(H_UA) - 1, sizeof(V_UA) - 1, 0},
+        /* Last, and left out without a token; never in the HPACK table. */
+        {(uint8_t *)H_AUTHORIZATION, (uint8_t *)c->auth, sizeof(H_AUTHORIZATION) - 1, c->auth_len,
+         NGHTTP2_NV_FLAG_NO_INDEX},
     };
+    size_t nnv = sizeof(nva) / sizeof(nva[0]) - (c->auth == NULL ? 1 : 0);
     nghttp2_data_provider prd;
     prd.source.ptr = call;
     prd.read_callback = read_body;
-    int32_t id =
-        nghttp2_submit_request(cn->session, NULL, nva, sizeof(nva) / sizeof(nva[0]), &prd, NULL);
+    int32_t id = nghttp2_submit_request(cn->session, NULL, nva, nnv, &prd, NULL);
     free(pathcopy); /* nghttp2 copied the header block */
     if (id < 0) {
         conn_close(cn);
@@ -994,17 +1251,68 @@ unsigned nl_rpc_client_attempts(const struct nl_rpc_client *c)
     return c->attempts;
 }
 
+/* 0 when `token` may go in a header value: 1..RC_TOKEN_MAX visible ASCII characters. */
+static int token_ok(const char *token)
+{
+    size_t n = strlen(token);
+
+    if (n == 0 || n > RC_TOKEN_MAX)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)token[i] < 0x21 || (unsigned char)token[i] > 0x7e)
+            return -1;
+    return 0;
+}
+
 struct nl_rpc_client *nl_rpc_client_new(const char *server)
 {
-    struct nl_rpc_client *c = calloc(1, sizeof(*c));
-    char err[128];
+    char err[NL_RPC_MSG_MAX];
 
-    if (c == NULL)
+    return nl_rpc_client_new_opts(server, NULL, err, sizeof(err));
+}
+
+struct nl_rpc_client *nl_rpc_client_new_opts(const char *server, const struct nl_rpc_opts *o,
+                                             char *err, size_t errlen)
+{
+    struct nl_rpc_client *c = calloc(1, sizeof(*c));
+    char why[160];
+
+    if (c == NULL) {
+        snprintf(err, errlen, "out of memory");
         return NULL;
-    if (nl_server_parse(server, c->host, &c->port, err, sizeof(err)) != 0 ||
-        uv_loop_init(&c->loop) != 0) {
+    }
+    if (nl_server_parse(server, c->host, &c->port, why, sizeof(why)) != 0) {
+        snprintf(err, errlen, "bad server address '%s': %s", server, why);
         free(c);
         return NULL;
+    }
+    if (o != NULL && o->token != NULL) {
+        if (token_ok(o->token) != 0) {
+            snprintf(err, errlen,
+                     "the token is not usable: it must be 1 to %d printable ASCII characters "
+                     "without spaces",
+                     RC_TOKEN_MAX);
+            free(c);
+            return NULL;
+        }
+        c->auth_len = strlen("Bearer ") + strlen(o->token);
+        c->auth = malloc(c->auth_len + 1);
+        if (c->auth == NULL) {
+            snprintf(err, errlen, "out of memory");
+            free(c);
+            return NULL;
+        }
+        snprintf(c->auth, c->auth_len + 1, "Bearer %s", o->token);
+    }
+    if (o != NULL && o->tls) {
+        struct nl_ctls_config cfg = {o->ca_file, o->cert_file, o->key_file};
+        c->tls_ctx = nl_ctls_ctx_new(&cfg, err, errlen);
+        if (c->tls_ctx == NULL)
+            goto fail;
+    }
+    if (uv_loop_init(&c->loop) != 0) {
+        snprintf(err, errlen, "cannot set up the event loop");
+        goto fail;
     }
     if (strchr(c->host, ':') != NULL)
         snprintf(c->authority, sizeof(c->authority), "[%s]:%u", c->host, c->port);
@@ -1017,6 +1325,14 @@ struct nl_rpc_client *nl_rpc_client_new(const char *server)
     if (uv_random(NULL, NULL, &c->rng, sizeof(c->rng), 0, NULL) != 0 || c->rng == 0)
         c->rng = uv_hrtime() | 1;
     return c;
+fail:
+    nl_ctls_ctx_free(c->tls_ctx);
+    if (c->auth != NULL) {
+        OPENSSL_cleanse(c->auth, c->auth_len);
+        free(c->auth);
+    }
+    free(c);
+    return NULL;
 }
 
 /* GOAWAY(NO_ERROR), flush and wait (bounded) for the write, then close. */
@@ -1050,5 +1366,10 @@ void nl_rpc_client_free(struct nl_rpc_client *c)
     /* Runs until every handle closed and every abandoned resolve returned. */
     (void)uv_run(&c->loop, UV_RUN_DEFAULT);
     (void)uv_loop_close(&c->loop);
+    nl_ctls_ctx_free(c->tls_ctx);
+    if (c->auth != NULL) {
+        OPENSSL_cleanse(c->auth, c->auth_len);
+        free(c->auth);
+    }
     free(c);
 }

@@ -9,7 +9,8 @@
  * included) and server-sent RESOURCE_EXHAUSTED are retried with full-jitter
  * backoff (or the server's grpc-retry-pushback-ms), at most
  * NL_RPC_MAX_ATTEMPTS attempts, never past the call's deadline. Not
- * thread-safe: one client belongs to one thread.
+ * thread-safe: one client belongs to one thread. TLS and a bearer token are
+ * options of nl_rpc_client_new_opts().
  */
 #ifndef NL_RPC_CLIENT_H
 #define NL_RPC_CLIENT_H
@@ -29,11 +30,42 @@
 struct nl_rpc_client;
 
 /*
- * Creates a client for `server` ("HOST:PORT", "[IPv6]:PORT"; see
- * nl_server_parse). Nothing is resolved or connected yet. Returns NULL when
- * the address is malformed or memory runs out. Free with nl_rpc_client_free().
+ * Creates an h2c client for `server` ("HOST:PORT", "[IPv6]:PORT"; see
+ * nl_server_parse) without credentials. Nothing is resolved or connected
+ * yet. Returns NULL when the address is malformed or memory runs out. Free
+ * with nl_rpc_client_free().
  */
 struct nl_rpc_client *nl_rpc_client_new(const char *server);
+
+/* Transport and credentials of a client. Every pointer is borrowed. */
+struct nl_rpc_opts {
+    int tls;               /* 1: TLS >= 1.2 with ALPN h2 (PROTOCOL.md §5); 0: h2c */
+    const char *ca_file;   /* TLS: PEM CA certificates; NULL: the system store */
+    const char *cert_file; /* TLS: PEM client certificate (chain); NULL: none */
+    const char *key_file;  /* TLS: its private key (PEM); NULL: in cert_file */
+    const char *token;     /* sent as "authorization: Bearer <token>"; NULL: none */
+};
+
+/*
+ * Creates a client for `server` with `o` (NULL: h2c, no token). With o->tls
+ * the CA, certificate and key files are read now, and every connection
+ * verifies the server's certificate chain and that it names the host of
+ * `server` (DNS or IP subjectAltName). The client keeps its own copy of the
+ * token and wipes it when freed. Returns the client, or NULL with a one-line
+ * reason in err (errlen bytes; NL_RPC_MSG_MAX always fits): a malformed
+ * address, a file that cannot be read or does not hold what it should, a
+ * token that cannot go in a header (1..4096 visible ASCII characters; the
+ * message never contains it), or no memory.
+ *
+ * Over TLS, nl_rpc_call() fails UNAVAILABLE without retrying when the
+ * certificate does not verify ("cannot verify the certificate of HOST:PORT:
+ * <reason>"), when the server sends a TLS alert or does not select ALPN h2:
+ * those repeat on every attempt. With a token but without TLS, a server
+ * that resolves to any non-loopback address fails the same way before any
+ * connection is made ("not sending the token in cleartext to ...").
+ */
+struct nl_rpc_client *nl_rpc_client_new_opts(const char *server, const struct nl_rpc_opts *o,
+                                             char *err, size_t errlen);
 
 /*
  * Calls the unary method `path` ("/nhanluc.v1.Registry/GetUnit") with `req`

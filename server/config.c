@@ -15,7 +15,8 @@
 
 #include "config.h"
 
-enum opt_type { OPT_STR, OPT_UINT, OPT_LEVEL };
+/* OPT_SWITCH: a flag without a value (`--name`), `name = yes|no` in a file. */
+enum opt_type { OPT_STR, OPT_UINT, OPT_LEVEL, OPT_SWITCH };
 
 struct opt {
     const char *name;
@@ -34,6 +35,9 @@ struct opt {
 #define STR(f, d, h) \
     {#f, OPT_STR, offsetof(struct nl_config, f), sizeof(((struct nl_config *)0)->f), 0, 0, 0, d, h}
 #define UINT(k, f, lo, hi, d, h) {k, OPT_UINT, offsetof(struct nl_config, f), 0, lo, hi, d, NULL, h}
+#define PATH(k, f, h) \
+    {k, OPT_STR, offsetof(struct nl_config, f), sizeof(((struct nl_config *)0)->f), 0, 0, 0, "", h}
+#define SWITCH(k, f, h) {k, OPT_SWITCH, offsetof(struct nl_config, f), 0, 0, 1, 0, NULL, h}
 /* clang-format on */
 
 static const struct opt opts[] = {
@@ -72,6 +76,13 @@ static const struct opt opts[] = {
          "request bytes buffered over all connections"),
     UINT("write-stall-ms", write_stall_ms, 100, 3600000, 30000,
          "close a connection whose output makes no progress this long"),
+    PATH("tls-cert", tls_cert, "serve TLS with this PEM certificate chain (with --tls-key)"),
+    PATH("tls-key", tls_key, "PEM private key of --tls-cert"),
+    PATH("tls-client-ca", tls_client_ca,
+         "require client certificates signed by these PEM CA certificates"),
+    SWITCH("insecure-listen", insecure_listen,
+           "allow cleartext HTTP/2 (no TLS) on a non-loopback address"),
+    STR(auth, "off", "off, or required: every call but Health/Check needs a token"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -90,6 +101,9 @@ void nl_config_defaults(struct nl_config *cfg)
             break;
         case OPT_LEVEL:
             *(enum nl_log_level *)(void *)field = NL_LOG_INFO;
+            break;
+        case OPT_SWITCH:
+            *(unsigned *)(void *)field = (unsigned)opts[i].def;
             break;
         }
     }
@@ -124,6 +138,18 @@ static int opt_set(struct nl_config *cfg, const struct opt *o, const char *value
             return -1;
         }
         return 0;
+    case OPT_SWITCH: {
+        static const char *const yes[] = {"1", "yes", "true", "on"};
+        static const char *const no[] = {"0", "no", "false", "off"};
+        for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+            if (strcmp(value, yes[i]) == 0 || strcmp(value, no[i]) == 0) {
+                *(unsigned *)(void *)field = strcmp(value, yes[i]) == 0;
+                return 0;
+            }
+        }
+        snprintf(why, whylen, "'%s' must be yes or no", o->name);
+        return -1;
+    }
     case OPT_UINT: {
         char *end;
         errno = 0;
@@ -144,13 +170,19 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: nhanlucd [--listen HOST:PORT] [--db PATH] [--config FILE] [options]\n"
                "\n"
-               "Serves nhanluc's gRPC API (h2c on loopback) over an embedded SQLite file.\n"
+               "Serves nhanluc's gRPC API over an embedded SQLite file: TLS with --tls-cert\n"
+               "and --tls-key; without them cleartext h2c, on loopback addresses only\n"
+               "unless --insecure-listen is given.\n"
                "Once listening it prints 'listening on HOST:PORT' on stdout.\n"
                "SIGTERM or SIGINT drains in-flight calls and exits 0.\n\noptions:\n");
     for (size_t i = 0; i < NOPTS; i++) {
         char def[64];
+        if (opts[i].type == OPT_SWITCH) {
+            fprintf(f, "  --%-22s %s (off unless given)\n", opts[i].name, opts[i].help);
+            continue;
+        }
         if (opts[i].type == OPT_STR)
-            snprintf(def, sizeof(def), "%s", opts[i].sdef);
+            snprintf(def, sizeof(def), "%s", opts[i].sdef[0] ? opts[i].sdef : "none");
         else if (opts[i].type == OPT_LEVEL)
             snprintf(def, sizeof(def), "info");
         else
@@ -184,7 +216,10 @@ int nl_config_parse_args(struct nl_config *cfg, int argc, char **argv, FILE *out
         const char *eq = strchr(name, '=');
         size_t nlen = eq ? (size_t)(eq - name) : strlen(name);
         const char *value = NULL;
-        if (eq != NULL) {
+        const struct opt *o = opt_find(name, nlen);
+        if (o != NULL && o->type == OPT_SWITCH && eq == NULL) {
+            value = "yes";
+        } else if (eq != NULL) {
             value = eq + 1;
         } else if (i + 1 < argc) {
             value = argv[++i];
@@ -197,7 +232,6 @@ int nl_config_parse_args(struct nl_config *cfg, int argc, char **argv, FILE *out
                 return -1;
             continue;
         }
-        const struct opt *o = opt_find(name, nlen);
         if (o == NULL) {
             fprintf(err, "nhanlucd: unknown option '--%.*s'\n(see 'nhanlucd --help')\n", (int)nlen,
                     name);
@@ -260,6 +294,14 @@ fail:
     return -1;
 }
 
+int nl_config_is_switch(const char *arg)
+{
+    if (strncmp(arg, "--", 2) != 0 || strchr(arg, '=') != NULL)
+        return 0;
+    const struct opt *o = opt_find(arg + 2, strlen(arg + 2));
+    return o != NULL && o->type == OPT_SWITCH;
+}
+
 int nl_config_split_hostport(const char *s, char *host, size_t hostlen, int *port)
 {
     const char *colon;
@@ -298,20 +340,40 @@ int nl_config_validate(const struct nl_config *cfg, FILE *err)
     int port;
     struct sockaddr_in a4;
     struct sockaddr_in6 a6;
+    int loopback = 1;
 
+    if (strcmp(cfg->auth, "off") != 0 && strcmp(cfg->auth, "required") != 0) {
+        fprintf(err, "nhanlucd: 'auth' must be off or required\n");
+        return -1;
+    }
     if (nl_config_split_hostport(cfg->listen, host, sizeof(host), &port) != 0) {
         fprintf(err, "nhanlucd: listen address '%s' is not HOST:PORT\n", cfg->listen);
         return -1;
     }
-    /* Cleartext h2c is for loopback only (PROTOCOL.md 5); TLS is not built yet. */
     if (uv_ip4_addr(host, port, &a4) == 0) {
-        if ((ntohl(a4.sin_addr.s_addr) >> 24) != 127)
-            goto not_loopback;
+        loopback = (ntohl(a4.sin_addr.s_addr) >> 24) == 127;
     } else if (uv_ip6_addr(host, port, &a6) == 0) {
-        if (strcmp(host, "::1") != 0)
-            goto not_loopback;
+        loopback = strcmp(host, "::1") == 0;
     } else if (strcmp(host, "localhost") != 0) {
         fprintf(err, "nhanlucd: listen host '%s' is not an IP address\n", host);
+        return -1;
+    }
+    if ((cfg->tls_cert[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        fprintf(err, "nhanlucd: --tls-cert and --tls-key go together (got only %s)\n",
+                cfg->tls_cert[0] ? "--tls-cert" : "--tls-key");
+        return -1;
+    }
+    if (cfg->tls_client_ca[0] != '\0' && cfg->tls_cert[0] == '\0') {
+        fprintf(err, "nhanlucd: --tls-client-ca needs --tls-cert and --tls-key\n");
+        return -1;
+    }
+    /* Cleartext h2c is for loopback only (PROTOCOL.md 5) unless the operator insists. */
+    if (!loopback && cfg->tls_cert[0] == '\0' && !cfg->insecure_listen) {
+        fprintf(err,
+                "nhanlucd: refusing to listen on '%s': cleartext HTTP/2 is served on loopback only "
+                "(127.0.0.0/8, ::1); give --tls-cert and --tls-key to serve TLS, or "
+                "--insecure-listen to serve cleartext there anyway\n",
+                cfg->listen);
         return -1;
     }
     if (cfg->db[0] == '\0') {
@@ -319,10 +381,4 @@ int nl_config_validate(const struct nl_config *cfg, FILE *err)
         return -1;
     }
     return 0;
-not_loopback:
-    fprintf(err,
-            "nhanlucd: refusing to listen on '%s': cleartext HTTP/2 is served on loopback only "
-            "(127.0.0.0/8, ::1) and TLS is not built yet\n",
-            cfg->listen);
-    return -1;
 }

@@ -37,6 +37,11 @@ struct nl_config {
     unsigned misbehaviour_max;     /* protocol abuse events per 10 s before GOAWAY */
     unsigned server_input_max;     /* request bytes buffered, all connections (MiB) */
     unsigned write_stall_ms;       /* output pending without progress this long -> close */
+    char tls_cert[1024];           /* PEM certificate chain; "" = no TLS (h2c) */
+    char tls_key[1024];            /* PEM private key of tls_cert */
+    char tls_client_ca[1024];      /* PEM CA(s): client certificates required; "" = not asked */
+    unsigned insecure_listen;      /* 1: h2c allowed off loopback (a switch, no value) */
+    char auth[16];                 /* "off" (default, for now) or "required": tokens and roles */
 };
 
 /* Fills every field with its default. */
@@ -57,10 +62,19 @@ int nl_config_parse_args(struct nl_config *cfg, int argc, char **argv, FILE *out
 int nl_config_load_file(struct nl_config *cfg, const char *path, FILE *err);
 
 /*
- * Checks cross-field rules (h2c listens on loopback only; the address
- * parses). Returns 0 or -1 after printing the reason to `err`.
+ * Checks cross-field rules: the address parses; --tls-cert and --tls-key go
+ * together and --tls-client-ca needs them; without TLS the listen address
+ * must be loopback unless insecure_listen is set. Files are not opened here
+ * (the TLS context loads them: tls.h). Returns 0 or -1 after printing the
+ * reason to `err`.
  */
 int nl_config_validate(const struct nl_config *cfg, FILE *err);
+
+/*
+ * 1 when argv word `arg` ("--name" without "=") is a switch, which takes no
+ * value (--insecure-listen), else 0. main.c uses it to pair flags with values.
+ */
+int nl_config_is_switch(const char *arg);
 
 /*
  * Splits "HOST:PORT" or "[V6]:PORT" into host (NUL-terminated, hostlen

@@ -11,6 +11,16 @@
  * (PROTOCOL.md 8). Completions from other threads only mark a connection
  * dirty; the server flushes dirty connections once per loop turn.
  *
+ * TLS (tls.h, when the server has a context): the connection starts in
+ * state TLS. Ciphertext from the socket goes into the SSL; the handshake,
+ * bounded by the handshake timer, must select ALPN h2, else the connection
+ * closes. Then SSL_read's plaintext goes to mem_recv, and flush seals
+ * mem_send's output with SSL_write (batched up to one 16 KiB record) into
+ * `out`, which therefore holds ciphertext: the high-water mark and the write
+ * path are the same as for h2c. A TLS error closes the connection after
+ * sending what OpenSSL queued (an alert); a finished session says
+ * close_notify before closing.
+ *
  * Close: nl_conn_close is idempotent. Calls still in the session are freed,
  * or detached when their job is running (the job's completion frees them);
  * the struct itself is freed once its handles have closed.
@@ -23,6 +33,7 @@
 
 #define READ_BUF_SIZE   (64 * 1024)
 #define ABUSE_WINDOW_MS 10000
+#define TLS_RECORD      16384 /* plaintext per TLS record */
 
 /* The loop thread's read buffer: mem_recv consumes all input at once. */
 static char read_buf[READ_BUF_SIZE];
@@ -30,7 +41,7 @@ static int read_buf_busy;
 
 static void conn_set_state(struct nl_conn *c, enum nl_conn_state s)
 {
-    static const char *const names[] = {"PREFACE", "OPEN", "DRAINING", "CLOSING"};
+    static const char *const names[] = {"TLS", "PREFACE", "OPEN", "DRAINING", "CLOSING"};
     if (c->state != s)
         nl_log_debug("conn=%lu state %s -> %s", c->id, names[c->state], names[s]);
     c->state = s;
@@ -40,6 +51,7 @@ static void conn_free(struct nl_conn *c)
 {
     nl_buf_release(&c->out);
     nl_buf_release(&c->wbuf);
+    nl_tls_free(c->tls);
     free(c);
 }
 
@@ -123,8 +135,13 @@ static void conn_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0)
         return;
     if (nread < 0) {
-        if (nread != UV_EOF)
+        if (c->state == NL_CONN_TLS) {
+            c->srv->tls_failures++;
+            nl_log_info("conn=%lu %s: the client closed the connection during the TLS handshake",
+                        c->id, c->peer);
+        } else if (nread != UV_EOF) {
             nl_log_debug("conn=%lu read: %s", c->id, uv_strerror((int)nread));
+        }
         nl_conn_close(c);
         return;
     }
@@ -172,13 +189,38 @@ static int conn_done(const struct nl_conn *c)
     return c->h2 != NULL && !nghttp2_session_want_read(c->h2) && !nghttp2_session_want_write(c->h2);
 }
 
-void nl_conn_flush(struct nl_conn *c)
+/* Marks a TLS failure: no more SSL calls, no more input; close once `out` is written. */
+static void conn_tls_failed(struct nl_conn *c)
 {
-    size_t hw = c->srv->cfg.out_high_water;
+    c->tls_failed = 1;
+    c->fatal = 1;
+    conn_read_stop(c);
+}
 
-    if (c->state == NL_CONN_CLOSING)
+/* Seals `len` plaintext bytes into `out`. 0, or -1 after marking the connection failed. */
+static int conn_tls_seal(struct nl_conn *c, const uint8_t *p, size_t len)
+{
+    char why[256];
+
+    if (nl_tls_write(c->tls, p, len, &c->out, why, sizeof(why)) == 0)
+        return 0;
+    nl_log_warnx("conn=%lu TLS write: %s", c->id, why);
+    conn_tls_failed(c);
+    return -1;
+}
+
+/*
+ * Pulls nghttp2 output into `out` while under the mark `hw`: as is for h2c;
+ * for TLS gathered into records of up to TLS_RECORD bytes and sealed.
+ */
+static void conn_pull(struct nl_conn *c, size_t hw)
+{
+    uint8_t stage[TLS_RECORD];
+    size_t staged = 0;
+
+    if (c->tls != NULL && (!c->tls_ready || c->tls_failed))
         return;
-    while (c->h2 != NULL && c->out.len < hw) {
+    while (c->h2 != NULL && c->out.len + staged < hw) {
         const uint8_t *p;
         ssize_t n = nghttp2_session_mem_send(c->h2, &p);
         if (n < 0) {
@@ -188,14 +230,47 @@ void nl_conn_flush(struct nl_conn *c)
         }
         if (n == 0)
             break;
-        if (nl_buf_append(&c->out, p, (size_t)n) != 0) {
-            nl_log_warnx("conn=%lu output buffer: out of memory", c->id);
-            c->fatal = 1;
-            break;
+        if (c->tls == NULL) {
+            if (nl_buf_append(&c->out, p, (size_t)n) != 0) {
+                nl_log_warnx("conn=%lu output buffer: out of memory", c->id);
+                c->fatal = 1;
+                break;
+            }
+            continue;
         }
+        size_t left = (size_t)n;
+        while (left > 0 && !c->tls_failed) {
+            size_t k = left < sizeof(stage) - staged ? left : sizeof(stage) - staged;
+            memcpy(stage + staged, p, k);
+            staged += k;
+            p += k;
+            left -= k;
+            if (staged == sizeof(stage)) {
+                (void)conn_tls_seal(c, stage, staged);
+                staged = 0;
+            }
+        }
+        if (c->tls_failed)
+            return;
     }
+    if (staged > 0)
+        (void)conn_tls_seal(c, stage, staged);
+}
+
+void nl_conn_flush(struct nl_conn *c)
+{
+    size_t hw = c->srv->cfg.out_high_water;
+
+    if (c->state == NL_CONN_CLOSING)
+        return;
+    conn_pull(c, hw);
     if (c->fatal)
         conn_read_stop(c);
+    /* Everything said and written: a TLS session ends with close_notify, then closes. */
+    if (c->tls != NULL && !c->tls_bye && conn_done(c)) {
+        c->tls_bye = 1;
+        nl_tls_shutdown(c->tls, &c->out);
+    }
 
     if (!c->mem && !c->writing && c->out.len > 0) {
         /* Swap buffers: the write request owns wbuf until conn_on_write. */
@@ -239,11 +314,11 @@ void nl_conn_mark_dirty(struct nl_conn *c)
     c->srv->dirty = c;
 }
 
-int nl_conn_feed(struct nl_conn *c, const uint8_t *p, size_t len)
+/* Plaintext into the session. 0, or -1 when the connection became fatal. */
+static int conn_recv(struct nl_conn *c, const uint8_t *p, size_t len)
 {
-    if (c->fatal || c->state == NL_CONN_CLOSING || c->h2 == NULL)
-        return -1;
     ssize_t rv = nghttp2_session_mem_recv(c->h2, p, len);
+
     if (rv < 0) {
         /*
          * Fatal for the connection (PROTOCOL.md rule 2.2.6): never feed more
@@ -252,11 +327,89 @@ int nl_conn_feed(struct nl_conn *c, const uint8_t *p, size_t len)
         nl_log_info("conn=%lu closing: %s", c->id, nghttp2_strerror((int)rv));
         c->fatal = 1;
         conn_read_stop(c);
-        nl_conn_flush(c);
         return -1;
     }
-    nl_conn_flush(c);
     return 0;
+}
+
+/* The handshake just completed: ALPN h2 or close; the client certificate. */
+static int conn_tls_up(struct nl_conn *c)
+{
+    char desc[128];
+
+    if (!nl_tls_alpn_h2(c->tls)) {
+        c->srv->tls_no_h2++;
+        nl_log_info("conn=%lu %s: TLS client did not offer ALPN h2: closing", c->id, c->peer);
+        c->fatal = 1; /* no more input; close_notify, then close (nl_conn_flush) */
+        conn_read_stop(c);
+        return -1;
+    }
+    c->srv->tls_handshakes++;
+    c->tls_ready = 1;
+    nl_tls_peer_cert(c->tls, c->cert_fp, sizeof(c->cert_fp), c->cert_unit, sizeof(c->cert_unit));
+    conn_set_state(c, NL_CONN_PREFACE);
+    nl_tls_describe(c->tls, desc, sizeof(desc));
+    nl_log_debug("conn=%lu TLS up: %s, ALPN h2, client certificate %s%s%s", c->id, desc,
+                 c->cert_fp[0] ? c->cert_fp : "none", c->cert_unit[0] ? ", unit " : "",
+                 c->cert_unit);
+    return 0;
+}
+
+/* Ciphertext from the socket: handshake, then plaintext into the session. */
+static int conn_tls_feed(struct nl_conn *c, const uint8_t *p, size_t len)
+{
+    static uint8_t plain[TLS_RECORD + 1024];
+    char why[256];
+    int clean;
+
+    if (nl_tls_put(c->tls, p, len) != 0) {
+        nl_log_warnx("conn=%lu TLS input: out of memory", c->id);
+        conn_tls_failed(c);
+        return -1;
+    }
+    if (!c->tls_ready) {
+        int rv = nl_tls_handshake(c->tls, &c->out, why, sizeof(why));
+        if (rv == NL_TLS_AGAIN)
+            return 0;
+        if (rv == NL_TLS_ERROR) {
+            c->srv->tls_failures++;
+            nl_log_info("conn=%lu %s: TLS handshake failed: %s", c->id, c->peer, why);
+            conn_tls_failed(c);
+            return -1;
+        }
+        if (conn_tls_up(c) != 0)
+            return -1;
+    }
+    while (!c->fatal) {
+        ssize_t n = nl_tls_read(c->tls, plain, sizeof(plain), &c->out, &clean, why, sizeof(why));
+        if (n == 0)
+            return 0;
+        if (n < 0) {
+            if (clean) {
+                nl_log_debug("conn=%lu %s", c->id, why);
+                c->fatal = 1;
+                conn_read_stop(c);
+            } else {
+                nl_log_info("conn=%lu %s: TLS: %s: closing", c->id, c->peer, why);
+                conn_tls_failed(c);
+            }
+            return -1;
+        }
+        if (conn_recv(c, plain, (size_t)n) != 0)
+            return -1;
+    }
+    return 0; /* fatal from inside the session (nl_conn_misbehaved): flush sends the GOAWAY */
+}
+
+int nl_conn_feed(struct nl_conn *c, const uint8_t *p, size_t len)
+{
+    int rv;
+
+    if (c->fatal || c->state == NL_CONN_CLOSING || c->h2 == NULL)
+        return -1;
+    rv = c->tls != NULL ? conn_tls_feed(c, p, len) : conn_recv(c, p, len);
+    nl_conn_flush(c);
+    return rv;
 }
 
 void nl_conn_misbehaved(struct nl_conn *c, const char *what)
@@ -280,6 +433,11 @@ static void conn_on_timer(uv_timer_t *t)
 {
     struct nl_conn *c = t->data;
 
+    if (c->state == NL_CONN_TLS) {
+        nl_log_info("conn=%lu %s: no TLS handshake in time: closing", c->id, c->peer);
+        nl_conn_close(c);
+        return;
+    }
     if (c->state == NL_CONN_PREFACE) {
         nl_log_info("conn=%lu no HTTP/2 preface in time: closing", c->id);
         nl_conn_close(c);
@@ -295,7 +453,8 @@ static void conn_on_timer(uv_timer_t *t)
 
 void nl_conn_streams_changed(struct nl_conn *c)
 {
-    if (c->mem || c->state == NL_CONN_CLOSING || c->state == NL_CONN_PREFACE)
+    if (c->mem || c->state == NL_CONN_CLOSING || c->state == NL_CONN_PREFACE ||
+        c->state == NL_CONN_TLS)
         return;
     if (c->ncalls == 0)
         uv_timer_start(&c->timer, conn_on_timer, c->srv->cfg.idle_timeout_ms, 0);
@@ -372,6 +531,15 @@ int nl_conn_accept(struct nl_server *srv)
         nl_log_warnx("conn=%lu cannot create the HTTP/2 session: %s", c->id, nghttp2_strerror(rv));
         nl_conn_close(c);
         return 0;
+    }
+    if (srv->tls != NULL) {
+        /* The session's SETTINGS wait in nghttp2 until the handshake selected h2. */
+        if ((c->tls = nl_tls_new(srv->tls)) == NULL) {
+            nl_log_warnx("conn=%lu cannot set up TLS: out of memory", c->id);
+            nl_conn_close(c);
+            return 0;
+        }
+        conn_set_state(c, NL_CONN_TLS);
     }
     nl_log_debug("conn=%lu accepted from %s", c->id, c->peer);
     uv_timer_start(&c->timer, conn_on_timer, srv->cfg.handshake_timeout_ms, 0);

@@ -10,12 +10,22 @@
  * END_STREAM carrying :status 200, content-type, grpc-status and
  * grpc-message. OK answers are HEADERS, one DATA, and trailers submitted from
  * the data provider at EOF (PROTOCOL.md rule 2.2.3).
+ *
+ * Authentication (`auth = required`, RELIABILITY.md 5.1 and 5.4): at the end
+ * of the headers a non-public call from a locked-out address answers
+ * RESOURCE_EXHAUSTED with grpc-retry-pushback-ms, and one without a
+ * well-formed `authorization: Bearer` token UNAUTHENTICATED, before any body
+ * is buffered. A well-formed token travels in the job and is verified
+ * against the store by nl_job_run on the job's thread (auth.h), so the loop
+ * never touches SQLite; refusals come back here and count against the
+ * peer's address. The header value is never logged or echoed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../common/log.h"
+#include "auth.h"
 #include "server_int.h"
 #include "store.h"
 
@@ -53,11 +63,14 @@ static nghttp2_nv nv_make(const char *name, const char *value, size_t vlen)
     return nv;
 }
 
-void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const char *msg)
+/* Trailers-Only; pushback_ms >= 0 adds grpc-retry-pushback-ms (PROTOCOL.md 1.5). */
+static void trailers_only(struct nl_call *call, enum nl_status st, const char *msg,
+                          int64_t pushback_ms)
 {
     struct nl_conn *c = call->conn;
     struct nl_buf enc;
-    nghttp2_nv nv[6] = {
+    char pushback[24];
+    nghttp2_nv nv[7] = {
         NV(":status", "200"),
         NV("content-type", "application/grpc"),
     };
@@ -71,6 +84,10 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
         nv[n++] = nv_make("grpc-message", (const char *)enc.data, enc.len);
     if (st == NL_UNIMPLEMENTED && (call->bad_encoding || call->compressed))
         nv[n++] = nv_make("grpc-accept-encoding", "identity", 8);
+    if (pushback_ms >= 0) {
+        int len = snprintf(pushback, sizeof(pushback), "%lld", (long long)pushback_ms);
+        nv[n++] = nv_make("grpc-retry-pushback-ms", pushback, (size_t)len);
+    }
     /* Values are copied by nghttp2 (no NO_COPY_VALUE on the dynamic ones). */
     int rv = nghttp2_submit_response(c->h2, call->stream_id, nv, n, NULL);
     nl_buf_release(&enc);
@@ -85,6 +102,80 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
     nl_dispatch_count(c->srv, st);
     call_log(call, st);
     nl_conn_mark_dirty(c);
+}
+
+void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const char *msg)
+{
+    trailers_only(call, st, msg, -1);
+}
+
+static int auth_required(const struct nl_server *srv)
+{
+    return strcmp(srv->cfg.auth, "required") == 0;
+}
+
+void nl_dispatch_authorization(struct nl_call *call, const uint8_t *value, size_t len)
+{
+    if (call->auth_seen) {
+        call->auth_bad = 1; /* two credentials: which one would be meant? */
+        nl_token_wipe(&call->token);
+        return;
+    }
+    call->auth_seen = 1;
+    if (nl_auth_bearer_parse((const char *)value, len, &call->token) != NL_AUTH_HDR_OK)
+        call->auth_bad = 1;
+}
+
+/* Counts a failed authentication from `peer`; logs when it locks the address out. */
+static void auth_failed(struct nl_server *srv, const char *peer, unsigned long conn_id,
+                        unsigned long call_id, const char *why, const char *token_id)
+{
+    char addr[NL_LOCKOUT_ADDR_LEN];
+
+    nl_lockout_addr(peer, addr, sizeof(addr));
+    nl_log_info("conn=%lu call=%lu authentication failed from %s: %s%s%s", conn_id, call_id, addr,
+                why, token_id[0] != '\0' ? ", token id " : "", token_id);
+    if (nl_lockout_fail(&srv->lockout, addr, nl_now_ms()))
+        nl_log_warnx("%s locked out for %u s after %u failed authentications", addr,
+                     NL_LOCKOUT_MS / 1000u, NL_LOCKOUT_FAILURES);
+}
+
+/*
+ * The loop-thread part of authentication at the end of the headers.
+ * Returns 0 when the call goes on (its token is verified later, in the job),
+ * or -1 after answering it.
+ */
+static int auth_precheck(struct nl_call *call)
+{
+    struct nl_conn *c = call->conn;
+    char addr[NL_LOCKOUT_ADDR_LEN];
+    uint64_t left;
+
+    if (!auth_required(c->srv) || (call->method->flags & NL_M_PUBLIC))
+        return 0;
+    nl_lockout_addr(c->peer, addr, sizeof(addr));
+    left = nl_lockout_remaining(&c->srv->lockout, addr, nl_now_ms());
+    if (left > 0) {
+        nl_token_wipe(&call->token);
+        trailers_only(call, NL_RESOURCE_EXHAUSTED,
+                      "too many failed authentications from this address, retry later",
+                      (int64_t)left);
+        return -1;
+    }
+    if (!call->auth_seen) {
+        /* Not counted as a failure: nothing was guessed. */
+        trailers_only(call, NL_UNAUTHENTICATED,
+                      "this method needs a credential: authorization: Bearer <token>", -1);
+        return -1;
+    }
+    if (call->auth_bad) {
+        nl_token_wipe(&call->token);
+        auth_failed(c->srv, c->peer, c->id, call->id, "malformed credential", "");
+        trailers_only(call, NL_UNAUTHENTICATED,
+                      "malformed credential: expected authorization: Bearer nl_<id>_<secret>", -1);
+        return -1;
+    }
+    return 0;
 }
 
 void nl_dispatch_http_error(struct nl_call *call, int http_status)
@@ -147,6 +238,8 @@ void nl_dispatch_headers_done(struct nl_call *call)
         nl_dispatch_trailers_only(call, NL_UNIMPLEMENTED, "message compression is not supported");
         return;
     }
+    if (auth_precheck(call) != 0)
+        return;
     if (call->has_timeout) {
         if (call->timeout_ms == 0) {
             nl_dispatch_trailers_only(call, NL_DEADLINE_EXCEEDED, "deadline exceeded");
@@ -229,6 +322,14 @@ void nl_dispatch_end_stream(struct nl_call *call)
     job->owner = call;
     job->conn_id = c->id;
     job->call_id = call->id;
+    (void)snprintf(job->who.peer, sizeof(job->who.peer), "%s", c->peer);
+    (void)snprintf(job->who.cert_fp, sizeof(job->who.cert_fp), "%s", c->cert_fp);
+    if (auth_required(srv) && !(call->method->flags & NL_M_PUBLIC)) {
+        job->auth = 1;
+        job->token = call->token;
+        (void)snprintf(job->cert_unit, sizeof(job->cert_unit), "%s", c->cert_unit);
+    }
+    nl_token_wipe(&call->token);
     call->job = job;
     srv->jobs_in_flight++;
     nl_log_debug("conn=%lu call=%lu %s dispatched", c->id, call->id, call->method->path);
@@ -281,6 +382,11 @@ void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
     static const nghttp2_nv hdrs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
 
     srv->jobs_in_flight--;
+    if (job->auth_failed)
+        auth_failed(srv, job->who.peer, job->conn_id, job->call_id,
+                    job->auth_verdict == NL_TOKEN_VALID ? "certificate of another unit"
+                                                        : nl_token_verdict_name(job->auth_verdict),
+                    job->who.token_id);
     if (job->status == NL_DATA_LOSS && nl_health_serving()) {
         /* Never serve damaged data: health says so, load balancers move away. */
         nl_log_error("the database reports corruption: health is NOT_SERVING");

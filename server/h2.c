@@ -49,6 +49,7 @@ void nl_call_free(struct nl_call *call)
     nl_framer_release(&call->framer);
     free(call->msg);
     nl_buf_release(&call->resp);
+    nl_token_wipe(&call->token);
     free(call);
 }
 
@@ -136,6 +137,8 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *frame, const uint8
             nl_wire_timeout_parse((const char *)value, valuelen, &call->timeout_ms) != 0;
     } else if (streq(name, namelen, "grpc-encoding")) {
         call->bad_encoding = !streq(value, valuelen, "identity");
+    } else if (streq(name, namelen, "authorization")) {
+        nl_dispatch_authorization(call, value, valuelen);
     }
     return 0;
 }

@@ -4,7 +4,10 @@
  * The same function serves the read pool, the writer thread and inline
  * methods: unpack, handler, pack with the 5-byte prefix. A job that was
  * cancelled or whose deadline passed before it started does no store work
- * (PROTOCOL.md 1.7; RELIABILITY.md F12).
+ * (PROTOCOL.md 1.7; RELIABILITY.md F12). When calls are authenticated the
+ * token is verified here, on the thread that holds the store connection and
+ * inside the job's transaction, and the row's role rule is applied before
+ * the request is even unpacked: the one place every call passes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +17,7 @@
 #include <uv.h>
 
 #include "../common/wire.h"
+#include "auth.h"
 #include "job.h"
 #include "store.h"
 
@@ -47,6 +51,7 @@ void nl_job_free(struct nl_job *job)
         return;
     free(job->in);
     nl_buf_release(&job->out);
+    nl_token_wipe(&job->token);
     free(job);
 }
 
@@ -55,6 +60,41 @@ static void job_fail(struct nl_job *job, enum nl_status st, const char *msg)
     job->status = st;
     snprintf(job->msg, sizeof(job->msg), "%s", msg);
     nl_buf_release(&job->out);
+}
+
+/*
+ * Authentication and the role rule of job->method. Returns 0 when the
+ * handler may run, else -1 with the job failed. The token is wiped either way.
+ */
+static int job_authorize(struct nl_job *job, struct nl_store *store)
+{
+    char msg[sizeof(job->msg)];
+    enum nl_status st;
+
+    if (store == NULL) {
+        /* nl_method_table_check keeps non-public rows off the loop thread. */
+        nl_token_wipe(&job->token);
+        job_fail(job, NL_INTERNAL, "method cannot check credentials");
+        return -1;
+    }
+    /* The id is public: kept for the log line and the audit of a refusal. */
+    (void)snprintf(job->who.token_id, sizeof(job->who.token_id), "%s", job->token.id);
+    st = nl_auth_identify(store, &job->token, job->cert_unit, &job->who, &job->auth_verdict, msg,
+                          sizeof(msg));
+    nl_token_wipe(&job->token);
+    if (st != NL_OK) {
+        job->auth_failed = st == NL_UNAUTHENTICATED;
+        job_fail(job, st, msg);
+        return -1;
+    }
+    if (!nl_method_allows(job->method, &job->who)) {
+        char denied[sizeof(job->msg)];
+        (void)snprintf(denied, sizeof(denied), "the %s role may not call this method",
+                       nl_role_name(job->who.role));
+        job_fail(job, NL_PERMISSION_DENIED, denied);
+        return -1;
+    }
+    return 0;
 }
 
 #ifdef NL_TEST_HOOKS
@@ -99,6 +139,8 @@ void nl_job_run(struct nl_job *job, struct nl_store *store)
         job_fail(job, NL_DEADLINE_EXCEEDED, "deadline exceeded before the call started");
         return;
     }
+    if (job->auth && job_authorize(job, store) != 0)
+        return;
 
     req = protobuf_c_message_unpack(m->input, NULL, job->in_len, job->in_len ? job->in : NULL);
     if (req == NULL) {
@@ -112,6 +154,7 @@ void nl_job_run(struct nl_job *job, struct nl_store *store)
     ctx.arena = &arena;
     ctx.cancel = &job->cancel;
     ctx.deadline_ms = job->deadline_ms;
+    ctx.who = &job->who;
 
     ProtobufCMessage *resp = nl_arena_alloc(&arena, m->output->sizeof_message);
     if (resp == NULL) {

@@ -16,6 +16,7 @@
 #include "../common/buf.h"
 #include "../common/status.h"
 #include "method.h"
+#include "token.h"
 
 struct nl_job {
     struct nl_job *next;            /* queue link; owned by whichever queue holds the job */
@@ -29,6 +30,22 @@ struct nl_job {
     struct nl_buf out;              /* OK: the prefixed response message */
     void *owner;                    /* the loop-side call; only the loop touches it */
     unsigned long conn_id, call_id; /* for log lines */
+
+    /*
+     * Authentication (auth.h), set by dispatch before the job crosses
+     * threads. auth = 1: nl_job_run verifies `token` against the store and
+     * the row's role rule before the handler (`auth = required`, not a
+     * public method). `who` is the caller: peer and cert_fp from the
+     * connection, the rest from the verified credential (role NONE when
+     * auth = 0). The token's secret is wiped once checked and by
+     * nl_job_free.
+     */
+    int auth;
+    struct nl_token token;
+    char cert_unit[65]; /* the client certificate's unit code, "" for none */
+    struct nl_identity who;
+    int auth_failed;                    /* set by nl_job_run: the credential was refused */
+    enum nl_token_verdict auth_verdict; /* why, for the log line (never sent to the client) */
 };
 
 /* Monotonic milliseconds, thread-safe (uv_hrtime based). */
@@ -47,10 +64,13 @@ void nl_job_free(struct nl_job *job);
 
 /*
  * Runs the job on the calling thread: checks cancel and deadline (no store
- * work starts after either), unpacks the request, calls the handler with
- * `store` (borrowed; NULL for inline methods), packs an OK response with its
- * 5-byte prefix into job->out. Sets job->status and job->msg. Never fails
- * silently: every path sets a status.
+ * work starts after either); with job->auth verifies the token through
+ * `store` (UNAUTHENTICATED with job->auth_failed set when refused) and the
+ * row's role rule (PERMISSION_DENIED); unpacks the request, calls the
+ * handler with `store` (borrowed; NULL for inline methods) and ctx.who =
+ * &job->who, packs an OK response with its 5-byte prefix into job->out.
+ * Sets job->status and job->msg. Never fails silently: every path sets a
+ * status.
  */
 void nl_job_run(struct nl_job *job, struct nl_store *store);
 

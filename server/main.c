@@ -61,7 +61,8 @@ static void set_pool_size(struct nl_config *cfg)
  * Moves the bootstrap flags of argv into *b and every other argument, in
  * order, into rest (rest[0] = argv[0]; *nrest set). A "--key" without "="
  * keeps the next argument as its value, as nl_config_parse_args reads it,
- * so a value is never mistaken for a flag. Returns 0, or -1 after printing
+ * so a value is never mistaken for a flag (switches such as
+ * --insecure-listen take none). Returns 0, or -1 after printing
  * a usage error.
  */
 static int take_boot_args(int argc, char **argv, char **rest, int *nrest, struct boot_opts *b)
@@ -92,7 +93,7 @@ static int take_boot_args(int argc, char **argv, char **rest, int *nrest, struct
             }
             rest[n++] = argv[i];
             if (!info && strcmp(a, "--version") != 0 && strncmp(a, "--", 2) == 0 &&
-                strchr(a, '=') == NULL && i + 1 < argc)
+                strchr(a, '=') == NULL && !nl_config_is_switch(a) && i + 1 < argc)
                 rest[n++] = argv[++i];
         }
     }

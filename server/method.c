@@ -4,6 +4,8 @@
  *
  * Tables are small (a handful of rows per service), so lookup is a linear
  * scan with a length check first; it runs once per call on the loop thread.
+ * The role rule of a row (nl_method_allows) is here too, so "who may call
+ * what" is read from the tables in one place.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +14,7 @@
 #include "../common/log.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "method.h"
+#include "nhanluc/v1/admin.pb-c.h"
 #include "nhanluc/v1/indicators.pb-c.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
@@ -28,6 +31,7 @@ static const struct service services[] = {
     {&nhanluc__v1__records__descriptor, nl_svc_records_methods, &nl_svc_records_method_count},
     {&nhanluc__v1__indicators__descriptor, nl_svc_indicators_methods,
      &nl_svc_indicators_method_count},
+    {&nhanluc__v1__admin__descriptor, nl_svc_admin_methods, &nl_svc_admin_method_count},
 };
 
 enum nl_status nl_ctx_errorf(struct nl_ctx *ctx, enum nl_status st, const char *fmt, ...)
@@ -74,7 +78,33 @@ int nl_method_table_check(void)
                 nl_log_error("method table: row for %s has the wrong message types", path);
                 return -1;
             }
+            if ((m->flags & NL_M_RULE) == 0) {
+                nl_log_error("method table: row for %s names no role rule", path);
+                return -1;
+            }
+            if ((m->flags & NL_M_INLINE) && !(m->flags & NL_M_PUBLIC)) {
+                nl_log_error("method table: %s runs inline but needs a credential", path);
+                return -1;
+            }
         }
     }
     return 0;
+}
+
+int nl_method_allows(const struct nl_method *m, const struct nl_identity *who)
+{
+    unsigned f = m->flags;
+
+    if (f & NL_M_PUBLIC)
+        return 1;
+    switch (who->role) {
+    case NL_ROLE_ADMIN:
+        return (f & NL_M_ADMIN) != 0;
+    case NL_ROLE_CENTRAL:
+        return (f & NL_M_CENTRAL) != 0 || ((f & NL_M_TARGETS) != 0 && who->may_write_targets);
+    case NL_ROLE_DISTRICT:
+        return (f & NL_M_DISTRICT) != 0;
+    default:
+        return 0;
+    }
 }

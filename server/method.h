@@ -17,24 +17,43 @@
 
 #include "../common/arena.h"
 #include "../common/status.h"
+#include "token.h"
 
 struct nl_store;
 
+/*
+ * Flags of a row: where it runs, and its rule (who may call it once calls
+ * are authenticated, `auth = required`). A row names its rule explicitly:
+ * NL_M_PUBLIC, or one or more of the role bits. A row with neither is a
+ * build mistake that nl_method_table_check() refuses at start-up, and
+ * nl_method_allows() denies it anyway (default deny).
+ */
 enum nl_method_flags {
-    NL_M_READ = 1 << 0,   /* runs on the read pool with a read-only connection */
-    NL_M_WRITE = 1 << 1,  /* runs on the writer thread inside a group-commit savepoint */
-    NL_M_INLINE = 1 << 2, /* runs on the loop thread at dispatch (no store) */
-    NL_M_PUBLIC = 1 << 3, /* callable without a credential (Health/Check only) */
-    NL_M_HEAVY = 1 << 4,  /* a read that aggregates (milliseconds): batched alone */
+    NL_M_READ = 1 << 0,     /* runs on the read pool with a read-only connection */
+    NL_M_WRITE = 1 << 1,    /* runs on the writer thread inside a group-commit savepoint */
+    NL_M_INLINE = 1 << 2,   /* runs on the loop thread at dispatch (no store) */
+    NL_M_PUBLIC = 1 << 3,   /* callable without a credential (Health/Check only) */
+    NL_M_HEAVY = 1 << 4,    /* a read that aggregates (milliseconds): batched alone */
+    NL_M_ADMIN = 1 << 5,    /* the admin role may call it */
+    NL_M_CENTRAL = 1 << 6,  /* the central role may call it */
+    NL_M_DISTRICT = 1 << 7, /* the district role may call it (unit scope: in the handler) */
+    NL_M_TARGETS = 1 << 8,  /* a central token granted target writes may call it */
 };
+/* Every authenticated role (reads). */
+#define NL_M_ANY_ROLE (NL_M_ADMIN | NL_M_CENTRAL | NL_M_DISTRICT)
+/* The bits that make up a rule. */
+#define NL_M_RULE (NL_M_PUBLIC | NL_M_ANY_ROLE | NL_M_TARGETS)
 
 /*
- * Who is calling (issue 5), built by dispatch from the `authorization`
- * header and the connection's TLS client certificate. Role NONE: the call
- * carried no credential (allowed only where authentication is off or the
- * method is public).
+ * Who is calling (issue 5), built from the `authorization` header (verified
+ * against the stored credential by nl_job_run) and the connection's TLS
+ * client certificate. Role NL_ROLE_NONE: no credential was checked, either
+ * because authentication is off (`auth = off`: every method is open and the
+ * handler must not scope by unit) or because the method is public. With
+ * `auth = required` a non-public handler always sees a verified role.
+ * Roles are enum nl_role of token.h (= Nhanluc__V1__Role values).
  */
-enum nl_role { NL_ROLE_NONE = 0, NL_ROLE_ADMIN = 1, NL_ROLE_CENTRAL = 2, NL_ROLE_DISTRICT = 3 };
+#define NL_ROLE_NONE 0
 struct nl_identity {
     int role;              /* enum nl_role (= Nhanluc__V1__Role values) */
     int64_t unit_id;       /* district: the token's unit; else 0 */
@@ -50,7 +69,9 @@ struct nl_ctx {
     struct nl_arena *arena;   /* borrowed; response strings and arrays live here */
     const atomic_int *cancel; /* non-zero: the caller went away; stop early */
     uint64_t deadline_ms;     /* monotonic (uv_hrtime() / 1e6); 0 = none */
-    char msg[256];            /* message for a non-OK status; set with nl_ctx_errorf */
+    /* The caller (borrowed, never NULL from nl_job_run); scope district calls by who->unit_id. */
+    const struct nl_identity *who;
+    char msg[256]; /* message for a non-OK status; set with nl_ctx_errorf */
 };
 
 /*
@@ -84,6 +105,8 @@ extern const struct nl_method nl_svc_indicators_methods[];
 extern const size_t nl_svc_indicators_method_count;
 extern const struct nl_method nl_svc_health_methods[];
 extern const size_t nl_svc_health_method_count;
+extern const struct nl_method nl_svc_admin_methods[];
+extern const size_t nl_svc_admin_method_count;
 
 /*
  * Looks up a :path (len bytes, case-sensitive) in every service table.
@@ -93,10 +116,21 @@ const struct nl_method *nl_method_find(const char *path, size_t len);
 
 /*
  * Checks that every method of every protoc-c service descriptor we serve has
- * a row with matching input/output descriptors. Returns 0, or -1 after
- * logging the first method without a row (a build mistake; refuse to start).
+ * a row with matching input/output descriptors, and that every row names a
+ * rule (NL_M_RULE bits) and, unless public, runs with a store (not
+ * NL_M_INLINE: its credential is verified against the store). Returns 0, or
+ * -1 after logging the first bad method (a build mistake; refuse to start).
  */
 int nl_method_table_check(void);
+
+/*
+ * The role rule of row `m` for caller `who` (borrowed): 1 when it may call
+ * the method, else 0. Public rows allow everyone; otherwise admin needs
+ * NL_M_ADMIN, district NL_M_DISTRICT, central NL_M_CENTRAL or NL_M_TARGETS
+ * with who->may_write_targets; NL_ROLE_NONE and unknown roles are denied,
+ * as is a row without a rule. Pure; unit scope is not checked here.
+ */
+int nl_method_allows(const struct nl_method *m, const struct nl_identity *who);
 
 /* Health: the serving status of "" and each service (svc_health.c). Loop thread only. */
 void nl_health_set_serving(int serving);

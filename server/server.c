@@ -84,6 +84,9 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
         snprintf(err, errlen, "the method table does not match the services");
         goto fail;
     }
+    /* TLS files first: a bad certificate refuses start-up before the database is touched. */
+    if (cfg->tls_cert[0] != '\0' && nl_tls_ctx_new(cfg, &srv->tls, err, errlen) != 0)
+        goto fail;
     if (inline_store != NULL) {
         srv->inline_store = inline_store;
     } else {
@@ -130,6 +133,7 @@ fail:
         uv_run(loop, UV_RUN_NOWAIT);
         nl_writer_free(srv->writer);
     }
+    nl_tls_ctx_free(srv->tls);
     free(srv);
     return -1;
 }
@@ -316,6 +320,11 @@ void nl_server_free(struct nl_server *srv)
         n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP_REJECTED=%llu",
                               (unsigned long long)srv->http_rejects);
     nl_log_info("calls by status:%s", n > 0 ? line : " none");
+    if (srv->tls != NULL)
+        nl_log_info("tls: %llu handshake(s) with h2, %llu failed, %llu closed without ALPN h2",
+                    (unsigned long long)srv->tls_handshakes, (unsigned long long)srv->tls_failures,
+                    (unsigned long long)srv->tls_no_h2);
+    nl_tls_ctx_free(srv->tls);
     free(srv->deadlines.v);
     free(srv);
 }

@@ -18,14 +18,17 @@
 
 #include "../common/buf.h"
 #include "../common/wire.h"
+#include "auth.h"
 #include "config.h"
 #include "job.h"
 #include "method.h"
 #include "readers.h"
 #include "server.h"
+#include "tls.h"
 #include "writer.h"
 
 enum nl_conn_state {
+    NL_CONN_TLS,      /* TLS handshake in progress (TLS listeners only) */
     NL_CONN_PREFACE,  /* waiting for the client preface and first SETTINGS */
     NL_CONN_OPEN,     /* serving */
     NL_CONN_DRAINING, /* GOAWAY sent; finishing streams */
@@ -45,6 +48,9 @@ struct nl_call {
     unsigned bad_path : 1, post : 1, grpc_ct : 1, has_timeout : 1, bad_timeout : 1,
         bad_encoding : 1, saw_path : 1, saw_ct : 1;
     uint64_t timeout_ms;
+    /* authorization (auth.h): the parsed Bearer token, wiped once moved into the job or freed */
+    unsigned auth_seen : 1, auth_bad : 1;
+    struct nl_token token;
 
     /* request body */
     struct nl_framer framer;
@@ -94,8 +100,15 @@ struct nl_conn {
      * the handshake is done; both "" without TLS or without a certificate.
      * cert_unit is the unit of its urn:nhanluc:unit:UNIT name (deploy/certs.sh).
      */
-    char cert_fp[65];   /* SHA-256 of the DER certificate, lower-case hex */
+    char cert_fp[65]; /* SHA-256 of the DER certificate, lower-case hex */
     char cert_unit[65];
+    /*
+     * TLS (tls.h), NULL on h2c: `out` then holds ciphertext, so back-pressure
+     * counts what goes on the wire. nghttp2 output is pulled only once
+     * tls_ready (handshake done, ALPN h2). tls_failed: no more SSL calls.
+     */
+    struct nl_tls *tls;
+    unsigned tls_ready : 1, tls_failed : 1, tls_bye : 1;
 };
 
 /* A binary min-heap of calls by deadline, one uv_timer armed at the earliest. */
@@ -126,6 +139,9 @@ struct nl_server {
     size_t input_bytes; /* request bytes buffered in calls, all connections */
     uint64_t http_rejects;
     uint64_t te_missing;
+    struct nl_lockout lockout; /* failed authentications per peer address (auth.h) */
+    struct nl_tls_ctx *tls;    /* NULL: h2c */
+    uint64_t tls_handshakes, tls_failures, tls_no_h2; /* done, failed, closed for lack of h2 */
 };
 
 /* conn.c */
@@ -146,6 +162,8 @@ void nl_call_free(struct nl_call *call);
 
 /* dispatch.c */
 void nl_dispatch_headers_done(struct nl_call *call);
+/* Records an `authorization` request header (h2.c on_header); never logs the value. */
+void nl_dispatch_authorization(struct nl_call *call, const uint8_t *value, size_t len);
 void nl_dispatch_end_stream(struct nl_call *call);
 void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job);
 void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const char *msg);

@@ -13,18 +13,21 @@
 
 const struct nl_method nl_svc_indicators_methods[] = {
     ROW("ListIndicators", list_indicators_request, list_indicators_response, nl_ind_list,
-        NL_M_READ),
+        NL_M_READ | NL_M_ANY_ROLE),
     ROW("ShowIndicator", show_indicator_request, show_indicator_response, nl_ind_show,
-        NL_M_READ | NL_M_HEAVY),
+        NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
     ROW("CompareIndicator", compare_indicator_request, compare_indicator_response, nl_ind_compare,
-        NL_M_READ | NL_M_HEAVY),
+        NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
     ROW("GetReport", get_report_request, get_report_response, nl_ind_report,
-        NL_M_READ | NL_M_HEAVY),
-    ROW("Query", query_request, query_response, nl_ind_query, NL_M_READ | NL_M_HEAVY),
-    ROW("SetTarget", set_target_request, set_target_response, nl_ind_set_target, NL_M_WRITE),
-    ROW("ListTargets", list_targets_request, list_targets_response, nl_ind_list_targets, NL_M_READ),
+        NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
+    ROW("Query", query_request, query_response, nl_ind_query,
+        NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
+    ROW("SetTarget", set_target_request, set_target_response, nl_ind_set_target,
+        NL_M_WRITE | NL_M_ADMIN | NL_M_TARGETS),
+    ROW("ListTargets", list_targets_request, list_targets_response, nl_ind_list_targets,
+        NL_M_READ | NL_M_ANY_ROLE),
     ROW("DeleteTarget", delete_target_request, delete_target_response, nl_ind_delete_target,
-        NL_M_WRITE),
+        NL_M_WRITE | NL_M_ADMIN | NL_M_TARGETS),
 };
 const size_t nl_svc_indicators_method_count =
     sizeof(nl_svc_indicators_methods) / sizeof(nl_svc_indicators_methods[0]);

@@ -171,12 +171,70 @@ static void test_validate_loopback_only(void **state)
     }
 }
 
+/* A config (defaults + listen + TLS files) checked by nl_config_validate: its return. */
+static int validate_with(const char *listen, const char *cert, const char *key, const char *ca,
+                         unsigned insecure)
+{
+    struct nl_config cfg;
+    char err[512];
+
+    nl_config_defaults(&cfg);
+    snprintf(cfg.listen, sizeof(cfg.listen), "%s", listen);
+    snprintf(cfg.tls_cert, sizeof(cfg.tls_cert), "%s", cert);
+    snprintf(cfg.tls_key, sizeof(cfg.tls_key), "%s", key);
+    snprintf(cfg.tls_client_ca, sizeof(cfg.tls_client_ca), "%s", ca);
+    cfg.insecure_listen = insecure;
+    FILE *e = fmemopen(err, sizeof(err), "w");
+    int rv = nl_config_validate(&cfg, e);
+    fclose(e);
+    return rv;
+}
+
+static void test_tls_settings(void **state)
+{
+    struct nl_config cfg;
+    char err[512];
+
+    (void)state;
+    /* Off loopback: TLS or --insecure-listen, else refused. */
+    assert_int_equal(validate_with("10.0.0.1:1", "", "", "", 0), -1);
+    assert_int_equal(validate_with("10.0.0.1:1", "", "", "", 1), 0);
+    assert_int_equal(validate_with("[::]:1", "s.crt", "s.key", "", 0), 0);
+    assert_int_equal(validate_with("0.0.0.0:1", "s.crt", "s.key", "ca.crt", 0), 0);
+    /* Half a pair, or a client CA without a pair: refused even on loopback. */
+    assert_int_equal(validate_with("127.0.0.1:0", "s.crt", "", "", 0), -1);
+    assert_int_equal(validate_with("127.0.0.1:0", "", "s.key", "", 0), -1);
+    assert_int_equal(validate_with("127.0.0.1:0", "", "", "ca.crt", 0), -1);
+    assert_int_equal(validate_with("127.0.0.1:0", "s.crt", "s.key", "", 0), 0);
+
+    /* --insecure-listen is a switch: it does not take the next argument as its value. */
+    char *argv[] = {S("nhanlucd"), S("--insecure-listen"), S("--db"),
+                    S("x.db"),     S("--tls-cert"),        S("a.crt")};
+    nl_config_defaults(&cfg);
+    assert_int_equal(cfg.insecure_listen, 0);
+    assert_int_equal(parse(&cfg, argv, 6, err, sizeof(err)), 0);
+    assert_int_equal(cfg.insecure_listen, 1);
+    assert_string_equal(cfg.db, "x.db");
+    assert_string_equal(cfg.tls_cert, "a.crt");
+    char *off[] = {S("nhanlucd"), S("--insecure-listen=no")};
+    assert_int_equal(parse(&cfg, off, 2, err, sizeof(err)), 0);
+    assert_int_equal(cfg.insecure_listen, 0);
+    char *bad[] = {S("nhanlucd"), S("--insecure-listen=2")};
+    assert_int_equal(parse(&cfg, bad, 2, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "must be yes or no"));
+    assert_int_equal(nl_config_is_switch("--insecure-listen"), 1);
+    assert_int_equal(nl_config_is_switch("--insecure-listen=yes"), 0);
+    assert_int_equal(nl_config_is_switch("--tls-cert"), 0);
+    assert_int_equal(nl_config_is_switch("--nope"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_defaults),    cmocka_unit_test(test_flags),
-        cmocka_unit_test(test_bad_flags),   cmocka_unit_test(test_help_version),
-        cmocka_unit_test(test_config_file), cmocka_unit_test(test_validate_loopback_only),
+        cmocka_unit_test(test_defaults),     cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_bad_flags),    cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_config_file),  cmocka_unit_test(test_validate_loopback_only),
+        cmocka_unit_test(test_tls_settings),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

@@ -1,0 +1,26 @@
+/*
+ * cmd_admin.h - `nhanluc admin` (cmd_admin.c): credentials through
+ * nhanluc.v1.Admin (token create, list, revoke).
+ */
+#ifndef NL_CMD_ADMIN_H
+#define NL_CMD_ADMIN_H
+
+#include "cli.h"
+
+/* The usage text of main.c's table row. */
+#define NL_CMD_ADMIN_USAGE                                                                         \
+    "usage: nhanluc admin token create --role ROLE [--unit UNIT] --name NAME [--days DAYS]\n"      \
+    "                                  [--targets]\n"                                              \
+    "       nhanluc admin token list\n"                                                            \
+    "       nhanluc admin token revoke ID\n"                                                       \
+    "\n"                                                                                           \
+    "create makes a token and prints it alone on stdout, once: the server keeps\n"                 \
+    "only a hash of it. ROLE: admin, central or district (a district token names\n"                \
+    "its --unit). --days: lifetime (default 90, at most 3650). --targets grants a\n"               \
+    "central token target writes (not stored by this server yet). list prints\n"                   \
+    "every token without its secret; revoke ends one (ID: its 12 hex digits)."
+
+/* The command of main.c's table: argv[0] is "admin"; returns the exit code. */
+int nl_cmd_admin(struct nl_cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,144 @@
+/*
+ * svc_admin.c - nhanluc.v1.Admin (admin.proto): credentials. CreateToken
+ * makes a token and returns its text once, ListTokens lists every stored
+ * credential (never a hash or a secret), RevokeToken revokes one. Its
+ * method table closes the file.
+ *
+ * The rows are admin-only once calls are authenticated (`auth = required`);
+ * with `auth = off` they are open like every other method, so an operator
+ * on loopback can manage tokens before switching authentication on. The
+ * validation of role, unit and name is the store's (store_tokens.h); the
+ * token text exists only in this call's arena and its response.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "method.h"
+#include "nhanluc/v1/admin.pb-c.h"
+#include "store_tokens.h"
+#include "svc_util.h"
+#include "token.h"
+
+/* A stored credential as the wire's TokenInfo, in the arena. NULL on out of memory. */
+static Nhanluc__V1__TokenInfo *token_info(struct nl_ctx *ctx, const struct nl_token_rec *r)
+{
+    Nhanluc__V1__TokenInfo *ti = nl_arena_alloc(ctx->arena, sizeof(*ti));
+    char *id = nl_arena_strdup(ctx->arena, r->id);
+
+    if (ti == NULL || id == NULL)
+        return NULL;
+    nhanluc__v1__token_info__init(ti);
+    ti->id = id;
+    ti->role = (Nhanluc__V1__Role)r->role;
+    ti->unit = nl_svc_unconst(r->unit);
+    ti->name = nl_svc_unconst(r->name);
+    ti->created_at = nl_svc_unconst(r->created_at);
+    ti->expires_at = nl_svc_unconst(r->expires_at);
+    ti->revoked_at = nl_svc_unconst(r->revoked_at);
+    ti->may_write_targets = 0; /* grants are not stored yet */
+    return ti;
+}
+
+static enum nl_status svc_admin_create_token(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                             ProtobufCMessage *out)
+{
+    const Nhanluc__V1__CreateTokenRequest *req = (const Nhanluc__V1__CreateTokenRequest *)m;
+    Nhanluc__V1__CreateTokenResponse *resp = (Nhanluc__V1__CreateTokenResponse *)out;
+    struct nl_token_req tr = {(int)req->role, req->unit, req->name, 0};
+    struct nl_token_rec rec;
+    char text[NL_TOKEN_TEXT_LEN + 1];
+    enum nl_status st;
+
+    if (req->expires_in_days < 0 || req->expires_in_days > NL_TOKEN_TTL_DAYS_MAX)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "expires_in_days: must be 0 (90 days) to %d",
+                             NL_TOKEN_TTL_DAYS_MAX);
+    tr.ttl_days = (unsigned)req->expires_in_days;
+    if (req->may_write_targets && req->role != NHANLUC__V1__ROLE__ROLE_CENTRAL)
+        return nl_ctx_errorf(
+            ctx, NL_INVALID_ARGUMENT,
+            "may_write_targets: only a central token can be granted target writes");
+    if (req->may_write_targets)
+        return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED,
+                             "may_write_targets: target-writing grants are not stored yet");
+    st = nl_store_token_create(ctx->store, &tr, text, sizeof(text), &rec, ctx->msg,
+                               sizeof(ctx->msg), ctx->arena);
+    if (st != NL_OK) {
+        nl_token_wipe_text(text, sizeof(text));
+        return ctx->msg[0] != '\0' ? st : nl_svc_store_error(ctx, st);
+    }
+    resp->token = nl_arena_strdup(ctx->arena, text);
+    nl_token_wipe_text(text, sizeof(text));
+    resp->info = token_info(ctx, &rec);
+    if (resp->token == NULL || resp->info == NULL)
+        return nl_svc_out_of_memory(ctx);
+    return NL_OK;
+}
+
+static enum nl_status svc_admin_list_tokens(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                            ProtobufCMessage *out)
+{
+    Nhanluc__V1__ListTokensResponse *resp = (Nhanluc__V1__ListTokensResponse *)out;
+    struct nl_token_rec *rows = NULL;
+    size_t n = 0;
+    enum nl_status st;
+
+    (void)m;
+    st = nl_store_token_list(ctx->store, &rows, &n, ctx->arena);
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
+    if (n == 0)
+        return NL_OK;
+    resp->tokens = nl_arena_alloc(ctx->arena, n * sizeof(*resp->tokens));
+    if (resp->tokens == NULL)
+        return nl_svc_out_of_memory(ctx);
+    for (size_t i = 0; i < n; i++) {
+        resp->tokens[i] = token_info(ctx, &rows[i]);
+        if (resp->tokens[i] == NULL)
+            return nl_svc_out_of_memory(ctx);
+    }
+    resp->n_tokens = n;
+    return NL_OK;
+}
+
+static enum nl_status svc_admin_revoke_token(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                             ProtobufCMessage *out)
+{
+    const Nhanluc__V1__RevokeTokenRequest *req = (const Nhanluc__V1__RevokeTokenRequest *)m;
+    Nhanluc__V1__RevokeTokenResponse *resp = (Nhanluc__V1__RevokeTokenResponse *)out;
+    unsigned char hash[NL_TOKEN_HASH_BYTES];
+    struct nl_token_rec rec;
+    int revoked = 0, found = 0;
+    enum nl_status st;
+
+    if (!nl_token_id_valid(req->id))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "id: must be the 12 hex digits of a token");
+    st = nl_store_token_revoke(ctx->store, req->id, &revoked);
+    if (st == NL_NOT_FOUND)
+        return nl_ctx_errorf(ctx, NL_NOT_FOUND, "id: no such token");
+    if (st == NL_OK)
+        st = nl_store_token_find(ctx->store, req->id, &rec, hash, &found, ctx->arena);
+    memset(hash, 0, sizeof(hash));
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
+    if (!found)
+        return nl_ctx_errorf(ctx, NL_INTERNAL, "the revoked token is gone");
+    resp->info = token_info(ctx, &rec);
+    return resp->info != NULL ? NL_OK : nl_svc_out_of_memory(ctx);
+}
+
+#define ROW(method, req, resp, fn, flags)                                                          \
+    {                                                                                              \
+        "/nhanluc.v1.Admin/" method, &nhanluc__v1__##req##__descriptor,                            \
+            &nhanluc__v1__##resp##__descriptor, fn, flags                                          \
+    }
+
+const struct nl_method nl_svc_admin_methods[] = {
+    ROW("CreateToken", create_token_request, create_token_response, svc_admin_create_token,
+        NL_M_WRITE | NL_M_ADMIN),
+    ROW("ListTokens", list_tokens_request, list_tokens_response, svc_admin_list_tokens,
+        NL_M_READ | NL_M_ADMIN),
+    ROW("RevokeToken", revoke_token_request, revoke_token_response, svc_admin_revoke_token,
+        NL_M_WRITE | NL_M_ADMIN),
+};
+const size_t nl_svc_admin_method_count =
+    sizeof(nl_svc_admin_methods) / sizeof(nl_svc_admin_methods[0]);
