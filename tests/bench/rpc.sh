@@ -26,6 +26,10 @@
 #   NL_BENCH_NO_BUILD=1    use the binaries in the build directory as they are
 #   NL_BENCH_STRICT=1      exit 3 when a target is missed
 #   NL_BENCH_KEEP=1        keep the temporary directory (h2load logs, server log)
+#   NL_BENCH_TLS=1         then restart nhanlucd with TLS (deploy/certs.sh) and
+#                          --auth required, and measure GetUnit over TLS with a
+#                          bearer token at -c 16 -m 16, and new TLS connections/s
+#                          (NL_BENCH_NCONN=500 connections of one call each); 0: skip
 # Exit: 0 done (targets are reported, not enforced unless NL_BENCH_STRICT=1);
 # 1 a correctness check failed; 2 setup failed; 3 strict and a target missed.
 set -euo pipefail
@@ -166,7 +170,8 @@ h2load_run() {
     out=$tmp/h2load.${name//\//-}.$c.out
     log=$tmp/h2load.${name//\//-}.$c.log
     "${pin_load[@]}" h2load -n "$n" -c "$c" -m "$m" -t "$t" --log-file="$log" -d "$body" \
-        -H 'content-type: application/grpc' -H 'te: trailers' "http://$addr$path" \
+        -H 'content-type: application/grpc' -H 'te: trailers' "${extra_h[@]}" \
+        "$scheme://$addr$path" \
         >"$out" 2>&1 || {
         cat "$out" >&2
         die "h2load $name failed" 1
@@ -194,6 +199,8 @@ h2load_run() {
         "$name" "$c" "$m" "$n" "$rps" "$mean" "$p99")"
 }
 
+scheme=http
+extra_h=()
 : >"$tmp/results"
 say "warm-up: $WARMUP calls per method"
 h2load_run warmup-health "$HEALTH" "$tmp/health.bin" "$WARMUP" 16 16 1
@@ -205,6 +212,9 @@ h2load_run GetUnit "$GETUNIT" "$tmp/getunit.bin" "$N1" 1 1 1
 h2load_run GetUnit "$GETUNIT" "$tmp/getunit.bin" "$N16" 16 16 "$T16"
 
 # --- stop and verify ----------------------------------------------------------
+# stop_and_verify: SIGTERM, exit 0, and the "calls by status:" line must show
+# exactly $expected_ok OK calls and nothing else. Sets hwm_kb, rss_kb, counts.
+stop_and_verify() {
 hwm_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server_pid/status")
 rss_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server_pid/status")
 kill -TERM "$server_pid"
@@ -235,6 +245,53 @@ fi
 if [ "${ok:-0}" != "$expected_ok" ]; then
     die "server counted OK=${ok:-0}, expected $expected_ok calls" 1
 fi
+}
+stop_and_verify
+h2c_counts=$counts
+h2c_expected=$expected_ok
+h2c_hwm_kb=$hwm_kb
+h2c_rss_kb=$rss_kb
+tls_line=""
+
+# --- TLS with tokens --------------------------------------------------------------
+if [ "${NL_BENCH_TLS:-1}" != 0 ]; then
+    pki=$tmp/pki
+    deploy/certs.sh "$pki" ca >/dev/null || die "deploy/certs.sh ca failed"
+    deploy/certs.sh "$pki" server 127.0.0.1 >/dev/null || die "deploy/certs.sh server failed"
+    token=$("$SERVER" --db "$tmp/bench.db" --bootstrap-admin 2>>"$tmp/server.err") ||
+        die "nhanlucd --bootstrap-admin failed"
+    : >"$tmp/server.out"
+    "${pin_server[@]}" "$SERVER" --listen 127.0.0.1:0 --db "$tmp/bench.db" --log-level info \
+        --tls-cert "$pki/server.crt" --tls-key "$pki/server.key" --auth required \
+        </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
+    server_pid=$!
+    port=""
+    for _ in $(seq 100); do
+        kill -0 "$server_pid" 2>/dev/null || die "TLS nhanlucd exited during startup"
+        port=$(sed -n 's/^listening on .*:\([0-9][0-9]*\)$/\1/p' "$tmp/server.out" | head -n 1)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || die "no 'listening on' line from the TLS nhanlucd within 10 s"
+    addr=127.0.0.1:$port
+    scheme=https
+    extra_h=(-H "authorization: Bearer $token")
+    expected_ok=0
+    NCONN=${NL_BENCH_NCONN:-500}
+    say "TLS + token: nhanlucd pid $server_pid on $addr"
+    h2load_run warmup-tls "$GETUNIT" "$tmp/getunit.bin" "$WARMUP" 16 16 1
+    sed -i '$d' "$tmp/results" # the warm-up is not a result
+    h2load_run GetUnit+TLS "$GETUNIT" "$tmp/getunit.bin" "$N16" 16 16 "$T16"
+    # New connections: each of NCONN clients opens its own TLS connection for one call.
+    h2load_run TLS-connect "$GETUNIT" "$tmp/getunit.bin" "$NCONN" "$NCONN" 1 1
+    stop_and_verify
+    tls_line="TLS server: peak RSS $((hwm_kb / 1024)) MiB; calls by status:$counts"
+    tls_line="$tls_line (expected OK=$expected_ok)"
+fi
+counts=$h2c_counts
+expected_ok=$h2c_expected
+hwm_kb=$h2c_hwm_kb
+rss_kb=$h2c_rss_kb
 
 # --- report -------------------------------------------------------------------
 missed=0
@@ -254,6 +311,11 @@ while read -r name c m n rps mean p99; do
     Health/Check/1) target="calls/s >= 20000, p99 < 5 ms" ;;
     Health/Check/16) target="calls/s >= 100000, p99 < 5 ms" ;;
     GetUnit/16) target="calls/s >= 45000" ;;
+    GetUnit+TLS/16)
+        base=$(awk '$1 == "GetUnit" && $2 == 16 { print $5 }' "$tmp/results")
+        target="calls/s >= $(awk -v b="$base" 'BEGIN { printf "%d", b * 0.85 }')"
+        target="$target (85 % of h2c)"
+        ;;
     esac
     if [ -n "$target" ]; then
         min=$(echo "$target" | sed -n 's/.*>= \([0-9]*\).*/\1/p')
@@ -278,6 +340,7 @@ printf 'peak RSS (VmHWM) %.1f MiB, RSS at the end %.1f MiB  (target < 32 MiB: %s
     "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')" \
     "$hwm_verdict"
 echo "server calls by status:$counts (expected OK=$expected_ok)"
+[ -z "$tls_line" ] || echo "$tls_line"
 if [ $missed = 1 ] && [ "${NL_BENCH_STRICT:-0}" = 1 ]; then
     exit 3
 fi
