@@ -1,10 +1,19 @@
 /*
  * cmd_admin.c - `nhanluc admin token create|list|revoke`: credentials
- * (nhanluc.v1.Admin CreateToken, ListTokens, RevokeToken).
+ * (nhanluc.v1.Admin CreateToken, ListTokens, RevokeToken), and `nhanluc
+ * admin audit list|verify`: the audit trail (ListAudit, VerifyAudit).
  *
  *   admin token create --role ROLE [--unit UNIT] --name NAME [--days DAYS] [--targets]
  *   admin token list
  *   admin token revoke ID
+ *   admin audit list [--after SEQ] [--limit N]
+ *   admin audit verify
+ *
+ * audit list prints the entries after SEQ (default 0: from the first), at
+ * most N (default 100), asking the server page by page (1000 at most per
+ * call). audit verify prints what the walk of the hash chain found; a broken
+ * chain also fails the command with DATA_LOSS (15) and a message naming the
+ * first broken entry.
  *
  * create prints the new token `nl_<id>_<secret>` alone on stdout (one line,
  * whatever --output says), so `TOKEN=$(nhanluc admin token create ...)`
@@ -14,6 +23,7 @@
  * only checks that ROLE is a role and DAYS a number.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,12 +194,150 @@ static int admin_token(struct nl_cli *cli, int argc, char **argv)
     return nl_cli_dispatch(cli, "admin", token_subs, "create, list or revoke", argc + 1, argv - 1);
 }
 
+static const struct nl_col audit_cols[] = {
+    {"seq", NL_COL_INT},  {"at", NL_COL_STR},      {"token_id", NL_COL_STR}, {"role", NL_COL_STR},
+    {"unit", NL_COL_STR}, {"cert_fp", NL_COL_STR}, {"peer", NL_COL_STR},     {"method", NL_COL_STR},
+    {"keys", NL_COL_STR}, {"outcome", NL_COL_STR}, {"hash", NL_COL_STR},
+};
+#define AUDIT_NCOLS (sizeof(audit_cols) / sizeof(audit_cols[0]))
+
+static const struct nl_col verify_cols[] = {
+    {"checked", NL_COL_INT},  {"first_broken_seq", NL_COL_INT}, {"reason", NL_COL_STR},
+    {"head_seq", NL_COL_INT}, {"head_hash", NL_COL_STR},
+};
+#define VERIFY_NCOLS (sizeof(verify_cols) / sizeof(verify_cols[0]))
+
+/* Reads a whole decimal number in [min, max] from s; 0, or -1 when it is not one. */
+static int parse_num(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int audit_list(struct nl_cli *cli, int argc, char **argv)
+{
+    char *after = NULL, *limit = NULL, err[256];
+    const struct nl_opt opts[] = {{"after", 1, &after}, {"limit", 1, &limit}, {NULL, 0, NULL}};
+    long long after_seq = 0, left = 100;
+    struct nl_records r;
+    int rc = 0, n = nl_opts_parse(argc, argv, opts, NULL, 0, err, sizeof(err));
+
+    if (n < 0)
+        return nl_cli_usage_error("admin", "admin audit list: %s", err);
+    if (after != NULL && parse_num(after, 0, INT64_MAX, &after_seq) != 0)
+        return nl_cli_usage_error("admin", "admin audit list: bad --after '%s': a seq, 0 or more",
+                                  after);
+    if (limit != NULL && parse_num(limit, 1, 1000000, &left) != 0)
+        return nl_cli_usage_error("admin", "admin audit list: bad --limit '%s': 1 to 1000000",
+                                  limit);
+    nl_records_init(&r, audit_cols, AUDIT_NCOLS);
+    /* Bounded: each page moves after_seq forward or ends the loop. */
+    while (rc == 0 && left > 0) {
+        Nhanluc__V1__ListAuditRequest req;
+        ProtobufCMessage *m;
+        char seq[24];
+        const char *v[AUDIT_NCOLS];
+
+        nhanluc__v1__list_audit_request__init(&req);
+        req.after_seq = after_seq;
+        req.page_size = (int32_t)(left < 1000 ? left : 1000);
+        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Admin/ListAudit", &req.base,
+                                 &nhanluc__v1__list_audit_response__descriptor, &m);
+        if (rc != 0)
+            break;
+        Nhanluc__V1__ListAuditResponse *resp = (Nhanluc__V1__ListAuditResponse *)m;
+        int more = resp->more && resp->n_entries > 0;
+        for (size_t i = 0; rc == 0 && i < resp->n_entries && left > 0; i++, left--) {
+            const Nhanluc__V1__AuditEntry *e = resp->entries[i];
+            if (e->seq <= after_seq) {
+                rc = nl_cli_fail(NL_INTERNAL, "server returned entries out of order");
+                break;
+            }
+            after_seq = e->seq;
+            (void)snprintf(seq, sizeof(seq), "%lld", (long long)e->seq);
+            v[0] = seq;
+            v[1] = e->at;
+            v[2] = e->token_id;
+            v[3] = e->role;
+            v[4] = e->unit;
+            v[5] = e->cert_fp;
+            v[6] = e->peer;
+            v[7] = e->method;
+            v[8] = e->keys;
+            v[9] = e->outcome;
+            v[10] = e->hash;
+            rc = nl_cli_add_row(&r, v);
+        }
+        protobuf_c_message_free_unpacked(m, NULL);
+        if (!more)
+            break;
+    }
+    if (rc == 0)
+        rc = nl_cli_print(cli, &r, 0);
+    nl_records_release(&r);
+    return rc;
+}
+
+static int audit_verify(struct nl_cli *cli, int argc, char **argv)
+{
+    char err[256], checked[24], broken[24], head[24], msg[256];
+    const struct nl_opt opts[] = {{NULL, 0, NULL}};
+    Nhanluc__V1__VerifyAuditRequest req;
+    ProtobufCMessage *m;
+    const char *v[VERIFY_NCOLS];
+    int rc, n = nl_opts_parse(argc, argv, opts, NULL, 0, err, sizeof(err));
+
+    nhanluc__v1__verify_audit_request__init(&req);
+    if (n < 0)
+        return nl_cli_usage_error("admin", "admin audit verify: %s", err);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Admin/VerifyAudit", &req.base,
+                             &nhanluc__v1__verify_audit_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
+    Nhanluc__V1__VerifyAuditResponse *resp = (Nhanluc__V1__VerifyAuditResponse *)m;
+    (void)snprintf(checked, sizeof(checked), "%lld", (long long)resp->checked);
+    (void)snprintf(broken, sizeof(broken), "%lld", (long long)resp->first_broken_seq);
+    (void)snprintf(head, sizeof(head), "%lld", (long long)resp->head_seq);
+    v[0] = checked;
+    v[1] = broken;
+    v[2] = resp->reason;
+    v[3] = head;
+    v[4] = resp->head_hash;
+    rc = nl_cli_print_row(cli, verify_cols, VERIFY_NCOLS, v);
+    if (rc == 0 && resp->first_broken_seq != 0) {
+        (void)snprintf(msg, sizeof(msg), "the audit trail is broken at entry %lld: %s",
+                       (long long)resp->first_broken_seq, resp->reason);
+        rc = nl_cli_fail(NL_DATA_LOSS, msg);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+static const struct nl_cli_sub audit_subs[] = {
+    {"list", audit_list},
+    {"verify", audit_verify},
+    {NULL, NULL},
+};
+
+static int admin_audit(struct nl_cli *cli, int argc, char **argv)
+{
+    /* argv[-1] is "audit", as for admin_token. */
+    return nl_cli_dispatch(cli, "admin", audit_subs, "list or verify", argc + 1, argv - 1);
+}
+
 static const struct nl_cli_sub admin_subs[] = {
     {"token", admin_token},
+    {"audit", admin_audit},
     {NULL, NULL},
 };
 
 int nl_cmd_admin(struct nl_cli *cli, int argc, char **argv)
 {
-    return nl_cli_dispatch(cli, "admin", admin_subs, "token", argc, argv);
+    return nl_cli_dispatch(cli, "admin", admin_subs, "token or audit", argc, argv);
 }

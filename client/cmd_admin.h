@@ -1,6 +1,7 @@
 /*
- * cmd_admin.h - `nhanluc admin` (cmd_admin.c): credentials through
- * nhanluc.v1.Admin (token create, list, revoke).
+ * cmd_admin.h - `nhanluc admin` (cmd_admin.c): credentials and the audit
+ * trail through nhanluc.v1.Admin (token create, list, revoke; audit list,
+ * verify).
  */
 #ifndef NL_CMD_ADMIN_H
 #define NL_CMD_ADMIN_H
@@ -13,12 +14,17 @@
     "                                  [--targets]\n"                                              \
     "       nhanluc admin token list\n"                                                            \
     "       nhanluc admin token revoke ID\n"                                                       \
+    "       nhanluc admin audit list [--after SEQ] [--limit N]\n"                                  \
+    "       nhanluc admin audit verify\n"                                                          \
     "\n"                                                                                           \
     "create makes a token and prints it alone on stdout, once: the server keeps\n"                 \
     "only a hash of it. ROLE: admin, central or district (a district token names\n"                \
     "its --unit). --days: lifetime (default 90, at most 3650). --targets grants a\n"               \
     "central token target writes (not stored by this server yet). list prints\n"                   \
-    "every token without its secret; revoke ends one (ID: its 12 hex digits)."
+    "every token without its secret; revoke ends one (ID: its 12 hex digits).\n"                   \
+    "audit list prints the audit trail after SEQ (default: from the start), at\n"                  \
+    "most N entries (default 100); audit verify walks its hash chain and fails\n"                  \
+    "(exit 15) naming the first broken entry."
 
 /* The command of main.c's table: argv[0] is "admin"; returns the exit code. */
 int nl_cmd_admin(struct nl_cli *cli, int argc, char **argv);

@@ -134,7 +134,7 @@ enum nl_status nl_auth_identify(struct nl_store *st, const struct nl_token *t,
     }
     who->role = rec.role;
     who->unit_id = rec.role == NL_ROLE_DISTRICT ? rec.unit_id : 0;
-    who->may_write_targets = 0; /* not stored yet: no central token is granted target writes */
+    who->may_write_targets = rec.role == NL_ROLE_CENTRAL && rec.may_write_targets;
     (void)snprintf(who->token_id, sizeof(who->token_id), "%s", rec.id);
 out:
     memset(hash, 0, sizeof(hash));

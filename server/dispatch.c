@@ -19,6 +19,11 @@
  * against the store by nl_job_run on the job's thread (auth.h), so the loop
  * never touches SQLite; refusals come back here and count against the
  * peer's address. The header value is never logged or echoed.
+ *
+ * The audit trail (audit.h): refusals answered here, and reads of
+ * person-level records or refused reads coming back from the pool, are
+ * queued to the writer as audit entries; write jobs are audited by the
+ * writer itself, in their own transaction.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +114,37 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
     trailers_only(call, st, msg, -1);
 }
 
+/* Queues the audit entry of a call answered on the loop thread (nl_writer_audit). */
+static void audit_call(struct nl_server *srv, const char *path, const struct nl_identity *who,
+                       const char *keys, enum nl_status st)
+{
+    struct nl_audit_item *it;
+
+    if (srv->writer == NULL)
+        return; /* in-process test servers have no writer thread */
+    it = malloc(sizeof(*it));
+    if (it == NULL) {
+        nl_log_error("audit: out of memory: the entry of a %s call is lost", path);
+        return;
+    }
+    nl_audit_item_fill(it, path, who, keys, st);
+    nl_writer_audit(srv->writer, it);
+}
+
+/* The audit entry of a call refused at the end of its headers (no job, no request read). */
+static void audit_refusal(struct nl_call *call, enum nl_status st)
+{
+    struct nl_conn *c = call->conn;
+    struct nl_identity who;
+
+    memset(&who, 0, sizeof(who));
+    (void)snprintf(who.peer, sizeof(who.peer), "%s", c->peer);
+    (void)snprintf(who.cert_fp, sizeof(who.cert_fp), "%s", c->cert_fp);
+    if (call->auth_seen && !call->auth_bad)
+        (void)snprintf(who.token_id, sizeof(who.token_id), "%s", call->token.id);
+    audit_call(c->srv, call->method->path, &who, "", st);
+}
+
 static int auth_required(const struct nl_server *srv)
 {
     return strcmp(srv->cfg.auth, "required") == 0;
@@ -156,6 +192,7 @@ static int auth_precheck(struct nl_call *call)
     nl_lockout_addr(c->peer, addr, sizeof(addr));
     left = nl_lockout_remaining(&c->srv->lockout, addr, nl_now_ms());
     if (left > 0) {
+        audit_refusal(call, NL_RESOURCE_EXHAUSTED);
         nl_token_wipe(&call->token);
         trailers_only(call, NL_RESOURCE_EXHAUSTED,
                       "too many failed authentications from this address, retry later",
@@ -164,11 +201,13 @@ static int auth_precheck(struct nl_call *call)
     }
     if (!call->auth_seen) {
         /* Not counted as a failure: nothing was guessed. */
+        audit_refusal(call, NL_UNAUTHENTICATED);
         trailers_only(call, NL_UNAUTHENTICATED,
                       "this method needs a credential: authorization: Bearer <token>", -1);
         return -1;
     }
     if (call->auth_bad) {
+        audit_refusal(call, NL_UNAUTHENTICATED);
         nl_token_wipe(&call->token);
         auth_failed(c->srv, c->peer, c->id, call->id, "malformed credential", "");
         trailers_only(call, NL_UNAUTHENTICATED,
@@ -382,6 +421,8 @@ void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
     static const nghttp2_nv hdrs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
 
     srv->jobs_in_flight--;
+    if (!(job->method->flags & NL_M_WRITE) && nl_audit_wanted(job->method, job->status))
+        audit_call(srv, job->method->path, &job->who, job->audit_keys, job->status);
     if (job->auth_failed)
         auth_failed(srv, job->who.peer, job->conn_id, job->call_id,
                     job->auth_verdict == NL_TOKEN_VALID ? "certificate of another unit"

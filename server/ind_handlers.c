@@ -9,6 +9,7 @@
 
 #include "nhanluc/v1/indicators.pb-c.h"
 #include "ind_engine.h"
+#include "scope_auth.h"
 #include "svc_indicators.h"
 #include "svc_util.h"
 
@@ -53,6 +54,28 @@ static enum nl_status open_env(struct nl_ctx *ctx, struct nl_ind_env *e)
 {
     enum nl_status st = nl_ind_env_open(e, ctx->store, ctx->arena, ctx->msg, sizeof(ctx->msg));
     return st == NL_OK ? NL_OK : nl_svc_store_error(ctx, st);
+}
+
+/*
+ * The unit confinement of a district (scope_auth.h): a selection without a
+ * unit asks about the district's own unit; a unit outside its scope reads
+ * as absent (NOT_FOUND, the engine's own message for an unknown unit).
+ */
+static enum nl_status confine_ask(struct nl_ctx *ctx, struct nl_ind_env *e, struct nl_ind_ask *ask)
+{
+    enum nl_status st;
+
+    if (!nl_auth_confined(ctx))
+        return NL_OK;
+    if (ask->unit[0] == '\0') {
+        const char *code = nl_scope_code(&e->w.tree, nl_auth_scope(ctx));
+        if (code == NULL)
+            return nl_ctx_errorf(ctx, NL_NOT_FOUND, "selection.unit: no such unit");
+        ask->unit = code;
+        return NL_OK;
+    }
+    st = nl_auth_read_unit(ctx, ask->unit, "selection.unit");
+    return st == NL_NOT_FOUND ? nl_ctx_errorf(ctx, st, "selection.unit: no such unit") : st;
 }
 
 /* The engine's status: its own message when it set one, else the store's. */
@@ -202,7 +225,7 @@ enum nl_status nl_ind_show(struct nl_ctx *ctx, const ProtobufCMessage *req_,
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "by: unknown dimension");
 
     /* proceed */
-    if ((st = open_env(ctx, &e)) != NL_OK)
+    if ((st = open_env(ctx, &e)) != NL_OK || (st = confine_ask(ctx, &e, &ask)) != NL_OK)
         return st;
     if ((st = nl_ind_resolve(&e, &ask, &sel)) != NL_OK ||
         (st = nl_ind_compute(&e, def, &sel, by, &v, &n, req->explain ? &ex : NULL)) != NL_OK)
@@ -290,7 +313,7 @@ enum nl_status nl_ind_compare(struct nl_ctx *ctx, const ProtobufCMessage *req_,
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "term_a: short text expected");
 
     /* proceed */
-    if ((st = open_env(ctx, &e)) != NL_OK)
+    if ((st = open_env(ctx, &e)) != NL_OK || (st = confine_ask(ctx, &e, &ask)) != NL_OK)
         return st;
     if ((st = compare_side(ctx, &e, def, ask, req->term_a, req->as_of_a, &sa, &va)) != NL_OK ||
         (st = compare_side(ctx, &e, def, ask, req->term_b, req->as_of_b, &sb, &vb)) != NL_OK)
@@ -317,7 +340,7 @@ enum nl_status nl_ind_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
 
     if ((st = check_selection(ctx, req->selection, &ask)) != NL_OK)
         return st;
-    if ((st = open_env(ctx, &e)) != NL_OK)
+    if ((st = open_env(ctx, &e)) != NL_OK || (st = confine_ask(ctx, &e, &ask)) != NL_OK)
         return st;
     if ((st = nl_ind_resolve(&e, &ask, &sel)) != NL_OK)
         return engine_error(ctx, st);
@@ -419,7 +442,7 @@ enum nl_status nl_ind_query(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     }
 
     /* proceed */
-    if ((st = open_env(ctx, &e)) != NL_OK)
+    if ((st = open_env(ctx, &e)) != NL_OK || (st = confine_ask(ctx, &e, &ask)) != NL_OK)
         return st;
     if ((st = nl_ind_resolve(&e, &ask, &sel)) != NL_OK ||
         (st = nl_ind_aggregate(&e, req->measure, &sel, f, req->n_filters,

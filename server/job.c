@@ -147,6 +147,8 @@ void nl_job_run(struct nl_job *job, struct nl_store *store)
         job_fail(job, NL_INTERNAL, "cannot parse the request message");
         return;
     }
+    if (m->flags & (NL_M_WRITE | NL_M_PERSON))
+        nl_audit_keys(req, job->audit_keys, sizeof(job->audit_keys));
 
     nl_arena_init(&arena, 64u * 1024u * 1024u);
     memset(&ctx, 0, sizeof(ctx));

@@ -15,6 +15,7 @@
 
 #include "../common/buf.h"
 #include "../common/status.h"
+#include "audit.h"
 #include "method.h"
 #include "token.h"
 
@@ -46,6 +47,15 @@ struct nl_job {
     struct nl_identity who;
     int auth_failed;                    /* set by nl_job_run: the credential was refused */
     enum nl_token_verdict auth_verdict; /* why, for the log line (never sent to the client) */
+
+    /*
+     * The audit trail (audit.h): nl_job_run fills audit_keys with the
+     * request's record keys for write and NL_M_PERSON rows (empty when the
+     * call was refused before its request was read); the writer sets
+     * audit_ran for each job it ran, whose entry it appends.
+     */
+    char audit_keys[NL_AUDIT_KEYS_LEN];
+    int audit_ran;
 };
 
 /* Monotonic milliseconds, thread-safe (uv_hrtime based). */

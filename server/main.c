@@ -124,7 +124,7 @@ static void boot_usage(FILE *f)
  */
 static int bootstrap_admin(const struct nl_config *cfg, const struct boot_opts *b)
 {
-    struct nl_token_req req = {NL_ROLE_ADMIN, NULL, b->name ? b->name : BOOT_NAME_DEFAULT, 0};
+    struct nl_token_req req = {NL_ROLE_ADMIN, NULL, b->name ? b->name : BOOT_NAME_DEFAULT, 0, 0};
     char text[NL_TOKEN_TEXT_LEN + 1], err[512], msg[256];
     struct nl_token_rec rec;
     struct nl_store *st = NULL;

@@ -38,6 +38,7 @@ enum nl_method_flags {
     NL_M_CENTRAL = 1 << 6,  /* the central role may call it */
     NL_M_DISTRICT = 1 << 7, /* the district role may call it (unit scope: in the handler) */
     NL_M_TARGETS = 1 << 8,  /* a central token granted target writes may call it */
+    NL_M_PERSON = 1 << 9,   /* a read of person-level records: audited (audit.h) */
 };
 /* Every authenticated role (reads). */
 #define NL_M_ANY_ROLE (NL_M_ADMIN | NL_M_CENTRAL | NL_M_DISTRICT)

@@ -21,6 +21,7 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "nhanluc/v1/records.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_cadres.h"
 #include "svc_records.h"
@@ -107,10 +108,10 @@ static Nhanluc__V1__Cadre *cadre_msg(struct nl_ctx *ctx, const struct nl_cadre_r
     c->cadre_code = nl_svc_unconst(r->code);
     /*
      * Issue 5 (roles): full_name goes only to the cadre's own unit and the
-     * administrator (DOMAIN.md section 6). Until callers have roles every
-     * caller gets it; the check belongs here, clearing c->full_name.
+     * administrator (DOMAIN.md section 6). A district sees only cadres of
+     * its own units (scope_auth.h), so only central gets it empty.
      */
-    c->full_name = nl_svc_unconst(r->full_name);
+    c->full_name = nl_svc_unconst(nl_auth_sees_full_name(ctx) ? r->full_name : "");
     c->sex = (Nhanluc__V1__Sex)r->sex;
     c->birth_year = r->birth_year;
     return c;
@@ -242,7 +243,15 @@ enum nl_status nl_rec_upsert_cadre(struct nl_ctx *ctx, const ProtobufCMessage *r
             return st;
     }
 
-    /* proceed */
+    /* proceed: a district writes only cadres of its units, into its units */
+    if (req->profile != NULL) {
+        st = nl_auth_write_unit(ctx, p.unit, "profile.unit");
+        if (st != NL_OK)
+            return st;
+    }
+    st = nl_auth_write_cadre(ctx, c.code, "cadre.cadre_code");
+    if (st != NL_OK)
+        return st;
     st = nl_store_cadre_upsert(ctx->store, &c, req->profile != NULL ? &p : NULL, &outcome, &cout,
                                &pout, ctx->arena, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
@@ -274,7 +283,10 @@ enum nl_status nl_rec_get_cadre(struct nl_ctx *ctx, const ProtobufCMessage *req_
     if (!nl_svc_cadre_code_valid(req->cadre_code, strlen(req->cadre_code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "cadre_code: %s", cadre_code_rule);
 
-    st = nl_store_cadre_get(ctx->store, req->cadre_code, &c, &rows, &n, ctx->arena);
+    /* Another unit's cadre reads as absent (scope_auth.h). */
+    st = nl_auth_read_cadre(ctx, req->cadre_code, "cadre_code");
+    if (st == NL_OK)
+        st = nl_store_cadre_get(ctx->store, req->cadre_code, &c, &rows, &n, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "cadre not found");
     if (st != NL_OK)
@@ -382,9 +394,16 @@ enum nl_status nl_rec_list_cadres(struct nl_ctx *ctx, const ProtobufCMessage *re
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
-    /* proceed */
-    st = nl_store_cadre_list(ctx->store, req->unit, as_of, name, after, limit, &rows, &n, &more,
-                             ctx->arena);
+    /* proceed: a district names only its own units and lists only its own cadres */
+    if (req->unit[0] != '\0') {
+        st = nl_auth_read_unit(ctx, req->unit, "unit");
+        if (st == NL_NOT_FOUND)
+            return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+        if (st != NL_OK)
+            return st;
+    }
+    st = nl_store_cadre_list_scoped(ctx->store, nl_auth_scope(ctx), req->unit, as_of, name, after,
+                                    limit, &rows, &n, &more, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)

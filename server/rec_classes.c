@@ -29,6 +29,7 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "nhanluc/v1/records.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_classes.h"
 #include "store_reports.h"
@@ -371,7 +372,10 @@ enum nl_status nl_rec_submit_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     if (st != NL_OK)
         return st;
 
-    /* proceed */
+    /* proceed: a district organises classes for its own units only */
+    st = nl_auth_write_unit(ctx, cls.organiser_unit, "training_class.organiser_unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_class_submit(ctx->store, &cls, recs, req->n_enrolments, &res, ctx->arena,
                                ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
@@ -407,8 +411,11 @@ enum nl_status nl_rec_get_class(struct nl_ctx *ctx, const ProtobufCMessage *req_
 
     if (st != NL_OK)
         return st;
-    st = nl_store_class_get(ctx->store, req->organiser_unit, req->class_ref, &cls, &rows, &n,
-                            ctx->arena);
+    /* Another unit's class reads as absent (scope_auth.h). */
+    st = nl_auth_read_unit(ctx, req->organiser_unit, "organiser_unit");
+    if (st == NL_OK)
+        st = nl_store_class_get(ctx->store, req->organiser_unit, req->class_ref, &cls, &rows, &n,
+                                ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "class not found");
     if (st != NL_OK)
@@ -571,6 +578,15 @@ enum nl_status nl_rec_list_classes(struct nl_ctx *ctx, const ProtobufCMessage *r
     }
     f.end_from = from;
     f.end_to = to;
+    /* A district names only its own units and lists only their classes, before paging. */
+    if (f.unit != NULL && f.unit[0] != '\0') {
+        st = nl_auth_read_unit(ctx, f.unit, "unit");
+        if (st == NL_NOT_FOUND)
+            return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+        if (st != NL_OK)
+            return st;
+    }
+    f.scope = nl_auth_scope(ctx);
     st = nl_store_class_list(ctx->store, &f, &after, limit, &rows, &n, &more, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
@@ -616,6 +632,9 @@ enum nl_status nl_rec_cancel_class(struct nl_ctx *ctx, const ProtobufCMessage *r
     int outcome = 0, locked = 0;
     enum nl_status st = key_check(ctx, req->organiser_unit, req->class_ref);
 
+    if (st != NL_OK)
+        return st;
+    st = nl_auth_write_unit(ctx, req->organiser_unit, "organiser_unit");
     if (st != NL_OK)
         return st;
     /*
@@ -697,6 +716,9 @@ enum nl_status nl_rec_upsert_enrolment(struct nl_ctx *ctx, const ProtobufCMessag
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "row.enrolment: required");
 
     /* proceed: the class, then the checks that need its sessions, then the upsert. */
+    st = nl_auth_write_unit(ctx, row->organiser_unit, "row.organiser_unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_class_get(ctx->store, row->organiser_unit, row->class_ref, &cls, &stored,
                             &nstored, ctx->arena);
     if (st == NL_NOT_FOUND)

@@ -44,6 +44,7 @@
 #include "nhanluc/v1/indicators.pb-c.h"
 #include "nhanluc/v1/records.pb-c.h"
 #include "nhanluc/v1/registry.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_import.h"
 #include "svc_records.h"
@@ -321,7 +322,8 @@ static const struct nl_method report_put = {
     &nhanluc__v1__annual_report__descriptor,
     &nhanluc__v1__report_response__descriptor,
     nl_rec_put_report,
-    NL_M_WRITE,
+    /* A report row carries its review status (APPROVED...): only admins restore those. */
+    NL_M_WRITE | NL_M_ADMIN,
 };
 
 static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__ImportRow *row,
@@ -357,6 +359,21 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
     sub.arena = &run->scratch;
     sub.cancel = ctx->cancel;
     sub.deadline_ms = ctx->deadline_ms;
+    /*
+     * The caller's identity goes with each row: the row's method must allow
+     * its role (a district imports no units), and the row's handler confines
+     * it to the caller's units (scope_auth.h): a row naming another unit is
+     * refused alone, PERMISSION_DENIED in its row error, and the rest of the
+     * batch goes on. Without authentication (role NONE) every row passes.
+     */
+    sub.who = ctx->who;
+    if (ctx->who != NULL && ctx->who->role != NL_ROLE_NONE && !nl_method_allows(m, ctx->who)) {
+        st = savepoint_close(run, 0);
+        if (st != NL_OK)
+            return nl_svc_store_error(ctx, st);
+        return add_row_error(run, row->line,
+                             "permission denied: the caller may not write this kind");
+    }
     before = nl_store_change_count(ctx->store);
     hst = m->handler(&sub, req, resp);
 
@@ -1010,6 +1027,29 @@ static Nhanluc__V1__ImportRow *row_msg(struct nl_arena *a, const struct nl_expor
     return rc == 0 ? row : NULL;
 }
 
+/*
+ * full_name goes only to the cadre's own unit and admins (scope_auth.h):
+ * central gets it empty, and so does a district for a profile row of a
+ * cadre that now belongs to another unit.
+ */
+static enum nl_status export_full_name(struct nl_ctx *ctx, Nhanluc__V1__ImportRow *row)
+{
+    int in = 1, exists = 1;
+    enum nl_status st = NL_OK;
+
+    if (row->record_case != NHANLUC__V1__IMPORT_ROW__RECORD_CADRE || row->cadre == NULL ||
+        row->cadre->cadre == NULL)
+        return NL_OK;
+    if (nl_auth_confined(ctx))
+        st = nl_store_scope_has_cadre(ctx->store, nl_auth_scope(ctx), row->cadre->cadre->cadre_code,
+                                      &in, &exists);
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
+    if (!in || !nl_auth_sees_full_name(ctx))
+        row->cadre->cadre->full_name = nl_svc_unconst("");
+    return NL_OK;
+}
+
 /* Validates the request of an export; *limit gets the page size. */
 static enum nl_status export_check(struct nl_ctx *ctx, const Nhanluc__V1__ExportRequest *req,
                                    size_t *limit)
@@ -1066,6 +1106,24 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     f.unit = req->unit;
     f.year = req->year;
     f.today = today;
+    /*
+     * A district exports its own units only: a unit outside its scope reads
+     * as absent, and without a unit the filter is its own unit (the store
+     * filters in SQL, by the tree of today). Terms belong to no unit.
+     */
+    if (nl_auth_confined(ctx) && (int)req->kind != NL_EXPORT_TERMS) {
+        if (req->unit[0] != '\0') {
+            st = nl_auth_read_unit(ctx, req->unit, "unit");
+            if (st == NL_NOT_FOUND)
+                return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+        } else {
+            st = nl_store_unit_code_of(ctx->store, nl_auth_scope(ctx), &f.unit, ctx->arena);
+            if (st != NL_OK)
+                st = nl_svc_store_error(ctx, st);
+        }
+        if (st != NL_OK)
+            return st;
+    }
     st = nl_store_export(ctx->store, (int)req->kind, &f, &after, limit, &rows, &n, &more,
                          ctx->arena);
     if (st == NL_NOT_FOUND)
@@ -1082,6 +1140,9 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
 
         if (row == NULL)
             return nl_svc_out_of_memory(ctx);
+        st = export_full_name(ctx, row);
+        if (st != NL_OK)
+            return st;
         /* A page of long rows ends early, well inside the response cap. */
         bytes += protobuf_c_message_get_packed_size(&row->base) + 8;
         if (bytes > EXPORT_BYTES_MAX && taken > 0) {

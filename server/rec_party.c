@@ -32,6 +32,7 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "nhanluc/v1/records.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_party.h"
 #include "svc_records.h"
@@ -232,6 +233,9 @@ enum nl_status nl_rec_upsert_committee_membership(struct nl_ctx *ctx, const Prot
     rec.role = (int)m->role;
 
     /* proceed */
+    st = nl_auth_write_unit(ctx, rec.unit, "membership.unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_membership_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
         return store_error(ctx, st);
@@ -269,6 +273,9 @@ enum nl_status nl_rec_set_seat_quota(struct nl_ctx *ctx, const ProtobufCMessage 
     rec.seats = q->seats;
 
     /* proceed */
+    st = nl_auth_write_unit(ctx, rec.unit, "quota.unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_seat_quota_set(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
         return store_error(ctx, st);
@@ -314,6 +321,9 @@ enum nl_status nl_rec_upsert_planning_entry(struct nl_ctx *ctx, const ProtobufCM
     rec.body_or_title = (int)e->body_or_title;
 
     /* proceed */
+    st = nl_auth_write_unit(ctx, rec.unit, "entry.unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_planning_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
         return store_error(ctx, st);
@@ -369,7 +379,10 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
     rec.action = (int)r->action;
     rec.decision_ref = ref;
 
-    /* proceed */
+    /* proceed: a review belongs to its cadre's unit */
+    st = nl_auth_write_cadre(ctx, rec.cadre_code, "review.cadre_code");
+    if (st != NL_OK)
+        return st;
     st = nl_store_review_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
         return store_error(ctx, st);
@@ -544,7 +557,9 @@ static enum nl_status list_check(struct nl_ctx *ctx,
     lr->scope.term = req->term;
     lr->scope.year = req->year;
     lr->scope.today = lr->today;
-    return NL_OK;
+    /* A district lists only its own units (the subtree of one of them stays inside its scope). */
+    enum nl_status st = nl_auth_read_unit(ctx, req->unit, "unit");
+    return st == NL_NOT_FOUND ? nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found") : st;
 }
 
 /* Sets *tok to the token after `key` when another page follows; NL_OK or out of memory. */

@@ -23,6 +23,7 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "nhanluc/v1/records.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_reports.h"
 #include "svc_records.h"
@@ -119,6 +120,8 @@ enum nl_status nl_rec_submit_report(struct nl_ctx *ctx, const ProtobufCMessage *
 
     if (st == NL_OK)
         st = time_check(ctx, req->submitted_at, "submitted_at", &at);
+    if (st == NL_OK)
+        st = nl_auth_write_unit(ctx, req->unit, "unit");
     if (st != NL_OK)
         return st;
     st = nl_store_report_submit(ctx->store, req->unit, req->year, at, &rec, &outcome, ctx->arena,
@@ -233,6 +236,9 @@ enum nl_status nl_rec_put_report(struct nl_ctx *ctx, const ProtobufCMessage *req
     if (r->status == NHANLUC__V1__REPORT_STATUS__REPORT_STATUS_RETURNED && reason[0] == '\0')
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "report.return_reason: required");
     rec.return_reason = reason;
+    st = nl_auth_write_unit(ctx, rec.unit, "report.unit");
+    if (st != NL_OK)
+        return st;
     st = nl_store_report_put(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     return report_reply(ctx, st, &rec, outcome, resp);
 }
@@ -329,9 +335,19 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
 
     /* proceed */
+    memset(&f, 0, sizeof(f));
     f.unit = req->unit;
     f.year = req->year;
     f.status = (int)req->status;
+    /* A district names only its own units and lists only their reports, before paging. */
+    if (req->unit[0] != '\0') {
+        st = nl_auth_read_unit(ctx, req->unit, "unit");
+        if (st == NL_NOT_FOUND)
+            return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
+        if (st != NL_OK)
+            return st;
+    }
+    f.scope = nl_auth_scope(ctx);
     st = nl_store_report_list(ctx->store, &f, &after, limit, &rows, &n, &more, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");

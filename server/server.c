@@ -17,6 +17,7 @@
 #include "../common/log.h"
 #include "server_int.h"
 #include "store.h"
+#include "store_audit.h"
 
 static void server_on_job_done(struct nl_job *job, void *ud)
 {
@@ -68,6 +69,24 @@ static void server_on_sweep(uv_timer_t *t)
     }
 }
 
+/*
+ * Logs the head of the audit trail at start-up: an operator who keeps these
+ * lines can tell later whether entries after them were removed or rewritten.
+ */
+static void log_audit_head(struct nl_store *st)
+{
+    unsigned char hash[NL_AUDIT_HASH_BYTES];
+    char hex[2 * NL_AUDIT_HASH_BYTES + 1];
+    int64_t seq = 0;
+
+    if (nl_store_audit_head(st, &seq, hash) != NL_OK) {
+        nl_log_warnx("audit head: cannot be read");
+        return;
+    }
+    nl_audit_hex(hash, hex);
+    nl_log_info("audit head: seq %lld hash %s", (long long)seq, hex);
+}
+
 int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store *inline_store,
                   struct nl_server **out, char *err, size_t errlen)
 {
@@ -93,6 +112,7 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
         enum nl_status st = nl_store_open(cfg->db, NL_STORE_READWRITE, &wst, err, errlen);
         if (st != NL_OK)
             goto fail;
+        log_audit_head(wst);
         srv->writer = nl_writer_start(loop, wst, cfg->write_queue_max, cfg->group_commit_max,
                                       cfg->group_commit_wait_ms, server_on_job_done, srv);
         if (srv->writer == NULL) {
@@ -308,6 +328,8 @@ void nl_server_free(struct nl_server *srv)
 
     if (srv == NULL)
         return;
+    /* Read before the writer (which owns the count) is freed. */
+    uint64_t audit_dropped = nl_writer_audit_dropped(srv->writer);
     nl_readers_free(srv->readers);
     nl_writer_free(srv->writer);
     for (int st = 0; st < NL_STATUS_COUNT; st++) {
@@ -320,6 +342,9 @@ void nl_server_free(struct nl_server *srv)
         n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP_REJECTED=%llu",
                               (unsigned long long)srv->http_rejects);
     nl_log_info("calls by status:%s", n > 0 ? line : " none");
+    if (audit_dropped > 0)
+        nl_log_warnx("audit backlog: %llu entr%s dropped in all", (unsigned long long)audit_dropped,
+                     audit_dropped == 1 ? "y" : "ies");
     if (srv->tls != NULL)
         nl_log_info("tls: %llu handshake(s) with h2, %llu failed, %llu closed without ALPN h2",
                     (unsigned long long)srv->tls_handshakes, (unsigned long long)srv->tls_failures,

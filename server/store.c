@@ -427,6 +427,39 @@ static const char *const migrations[] = {
     "  CHECK((role = 'district') = (unit_id IS NOT NULL))"
     ");"
     "CREATE INDEX auth_token_unit ON auth_token(unit_id);",
+
+    /*
+     * 9: the grant of target writes (issue 5): a central token may set and
+     * delete targets only with may_write_targets = 1; no other role has it.
+     */
+    "ALTER TABLE auth_token ADD COLUMN may_write_targets INTEGER NOT NULL DEFAULT 0"
+    "  CHECK(may_write_targets = 0 OR (may_write_targets = 1 AND role = 'central'));",
+
+    /*
+     * 10: the audit trail (store_audit.h): one row per audited call, chained
+     * by hash = SHA-256(prev_hash || entry); seq is 1, 2, 3 ... set by the
+     * writer. Append-only: the triggers refuse UPDATE and DELETE.
+     */
+    "CREATE TABLE audit("
+    "  seq INTEGER PRIMARY KEY CHECK(seq >= 1),"
+    "  at TEXT NOT NULL,"
+    "  token_id TEXT NOT NULL,"
+    "  role TEXT NOT NULL,"
+    "  unit TEXT NOT NULL,"
+    "  cert_fp TEXT NOT NULL,"
+    "  peer TEXT NOT NULL,"
+    "  method TEXT NOT NULL,"
+    "  keys TEXT NOT NULL,"
+    "  outcome TEXT NOT NULL,"
+    "  prev_hash BLOB NOT NULL CHECK(length(prev_hash) = 32),"
+    "  hash BLOB NOT NULL CHECK(length(hash) = 32)"
+    ");"
+    "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'the audit trail is append-only');"
+    "END;"
+    "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
+    "  SELECT RAISE(ABORT, 'the audit trail is append-only');"
+    "END;",
     /* clang-format on */
 };
 #undef NL_ENROL_SUMS

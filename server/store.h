@@ -30,7 +30,7 @@ enum nl_store_mode {
 };
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define NL_STORE_SCHEMA_VERSION 8
+#define NL_STORE_SCHEMA_VERSION 10
 
 /*
  * Opens `path` (":memory:" allowed for READWRITE, for tests). READWRITE sets
@@ -199,6 +199,16 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
                                   const char *name, const char *after, size_t limit,
                                   struct nl_unit_rec **rows, size_t *n, int *more,
                                   struct nl_arena *a);
+
+/*
+ * nl_store_unit_list confined to the units in the scope rooted at unit id
+ * `scope` (scope_auth.h; 0 = unconfined), filtered inside the statement so
+ * paging sees only those units.
+ */
+enum nl_status nl_store_unit_list_scoped(struct nl_store *st, int64_t scope, const char *parent,
+                                         const char *as_of, const char *name, const char *after,
+                                         size_t limit, struct nl_unit_rec **rows, size_t *n,
+                                         int *more, struct nl_arena *a);
 
 /* A unit lifecycle event. Strings and arrays borrowed (input) or arena-owned (output). */
 struct nl_unit_event_rec {

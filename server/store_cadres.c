@@ -19,6 +19,7 @@
 
 #include "../common/date.h"
 #include "../common/text.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_cadres.h"
 #include "store_int.h"
@@ -76,8 +77,9 @@ static const char SQL_PROFILE_LIST[] =
     " FROM cadre AS c JOIN cadre_profile AS p ON p.cadre_id = c.id"                                \
     " JOIN unit AS u ON u.id = p.unit_id"
 #define CADRE_LIST_PAGE                                                                            \
-    " AND c.cadre_code > ?2 AND" NAME_HAS("?5") " ORDER BY c.cadre_code LIMIT ?3"
-/* ?1 as_of, ?2 after, ?3 limit, ?5 the name filter (?4 unused). */
+    " AND c.cadre_code > ?2 AND" NAME_HAS("?5") " AND" NL_AUTH_SCOPE_SQL(                          \
+        NL_AUTH_CADRE_UNIT_SQL("c.id"), "?9") " ORDER BY c.cadre_code LIMIT ?3"
+/* ?1 as_of, ?2 after, ?3 limit, ?5 the name filter (?4 unused), ?9 the caller's scope. */
 static const char SQL_CADRE_LIST_ALL[] =
     CADRE_LIST_COLS " WHERE " VALID_ON("p", "?1") CADRE_LIST_PAGE;
 /* The units under unit ?4 in the tree valid on ?1, itself included. */
@@ -537,6 +539,14 @@ enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const 
                                    struct nl_cadre_at_rec **rows, size_t *n, int *more,
                                    struct nl_arena *a)
 {
+    return nl_store_cadre_list_scoped(st, 0, unit, as_of, name, after, limit, rows, n, more, a);
+}
+
+enum nl_status nl_store_cadre_list_scoped(struct nl_store *st, int64_t scope, const char *unit,
+                                          const char *as_of, const char *name, const char *after,
+                                          size_t limit, struct nl_cadre_at_rec **rows, size_t *n,
+                                          int *more, struct nl_arena *a)
+{
     int under = unit != NULL && unit[0] != '\0';
     /* One row past the page tells whether another page exists. */
     sqlite3_int64 lim = limit >= (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)limit + 1;
@@ -565,7 +575,8 @@ enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const 
     if (nl_store_bind_text(s, 1, as_of) != SQLITE_OK ||
         nl_store_bind_text(s, 2, after != NULL ? after : "") != SQLITE_OK ||
         sqlite3_bind_int64(s, 3, lim) != SQLITE_OK ||
-        (under && sqlite3_bind_int64(s, 4, root) != SQLITE_OK))
+        (under && sqlite3_bind_int64(s, 4, root) != SQLITE_OK) ||
+        sqlite3_bind_int64(s, 9, scope) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind cadre list");
     else
         res = bind_name_filter(st, s, 5, name);

@@ -16,6 +16,7 @@
 #define NL_STORE_CADRES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/arena.h"
 #include "../common/status.h"
@@ -102,5 +103,15 @@ enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const 
                                    const char *name, const char *after, size_t limit,
                                    struct nl_cadre_at_rec **rows, size_t *n, int *more,
                                    struct nl_arena *a);
+
+/*
+ * nl_store_cadre_list confined to the cadres whose latest profile is at a
+ * unit of the scope rooted at unit id `scope` (scope_auth.h; 0 =
+ * unconfined), filtered inside the statement, before paging.
+ */
+enum nl_status nl_store_cadre_list_scoped(struct nl_store *st, int64_t scope, const char *unit,
+                                          const char *as_of, const char *name, const char *after,
+                                          size_t limit, struct nl_cadre_at_rec **rows, size_t *n,
+                                          int *more, struct nl_arena *a);
 
 #endif

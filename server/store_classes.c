@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../common/date.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_classes.h"
 #include "store_int.h"
@@ -102,7 +103,8 @@ static const char SQL_ENROL_LIST[] =
 
 /*
  * The list: ?1..?2 end_date bounds; ?3 kind, ?4 area, ?5 target group id,
- * ?6 status (0 = any); ?7..?9 the key to continue after; ?10 limit. Column
+ * ?6 status (0 = any); ?7..?9 the key to continue after; ?10 limit; ?12 the
+ * caller's scope (scope_auth.h, 0 = unconfined). Column
  * CLASS_NCOLS is the enrolment count.
  */
 #define LIST_COLS                                                                                  \
@@ -112,7 +114,8 @@ static const char SQL_ENROL_LIST[] =
     " AND (?3 = 0 OR c.kind = ?3) AND (?4 = 0 OR c.area = ?4)"                                     \
     " AND (?5 = 0 OR c.target_group_id = ?5) AND (?6 = 0 OR c.status = ?6)"                        \
     " AND (c.end_date, u.code, c.class_ref) > (?7, ?8, ?9)"                                        \
-    " ORDER BY c.end_date, u.code, c.class_ref LIMIT ?10"
+    " AND" NL_AUTH_SCOPE_SQL("c.organiser_unit_id",                                                \
+                             "?12") " ORDER BY c.end_date, u.code, c.class_ref LIMIT ?10"
 static const char SQL_CLASS_LIST[] = LIST_COLS CLASS_FROM LIST_WHERE;
 /*
  * The same under unit ?11: `sub` holds each unit under it with the interval
@@ -646,6 +649,8 @@ enum nl_status nl_store_class_list(struct nl_store *st, const struct nl_class_fi
         rc = sqlite3_bind_int64(s, 10, (sqlite3_int64)limit + 1);
     if (rc == SQLITE_OK && unit_id != 0)
         rc = sqlite3_bind_int64(s, 11, unit_id);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 12, f->scope);
     if (rc != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind class list");
     else

@@ -19,6 +19,7 @@
 #define NL_STORE_CLASSES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/arena.h"
 #include "../common/status.h"
@@ -81,6 +82,7 @@ struct nl_class_filter {
     int area;                 /* Nhanluc__V1__Area */
     const char *target_group; /* a target_group code */
     int status;               /* Nhanluc__V1__ClassStatus */
+    int64_t scope;            /* only organisers in this unit id's scope (scope_auth.h); 0 = all */
 };
 
 /* Position in the list order (end_date, organiser code, class_ref); all "" = the start. */

@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "../common/date.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_reports.h"
@@ -49,7 +50,8 @@ static const char SQL_CLASS_LOCK[] =
 
 /*
  * The list: ?1 year, ?2 status (0 = any), ?3..?4 the key to continue after,
- * ?5 limit; with a unit, ?6 its id and ?7 today. `sub` is the unit and every
+ * ?5 limit; with a unit, ?6 its id and ?7 today; ?8 the caller's scope
+ * (scope_auth.h, 0 = unconfined). `sub` is the unit and every
  * unit under it in the tree valid today (UNION stops at a cycle).
  */
 #define LIST_COLS                                                                                  \
@@ -57,7 +59,8 @@ static const char SQL_CLASS_LOCK[] =
     " COALESCE(r.approved_at, ''), r.return_reason"
 #define LIST_WHERE                                                                                 \
     " WHERE (?1 = 0 OR r.year = ?1) AND (?2 = 0 OR r.status = ?2)"                                 \
-    " AND (r.year, u.code) > (?3, ?4) ORDER BY r.year, u.code LIMIT ?5"
+    " AND (r.year, u.code) > (?3, ?4) AND" NL_AUTH_SCOPE_SQL(                                      \
+        "r.unit_id", "?8") " ORDER BY r.year, u.code LIMIT ?5"
 static const char SQL_REPORT_LIST[] =
     LIST_COLS " FROM report AS r JOIN unit AS u ON u.id = r.unit_id" LIST_WHERE;
 static const char SQL_REPORT_LIST_UNIT[] =
@@ -433,6 +436,8 @@ enum nl_status nl_store_report_list(struct nl_store *st, const struct nl_report_
         if (rc == SQLITE_OK)
             rc = sqlite3_bind_text(s, 7, today, -1, SQLITE_TRANSIENT);
     }
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_int64(s, 8, f->scope);
     if (rc != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind report list");
     else

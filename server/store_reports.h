@@ -20,6 +20,7 @@
 #define NL_STORE_REPORTS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/arena.h"
 #include "../common/status.h"
@@ -50,6 +51,7 @@ struct nl_report_filter {
     const char *unit; /* the unit and every unit under it in today's tree (UTC) */
     int year;
     int status;
+    int64_t scope; /* only units in this unit id's scope (scope_auth.h); 0 = all */
 };
 
 /* Position in the list order (year, unit code); year 0 = the start. */

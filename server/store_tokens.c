@@ -29,16 +29,19 @@
 
 static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
 static const char SQL_TOKEN_ID_TAKEN[] = "SELECT 1 FROM auth_token WHERE id = ?1";
-/* ?1 id, ?2 SHA-256 of the secret, ?3 role, ?4 unit id (0 = none), ?5 name, ?6 days to live. */
+/*
+ * ?1 id, ?2 SHA-256 of the secret, ?3 role, ?4 unit id (0 = none), ?5 name, ?6 days to live,
+ * ?7 the target-writing grant (0 or 1).
+ */
 static const char SQL_TOKEN_INSERT[] =
-    "INSERT INTO auth_token(id, secret_sha256, role, unit_id, name, created_at, expires_at)"
-    " VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, " NOW_SQL ","
-    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('+%d days', ?6)))";
+    "INSERT INTO auth_token(id, secret_sha256, role, unit_id, name, created_at, expires_at,"
+    " may_write_targets) VALUES (?1, ?2, ?3, nullif(?4, 0), ?5, " NOW_SQL ","
+    " strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('+%d days', ?6)), ?7)";
 
 /* The columns of a record, in the order token_row() reads them; the hash comes after them. */
 #define TOKEN_COLS                                                                                 \
     "SELECT t.id, t.role, ifnull(t.unit_id, 0), ifnull(u.code, ''), t.name, t.created_at,"         \
-    " t.expires_at, ifnull(t.revoked_at, '')"
+    " t.expires_at, ifnull(t.revoked_at, ''), t.may_write_targets"
 #define TOKEN_FROM " FROM auth_token AS t LEFT JOIN unit AS u ON u.id = t.unit_id"
 static const char SQL_TOKEN_FIND[] = TOKEN_COLS ", t.secret_sha256" TOKEN_FROM " WHERE t.id = ?1";
 static const char SQL_TOKEN_LIST[] = TOKEN_COLS TOKEN_FROM " ORDER BY t.created_at, t.id";
@@ -68,6 +71,7 @@ static enum nl_status token_row(sqlite3_stmt *s, void *out, struct nl_arena *a)
     r->created_at = nl_store_col_text(s, 5, a);
     r->expires_at = nl_store_col_text(s, 6, a);
     r->revoked_at = nl_store_col_text(s, 7, a);
+    r->may_write_targets = sqlite3_column_int(s, 8) != 0;
     return r->unit == NULL || r->name == NULL || r->created_at == NULL || r->expires_at == NULL ||
                    r->revoked_at == NULL
                ? NL_RESOURCE_EXHAUSTED
@@ -116,6 +120,12 @@ static enum nl_status check_req(struct nl_store *st, const struct nl_token_req *
         nl_store_fmt_msg(msg, msglen, "token.name: %s", nl_text_strerror(rc));
         return NL_INVALID_ARGUMENT;
     }
+    if (req->may_write_targets && req->role != NL_ROLE_CENTRAL) {
+        nl_store_fmt_msg(msg, msglen,
+                         "token.may_write_targets: only a central token can be granted target "
+                         "writes");
+        return NL_INVALID_ARGUMENT;
+    }
     if (req->ttl_days > NL_TOKEN_TTL_DAYS_MAX) {
         nl_store_fmt_msg(msg, msglen, "token.ttl_days: at most %d", NL_TOKEN_TTL_DAYS_MAX);
         return NL_INVALID_ARGUMENT;
@@ -151,7 +161,8 @@ static enum nl_status insert_token(struct nl_store *st, const struct nl_token *t
         nl_store_bind_text(s, 3, nl_role_name(req->role)) != SQLITE_OK ||
         sqlite3_bind_int64(s, 4, unit_id) != SQLITE_OK ||
         nl_store_bind_text(s, 5, name) != SQLITE_OK ||
-        sqlite3_bind_int(s, 6, (int)ttl) != SQLITE_OK)
+        sqlite3_bind_int(s, 6, (int)ttl) != SQLITE_OK ||
+        sqlite3_bind_int(s, 7, req->may_write_targets ? 1 : 0) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind token insert");
     else
         res = nl_store_step_write(st, s);
@@ -220,8 +231,8 @@ enum nl_status nl_store_token_find(struct nl_store *st, const char *id, struct n
         return NL_OK; /* no stored id has another shape (migration 8 checks it) */
     res = nl_store_find_by_code(st, SQL_TOKEN_FIND, id, "bind token id", &s, &row);
     if (res == NL_OK && row) {
-        const void *blob = sqlite3_column_blob(s, 8);
-        if (blob == NULL || sqlite3_column_bytes(s, 8) != NL_TOKEN_HASH_BYTES) {
+        const void *blob = sqlite3_column_blob(s, 9);
+        if (blob == NULL || sqlite3_column_bytes(s, 9) != NL_TOKEN_HASH_BYTES) {
             res = NL_DATA_LOSS; /* the table's CHECK keeps this from happening */
         } else {
             memcpy(hash, blob, NL_TOKEN_HASH_BYTES);

@@ -1,6 +1,6 @@
 /*
  * store_tokens.h - stored credentials: table `auth_token` of schema
- * migration 8 (RELIABILITY.md 5.1, issue 5).
+ * migrations 8 and 9 (RELIABILITY.md 5.1, issue 5).
  *
  * A credential is keyed by its token id (token.h) and stores only the
  * SHA-256 of the token's secret, its role, its unit (district tokens only),
@@ -27,10 +27,11 @@
 
 /* What to create. Strings borrowed. */
 struct nl_token_req {
-    int role;          /* enum nl_role */
-    const char *unit;  /* unit code: required for district, NULL or "" for the others */
-    const char *name;  /* 1..NL_TOKEN_NAME_MAX bytes of UTF-8 without controls; stored in NFC */
-    unsigned ttl_days; /* 0 = NL_TOKEN_TTL_DAYS_DEFAULT; at most NL_TOKEN_TTL_DAYS_MAX */
+    int role;              /* enum nl_role */
+    const char *unit;      /* unit code: required for district, NULL or "" for the others */
+    const char *name;      /* 1..NL_TOKEN_NAME_MAX bytes of UTF-8 without controls; stored in NFC */
+    unsigned ttl_days;     /* 0 = NL_TOKEN_TTL_DAYS_DEFAULT; at most NL_TOKEN_TTL_DAYS_MAX */
+    int may_write_targets; /* 1: a central token granted target writes (migration 9) */
 };
 
 /* A stored credential, without its hash. */
@@ -43,6 +44,7 @@ struct nl_token_rec {
     const char *created_at; /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
     const char *expires_at;
     const char *revoked_at; /* "" = not revoked */
+    int may_write_targets;  /* 1 only for a central token granted target writes */
 };
 
 /*
@@ -56,7 +58,8 @@ struct nl_token_rec {
  * Refusals write nothing and return NL_INVALID_ARGUMENT with msg:
  * "token.role: ..." (not a role), "token.unit: ..." (missing for district,
  * given for another role, or no such unit), "token.name: ...",
- * "token.ttl_days: ...". NL_INTERNAL when the random generator fails; a
+ * "token.ttl_days: ...", "token.may_write_targets: ..." (a grant for a
+ * role other than central). NL_INTERNAL when the random generator fails; a
  * store status otherwise. text is "" unless NL_OK.
  */
 enum nl_status nl_store_token_create(struct nl_store *st, const struct nl_token_req *req,

@@ -24,6 +24,7 @@
 
 #include "../common/date.h"
 #include "../common/text.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_int.h"
 
@@ -86,11 +87,12 @@ static const char SQL_UNIT_VALID_ON[] =
 #define NAME_HAS(n) " (" n " = '' OR instr(nl_fold(v.name), " n ") > 0)"
 /* The tree of a day: versions valid on ?1. */
 static const char SQL_UNIT_LIST[] =
-    "SELECT " VERSION_COLS VERSION_FROM
-    " WHERE" VALID_ON("?1") " AND u.code > ?2 AND" NAME_HAS("?4") " ORDER BY u.code LIMIT ?3";
+    "SELECT " VERSION_COLS VERSION_FROM " WHERE" VALID_ON("?1") " AND u.code > ?2 AND" NAME_HAS(
+        "?4") " AND" NL_AUTH_SCOPE_SQL("u.id", "?9") " ORDER BY u.code LIMIT ?3";
 static const char SQL_UNIT_LIST_CHILDREN[] =
-    "SELECT " VERSION_COLS VERSION_FROM " WHERE p.code = ?1 AND" VALID_ON(
-        "?2") " AND u.code > ?3 AND" NAME_HAS("?5") " ORDER BY u.code LIMIT ?4";
+    "SELECT " VERSION_COLS VERSION_FROM
+    " WHERE p.code = ?1 AND" VALID_ON("?2") " AND u.code > ?3 AND" NAME_HAS(
+        "?5") " AND" NL_AUTH_SCOPE_SQL("u.id", "?9") " ORDER BY u.code LIMIT ?4";
 
 static const char SQL_EVENT_BY_KEY[] =
     "SELECT id, legal_basis FROM unit_event WHERE event_key = ?1";
@@ -650,6 +652,14 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
                                   struct nl_unit_rec **rows, size_t *n, int *more,
                                   struct nl_arena *a)
 {
+    return nl_store_unit_list_scoped(st, 0, parent, as_of, name, after, limit, rows, n, more, a);
+}
+
+enum nl_status nl_store_unit_list_scoped(struct nl_store *st, int64_t scope, const char *parent,
+                                         const char *as_of, const char *name, const char *after,
+                                         size_t limit, struct nl_unit_rec **rows, size_t *n,
+                                         int *more, struct nl_arena *a)
+{
     enum nl_status res = NL_OK;
     int children = parent != NULL && parent[0] != '\0';
     sqlite3_stmt *s = nl_store_stmt(st, children ? SQL_UNIT_LIST_CHILDREN : SQL_UNIT_LIST, &res);
@@ -671,7 +681,8 @@ enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const
     if ((children && nl_store_bind_text(s, i++, parent) != SQLITE_OK) ||
         nl_store_bind_text(s, i++, as_of) != SQLITE_OK ||
         nl_store_bind_text(s, i++, after != NULL ? after : "") != SQLITE_OK ||
-        sqlite3_bind_int64(s, i++, lim) != SQLITE_OK)
+        sqlite3_bind_int64(s, i++, lim) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 9, scope) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind unit list");
     else
         res = bind_name_filter(st, s, i, name);

@@ -1,8 +1,10 @@
 /*
- * svc_admin.c - nhanluc.v1.Admin (admin.proto): credentials. CreateToken
- * makes a token and returns its text once, ListTokens lists every stored
- * credential (never a hash or a secret), RevokeToken revokes one. Its
- * method table closes the file.
+ * svc_admin.c - nhanluc.v1.Admin (admin.proto): credentials and the audit
+ * trail. CreateToken makes a token and returns its text once, ListTokens
+ * lists every stored credential (never a hash or a secret), RevokeToken
+ * revokes one; ListAudit pages through the audit trail by seq and
+ * VerifyAudit walks its hash chain (store_audit.h). Its method table closes
+ * the file.
  *
  * The rows are admin-only once calls are authenticated (`auth = required`);
  * with `auth = off` they are open like every other method, so an operator
@@ -15,6 +17,7 @@
 
 #include "method.h"
 #include "nhanluc/v1/admin.pb-c.h"
+#include "store_audit.h"
 #include "store_tokens.h"
 #include "svc_util.h"
 #include "token.h"
@@ -35,7 +38,7 @@ static Nhanluc__V1__TokenInfo *token_info(struct nl_ctx *ctx, const struct nl_to
     ti->created_at = nl_svc_unconst(r->created_at);
     ti->expires_at = nl_svc_unconst(r->expires_at);
     ti->revoked_at = nl_svc_unconst(r->revoked_at);
-    ti->may_write_targets = 0; /* grants are not stored yet */
+    ti->may_write_targets = r->may_write_targets != 0;
     return ti;
 }
 
@@ -44,7 +47,7 @@ static enum nl_status svc_admin_create_token(struct nl_ctx *ctx, const ProtobufC
 {
     const Nhanluc__V1__CreateTokenRequest *req = (const Nhanluc__V1__CreateTokenRequest *)m;
     Nhanluc__V1__CreateTokenResponse *resp = (Nhanluc__V1__CreateTokenResponse *)out;
-    struct nl_token_req tr = {(int)req->role, req->unit, req->name, 0};
+    struct nl_token_req tr = {(int)req->role, req->unit, req->name, 0, req->may_write_targets != 0};
     struct nl_token_rec rec;
     char text[NL_TOKEN_TEXT_LEN + 1];
     enum nl_status st;
@@ -57,9 +60,6 @@ static enum nl_status svc_admin_create_token(struct nl_ctx *ctx, const ProtobufC
         return nl_ctx_errorf(
             ctx, NL_INVALID_ARGUMENT,
             "may_write_targets: only a central token can be granted target writes");
-    if (req->may_write_targets)
-        return nl_ctx_errorf(ctx, NL_UNIMPLEMENTED,
-                             "may_write_targets: target-writing grants are not stored yet");
     st = nl_store_token_create(ctx->store, &tr, text, sizeof(text), &rec, ctx->msg,
                                sizeof(ctx->msg), ctx->arena);
     if (st != NL_OK) {
@@ -126,6 +126,90 @@ static enum nl_status svc_admin_revoke_token(struct nl_ctx *ctx, const ProtobufC
     return resp->info != NULL ? NL_OK : nl_svc_out_of_memory(ctx);
 }
 
+/* A stored audit entry as the wire's AuditEntry, in the arena. NULL on out of memory. */
+static Nhanluc__V1__AuditEntry *audit_entry(struct nl_ctx *ctx, const struct nl_audit_rec *r)
+{
+    Nhanluc__V1__AuditEntry *e = nl_arena_alloc(ctx->arena, sizeof(*e));
+    char *prev = nl_arena_alloc(ctx->arena, 2 * NL_AUDIT_HASH_BYTES + 1);
+    char *hash = nl_arena_alloc(ctx->arena, 2 * NL_AUDIT_HASH_BYTES + 1);
+
+    if (e == NULL || prev == NULL || hash == NULL)
+        return NULL;
+    nhanluc__v1__audit_entry__init(e);
+    nl_audit_hex(r->prev_hash, prev);
+    nl_audit_hex(r->hash, hash);
+    e->seq = r->seq;
+    e->at = nl_svc_unconst(r->at);
+    e->token_id = nl_svc_unconst(r->token_id);
+    e->role = nl_svc_unconst(r->role);
+    e->unit = nl_svc_unconst(r->unit);
+    e->cert_fp = nl_svc_unconst(r->cert_fp);
+    e->peer = nl_svc_unconst(r->peer);
+    e->method = nl_svc_unconst(r->method);
+    e->keys = nl_svc_unconst(r->keys);
+    e->outcome = nl_svc_unconst(r->outcome);
+    e->prev_hash = prev;
+    e->hash = hash;
+    return e;
+}
+
+static enum nl_status svc_admin_list_audit(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                           ProtobufCMessage *out)
+{
+    const Nhanluc__V1__ListAuditRequest *req = (const Nhanluc__V1__ListAuditRequest *)m;
+    Nhanluc__V1__ListAuditResponse *resp = (Nhanluc__V1__ListAuditResponse *)out;
+    struct nl_audit_rec *rows = NULL;
+    size_t n = 0, limit;
+    int more = 0;
+    enum nl_status st;
+
+    if (req->after_seq < 0)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "after_seq: must be 0 or more");
+    if (req->page_size < 0 || req->page_size > NL_AUDIT_LIST_MAX)
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0 (100) to %d",
+                             NL_AUDIT_LIST_MAX);
+    limit = req->page_size == 0 ? 100 : (size_t)req->page_size;
+    st = nl_store_audit_list(ctx->store, req->after_seq, limit, &rows, &n, &more, ctx->arena);
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
+    resp->more = more != 0;
+    if (n == 0)
+        return NL_OK;
+    resp->entries = nl_arena_alloc(ctx->arena, n * sizeof(*resp->entries));
+    if (resp->entries == NULL)
+        return nl_svc_out_of_memory(ctx);
+    for (size_t i = 0; i < n; i++) {
+        resp->entries[i] = audit_entry(ctx, &rows[i]);
+        if (resp->entries[i] == NULL)
+            return nl_svc_out_of_memory(ctx);
+    }
+    resp->n_entries = n;
+    return NL_OK;
+}
+
+static enum nl_status svc_admin_verify_audit(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                             ProtobufCMessage *out)
+{
+    Nhanluc__V1__VerifyAuditResponse *resp = (Nhanluc__V1__VerifyAuditResponse *)out;
+    struct nl_audit_check chk;
+    char *head = nl_arena_alloc(ctx->arena, 2 * NL_AUDIT_HASH_BYTES + 1);
+    enum nl_status st;
+
+    (void)m;
+    if (head == NULL)
+        return nl_svc_out_of_memory(ctx);
+    st = nl_store_audit_verify(ctx->store, &chk);
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
+    nl_audit_hex(chk.head_hash, head);
+    resp->checked = chk.checked;
+    resp->first_broken_seq = chk.broken_seq;
+    resp->reason = nl_svc_unconst(chk.reason);
+    resp->head_seq = chk.head_seq;
+    resp->head_hash = head;
+    return NL_OK;
+}
+
 #define ROW(method, req, resp, fn, flags)                                                          \
     {                                                                                              \
         "/nhanluc.v1.Admin/" method, &nhanluc__v1__##req##__descriptor,                            \
@@ -139,6 +223,10 @@ const struct nl_method nl_svc_admin_methods[] = {
         NL_M_READ | NL_M_ADMIN),
     ROW("RevokeToken", revoke_token_request, revoke_token_response, svc_admin_revoke_token,
         NL_M_WRITE | NL_M_ADMIN),
+    ROW("ListAudit", list_audit_request, list_audit_response, svc_admin_list_audit,
+        NL_M_READ | NL_M_ADMIN),
+    ROW("VerifyAudit", verify_audit_request, verify_audit_response, svc_admin_verify_audit,
+        NL_M_READ | NL_M_HEAVY | NL_M_ADMIN),
 };
 const size_t nl_svc_admin_method_count =
     sizeof(nl_svc_admin_methods) / sizeof(nl_svc_admin_methods[0]);

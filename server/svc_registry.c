@@ -33,6 +33,7 @@
 #include "method.h"
 #include "svc_util.h"
 #include "nhanluc/v1/registry.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 
 #define UNIT_NAME_MAX     200
@@ -196,7 +197,9 @@ static enum nl_status svc_registry_get_unit(struct nl_ctx *ctx, const ProtobufCM
     if (!nl_svc_unit_code_valid(req->code, strlen(req->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
 
-    st = nl_store_unit_get(ctx->store, req->code, &rec, ctx->arena);
+    st = nl_auth_read_unit(ctx, req->code, "code");
+    if (st == NL_OK)
+        st = nl_store_unit_get(ctx->store, req->code, &rec, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
@@ -301,14 +304,17 @@ static enum nl_status svc_registry_list_units(struct nl_ctx *ctx, const Protobuf
     /* proceed */
     if (req->parent[0] != '\0') {
         /* Listing the children of a unit that does not exist is a mistake, not an empty tree. */
-        st = nl_store_unit_get(ctx->store, req->parent, &parent, ctx->arena);
+        st = nl_auth_read_unit(ctx, req->parent, "parent");
+        if (st == NL_OK)
+            st = nl_store_unit_get(ctx->store, req->parent, &parent, ctx->arena);
         if (st == NL_NOT_FOUND)
             return nl_ctx_errorf(ctx, NL_NOT_FOUND, "parent unit not found");
         if (st != NL_OK)
             return nl_svc_store_error(ctx, st);
     }
-    st = nl_store_unit_list(ctx->store, req->parent, req->as_of, name, after, limit, &rows, &n,
-                            &more, ctx->arena);
+    /* A district lists its own units only: filtered in the statement, before paging. */
+    st = nl_store_unit_list_scoped(ctx->store, nl_auth_scope(ctx), req->parent, req->as_of, name,
+                                   after, limit, &rows, &n, &more, ctx->arena);
     if (st != NL_OK)
         return nl_svc_store_error(ctx, st);
 
@@ -478,7 +484,9 @@ static enum nl_status svc_registry_get_unit_history(struct nl_ctx *ctx,
 
     if (!nl_svc_unit_code_valid(req->code, strlen(req->code)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "code: %s", code_rule);
-    st = nl_store_unit_history(ctx->store, req->code, &vers, &nv, &evs, &ne, ctx->arena);
+    st = nl_auth_read_unit(ctx, req->code, "code");
+    if (st == NL_OK)
+        st = nl_store_unit_history(ctx->store, req->code, &vers, &nv, &evs, &ne, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st != NL_OK)
@@ -656,11 +664,13 @@ static enum nl_status svc_registry_get_lineage(struct nl_ctx *ctx, const Protobu
         req->direction != NHANLUC__V1__LINEAGE_DIRECTION__PREDECESSORS)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
                              "direction: must be SUCCESSORS or PREDECESSORS");
-    st = nl_store_unit_lineage(ctx->store, req->code,
-                               req->direction == NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS
-                                   ? NL_LINEAGE_SUCCESSORS
-                                   : NL_LINEAGE_PREDECESSORS,
-                               &steps, &n, ctx->arena);
+    st = nl_auth_read_unit(ctx, req->code, "code");
+    if (st == NL_OK)
+        st = nl_store_unit_lineage(ctx->store, req->code,
+                                   req->direction == NHANLUC__V1__LINEAGE_DIRECTION__SUCCESSORS
+                                       ? NL_LINEAGE_SUCCESSORS
+                                       : NL_LINEAGE_PREDECESSORS,
+                                   &steps, &n, ctx->arena);
     if (st == NL_NOT_FOUND)
         return nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found");
     if (st == NL_RESOURCE_EXHAUSTED)

@@ -12,6 +12,14 @@
  * Jobs that were cancelled or whose deadline passed while queued are dropped
  * without a transaction. Completions go to a list drained by one uv_async_t
  * callback on the loop (uv_async_send coalesces wake-ups).
+ *
+ * The audit trail (audit.h): each job that ran gets its entry in the same
+ * transaction, appended after its savepoint is released or rolled back, so a
+ * refused or failed write is recorded with its status. Entries the loop
+ * queued (person-level reads, denials) ride along in the next transaction,
+ * or in one of their own when no write is waiting. When SQLite rolls a
+ * transaction back under the batch, the entries of the jobs that ran are
+ * appended again, with their final status, in the transaction that follows.
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -19,7 +27,9 @@
 #include <string.h>
 
 #include "../common/log.h"
+#include "audit.h"
 #include "store.h"
+#include "store_audit.h"
 #include "writer.h"
 
 struct nl_writer {
@@ -28,10 +38,13 @@ struct nl_writer {
     uv_thread_t thread;
     uv_mutex_t mu;
     uv_cond_t cond;
-    struct nl_job *q_head, *q_tail; /* guarded by mu */
-    unsigned queued;                /* guarded by mu */
-    struct nl_job *d_head, *d_tail; /* finished; guarded by mu */
-    int stop;                       /* guarded by mu */
+    struct nl_job *q_head, *q_tail;        /* guarded by mu */
+    unsigned queued;                       /* guarded by mu */
+    struct nl_job *d_head, *d_tail;        /* finished; guarded by mu */
+    struct nl_audit_item *a_head, *a_tail; /* audit entries from the loop; guarded by mu */
+    unsigned a_queued;                     /* guarded by mu */
+    uint64_t a_dropped;                    /* guarded by mu: entries refused, queue full */
+    int stop;                              /* guarded by mu */
     unsigned queue_max, batch_max, wait_ms;
     unsigned pending; /* loop thread: submitted, not yet completed */
     int stopped;      /* loop thread */
@@ -48,8 +61,72 @@ static void job_fail(struct nl_job *j, enum nl_status st, const char *msg)
     nl_buf_release(&j->out);
 }
 
-/* Runs one batch in one transaction. Writer thread. */
-static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
+/* Appends the entry of a job that ran. Writer thread, inside the batch transaction. */
+static void audit_job(struct nl_writer *w, struct nl_job *j, struct nl_arena *a)
+{
+    struct nl_audit_item it;
+    struct nl_audit_rec r;
+
+    nl_audit_item_fill(&it, j->method->path, &j->who, j->audit_keys, j->status);
+    nl_audit_item_rec(&it, &r);
+    if (nl_store_audit_append(w->store, &r, a) != NL_OK)
+        nl_log_error("audit: cannot append the entry of conn=%lu call=%lu %s", j->conn_id,
+                     j->call_id, j->method->path);
+}
+
+/* Appends the loop's queued entries. Writer thread, inside a write transaction. */
+static void audit_items(struct nl_writer *w, struct nl_audit_item *items, struct nl_arena *a)
+{
+    for (struct nl_audit_item *it = items; it != NULL; it = it->next) {
+        struct nl_audit_rec r;
+        nl_audit_item_rec(it, &r);
+        if (nl_store_audit_append(w->store, &r, a) != NL_OK)
+            nl_log_error("audit: cannot append the entry of a %s call", it->method);
+    }
+}
+
+static unsigned audit_count(const struct nl_job *jobs, const struct nl_job *upto,
+                            const struct nl_audit_item *items)
+{
+    unsigned n = 0;
+
+    for (const struct nl_job *j = jobs; j != upto; j = j->next)
+        n += j->audit_ran != 0;
+    for (; items != NULL; items = items->next)
+        n++;
+    return n;
+}
+
+/*
+ * After SQLite rolled the batch transaction back: the entries of the jobs
+ * that ran (with their final status) and the loop's entries, in a
+ * transaction of their own. Writer thread.
+ */
+static void audit_again(struct nl_writer *w, struct nl_job *jobs, struct nl_audit_item *items,
+                        struct nl_arena *a)
+{
+    unsigned n = audit_count(jobs, NULL, items);
+
+    if (n == 0)
+        return;
+    if (atomic_load(&w->io_failed) || nl_store_begin_write(w->store) != NL_OK) {
+        nl_log_error("audit: %u entr%s lost: the database refused a transaction", n,
+                     n == 1 ? "y" : "ies");
+        return;
+    }
+    for (struct nl_job *j = jobs; j != NULL; j = j->next)
+        if (j->audit_ran)
+            audit_job(w, j, a);
+    audit_items(w, items, a);
+    if (!nl_store_txn_active(w->store) || nl_store_commit(w->store) != NL_OK) {
+        nl_store_rollback(w->store);
+        nl_log_error("audit: %u entr%s lost: the commit failed", n, n == 1 ? "y" : "ies");
+    }
+}
+
+/* Runs one batch (jobs and/or the loop's audit entries) in one transaction. Writer thread. */
+static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs, struct nl_audit_item *items,
+                             struct nl_arena *a)
 {
     uint64_t now = nl_now_ms();
     int live = 0;
@@ -64,13 +141,16 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
             live++;
         }
     }
-    if (live == 0)
+    if (live == 0 && items == NULL)
         return;
     if (atomic_load(&w->io_failed)) {
         /* After an I/O error nothing more is written: the server is draining to restart. */
         for (struct nl_job *j = jobs; j != NULL; j = j->next)
             if (j->status == NL_UNKNOWN)
                 job_fail(j, NL_UNAVAILABLE, "database unavailable, the server restarts");
+        if (items != NULL)
+            nl_log_error("audit: %u entr%s lost: no more writes after an I/O error",
+                         audit_count(NULL, NULL, items), items->next ? "ies" : "y");
         return;
     }
 
@@ -80,6 +160,9 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
             if (j->status == NL_UNKNOWN)
                 job_fail(j, st == NL_DATA_LOSS ? st : NL_UNAVAILABLE, "database busy, retry");
         }
+        if (items != NULL)
+            nl_log_error("audit: %u entr%s lost: the database refused a transaction",
+                         audit_count(NULL, NULL, items), items->next ? "ies" : "y");
         return;
     }
     for (struct nl_job *j = jobs; j != NULL; j = j->next) {
@@ -102,14 +185,23 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
                     if (k->status == NL_UNKNOWN)
                         job_fail(k, NL_UNAVAILABLE, "database busy, retry");
                 }
+                unsigned lost = audit_count(jobs, j, items);
+                if (lost > 0)
+                    nl_log_error("audit: %u entr%s lost: the database refused a transaction", lost,
+                                 lost == 1 ? "y" : "ies");
                 return;
             }
+            /* Their entries went with the rolled-back transaction. */
+            for (struct nl_job *k = jobs; k != j; k = k->next)
+                if (k->audit_ran)
+                    audit_job(w, k, a);
         }
         if (nl_store_savepoint(w->store) != NL_OK) {
             job_fail(j, NL_UNAVAILABLE, "database busy, retry");
             continue;
         }
         nl_job_run(j, w->store);
+        j->audit_ran = 1;
         if (j->status == NL_OK)
             st = nl_store_savepoint_release(w->store);
         else
@@ -120,19 +212,24 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs)
         }
         if (st != NL_OK)
             job_fail(j, NL_UNAVAILABLE, "database error, retry");
+        audit_job(w, j, a);
     }
     if (!nl_store_txn_active(w->store)) {
         for (struct nl_job *k = jobs; k != NULL; k = k->next) {
             if (k->status == NL_OK)
                 job_fail(k, NL_UNAVAILABLE, "write rolled back, retry");
         }
+        audit_again(w, jobs, items, a);
         return;
     }
+    audit_items(w, items, a);
     st = nl_store_commit(w->store);
     if (st != NL_OK) {
         nl_store_rollback(w->store);
-        nl_log_error("writer: commit failed (%s); %d job(s) answered UNAVAILABLE",
-                     nl_status_name(st), live);
+        nl_log_error("writer: commit failed (%s); %d job(s) answered UNAVAILABLE, %u audit "
+                     "entr%s lost",
+                     nl_status_name(st), live, audit_count(jobs, NULL, items),
+                     audit_count(jobs, NULL, items) == 1 ? "y" : "ies");
         for (struct nl_job *j = jobs; j != NULL; j = j->next) {
             if (j->status == NL_OK)
                 job_fail(j, st == NL_DATA_LOSS ? st : NL_UNAVAILABLE, "commit failed, retry");
@@ -155,28 +252,43 @@ static void writer_main(void *arg)
 
     uv_mutex_lock(&w->mu);
     for (;;) {
-        while (w->q_head == NULL && !w->stop)
+        while (w->q_head == NULL && w->a_head == NULL && !w->stop)
             uv_cond_wait(&w->cond, &w->mu);
-        if (w->q_head == NULL)
+        if (w->q_head == NULL && w->a_head == NULL)
             break; /* stop requested and nothing left */
-        if (w->wait_ms > 0 && w->queued < w->batch_max && !w->stop)
+        if (w->q_head != NULL && w->wait_ms > 0 && w->queued < w->batch_max && !w->stop)
             uv_cond_timedwait(&w->cond, &w->mu, (uint64_t)w->wait_ms * 1000000u);
         struct nl_job *batch = w->q_head, *last = w->q_head;
-        unsigned n = 1;
-        while (n < w->batch_max && last->next != NULL) {
-            last = last->next;
-            n++;
+        if (batch != NULL) {
+            unsigned n = 1;
+            while (n < w->batch_max && last->next != NULL) {
+                last = last->next;
+                n++;
+            }
+            w->q_head = last->next;
+            if (w->q_head == NULL)
+                w->q_tail = NULL;
+            last->next = NULL;
+            w->queued -= n;
         }
-        w->q_head = last->next;
-        if (w->q_head == NULL)
-            w->q_tail = NULL;
-        last->next = NULL;
-        w->queued -= n;
+        struct nl_audit_item *items = w->a_head;
+        w->a_head = w->a_tail = NULL;
+        w->a_queued = 0;
         uv_mutex_unlock(&w->mu);
 
-        writer_run_batch(w, batch);
+        struct nl_arena arena;
+        nl_arena_init(&arena, 1u << 20);
+        writer_run_batch(w, batch, items, &arena);
+        nl_arena_release(&arena);
+        while (items != NULL) {
+            struct nl_audit_item *next = items->next;
+            free(items);
+            items = next;
+        }
 
         uv_mutex_lock(&w->mu);
+        if (batch == NULL)
+            continue;
         if (w->d_tail != NULL)
             w->d_tail->next = batch;
         else
@@ -261,6 +373,51 @@ int nl_writer_submit(struct nl_writer *w, struct nl_job *job)
     uv_mutex_unlock(&w->mu);
     w->pending++;
     return 0;
+}
+
+void nl_writer_audit(struct nl_writer *w, struct nl_audit_item *it)
+{
+    uint64_t dropped = 0;
+
+    if (w == NULL) {
+        free(it);
+        return;
+    }
+    it->next = NULL;
+    uv_mutex_lock(&w->mu);
+    if (w->a_queued >= NL_AUDIT_QUEUE_MAX || w->stop) {
+        dropped = ++w->a_dropped;
+    } else {
+        if (w->a_tail != NULL)
+            w->a_tail->next = it;
+        else
+            w->a_head = it;
+        w->a_tail = it;
+        w->a_queued++;
+        it = NULL;
+        uv_cond_signal(&w->cond);
+    }
+    uv_mutex_unlock(&w->mu);
+    if (it != NULL) {
+        /* The first drop, then every 1000th: a flood must not flood the log as well. */
+        if (dropped == 1 || dropped % 1000 == 0)
+            nl_log_error("audit backlog: %llu entr%s dropped (the writer is behind or stopping; "
+                         "last: a %s call)",
+                         (unsigned long long)dropped, dropped == 1 ? "y" : "ies", it->method);
+        free(it);
+    }
+}
+
+uint64_t nl_writer_audit_dropped(struct nl_writer *w)
+{
+    uint64_t n;
+
+    if (w == NULL)
+        return 0;
+    uv_mutex_lock(&w->mu);
+    n = w->a_dropped;
+    uv_mutex_unlock(&w->mu);
+    return n;
 }
 
 unsigned nl_writer_pending(const struct nl_writer *w)

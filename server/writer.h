@@ -11,8 +11,11 @@
 #ifndef NL_WRITER_H
 #define NL_WRITER_H
 
+#include <stdint.h>
+
 #include <uv.h>
 
+#include "audit.h"
 #include "job.h"
 #include "readers.h"
 
@@ -36,6 +39,18 @@ int nl_writer_submit(struct nl_writer *w, struct nl_job *job);
  * server should drain and exit 75. Any thread. NULL reads 0.
  */
 int nl_writer_io_failed(const struct nl_writer *w);
+
+/*
+ * Queues an audit entry (audit.h; takes ownership of the malloc'd `it`) for
+ * the writer's next transaction, without blocking: when NL_AUDIT_QUEUE_MAX
+ * entries already wait, or the writer is stopping, the entry is freed,
+ * counted and logged ("audit backlog", the first drop and every 1000th).
+ * Loop thread. NULL w: the entry is freed.
+ */
+void nl_writer_audit(struct nl_writer *w, struct nl_audit_item *it);
+
+/* Audit entries dropped by nl_writer_audit so far. Any thread. NULL reads 0. */
+uint64_t nl_writer_audit_dropped(struct nl_writer *w);
 
 /* Jobs queued, running or waiting for their completion callback. */
 unsigned nl_writer_pending(const struct nl_writer *w);

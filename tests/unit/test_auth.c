@@ -261,7 +261,7 @@ static int setup(void **state)
 /* Creates a credential; its text in text[NL_TOKEN_TEXT_LEN + 1]. */
 static void make_token(int role, const char *unit, char *text)
 {
-    struct nl_token_req req = {role, unit, "test", 0};
+    struct nl_token_req req = {role, unit, "test", 0, 0};
     struct nl_arena a;
     char msg[256];
 

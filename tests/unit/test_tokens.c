@@ -269,7 +269,7 @@ static void test_roles_and_clock(void **state)
 static enum nl_status create(int role, const char *unit, const char *name, unsigned ttl, char *text,
                              struct nl_token_rec *out, char *msg, size_t msglen, struct nl_arena *a)
 {
-    struct nl_token_req req = {role, unit, name, ttl};
+    struct nl_token_req req = {role, unit, name, ttl, 0};
     enum nl_status res;
 
     sf_write_begin(g->rw);
