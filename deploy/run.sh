@@ -14,6 +14,10 @@
 # Environment: NL_RUN_LISTEN (default 127.0.0.1:50051), NL_RUN_DB (default
 # ./var/nhanluc.db), NL_RUN_LOG_LEVEL (default info), NL_RUN_DEMO (0: no demo
 # data on a first start).
+#
+# nhanlucd requires a token on every call: on the first start this script
+# makes an admin token with `nhanlucd --bootstrap-admin` and keeps it in
+# $DB.admin-token (mode 0600); its own CLI calls use it (NHANLUC_TOKEN_FILE).
 set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")/.."
 
@@ -43,7 +47,8 @@ CLI=$PWD/$BUILD/client/nhanluc
 [ -x "$SERVER" ] || die "build produced no $SERVER"
 [ -x "$CLI" ] || die "build produced no $CLI"
 export NHANLUC_SERVER=$LISTEN
-nl() { "$CLI" --server "$LISTEN" "$@"; }
+TOKEN_FILE=$DB.admin-token
+nl() { NHANLUC_TOKEN_FILE=$TOKEN_FILE "$CLI" --server "$LISTEN" "$@"; }
 
 # --- start --------------------------------------------------------------------
 mkdir -p var "$(dirname "$DB")"
@@ -54,6 +59,15 @@ if (exec 3<>"/dev/tcp/$HOST/$PORT") 2>/dev/null; then
 fi
 
 : >"$LOG"
+# The admin token this script (and you) call with; made once, kept beside the database.
+if [ ! -s "$TOKEN_FILE" ]; then
+    force=()
+    [ -e "$DB" ] && force=(--force) # an older database may hold an admin token already
+    (umask 077 && "$SERVER" --db "$DB" --bootstrap-admin --name run.sh "${force[@]}" \
+        >"$TOKEN_FILE.tmp" 2>>"$LOG") || die "nhanlucd --bootstrap-admin failed (see $LOG)"
+    mv "$TOKEN_FILE.tmp" "$TOKEN_FILE"
+    say "admin token made: $TOKEN_FILE (mode 0600)"
+fi
 # setsid: the server gets its own process group, so a Ctrl-C reaches only this
 # script, which then sends the server exactly one SIGTERM.
 setsid "$SERVER" --listen "$LISTEN" --db "$DB" --log-level "$LOG_LEVEL" \
@@ -133,7 +147,8 @@ load_demo() {
     local units kind out rc imp
     if [ ! -e "$DEMO_MARK" ]; then
         [ "${NL_RUN_DEMO:-1}" != 0 ] || return 0
-        units=$(timeout 30 "$CLI" --server "$LISTEN" --output csv export units) || {
+        units=$(NHANLUC_TOKEN_FILE=$TOKEN_FILE timeout 30 "$CLI" --server "$LISTEN" \
+            --output csv export units) || {
             say "demo: cannot tell whether the database is empty (nhanluc export units failed)"
             return 1
         }
@@ -154,7 +169,8 @@ load_demo() {
     for kind in "${DEMO_FILES[@]}"; do
         # in the background, so a Ctrl-C or SIGTERM is handled at once
         rc=0
-        "$CLI" --server "$LISTEN" --output csv import "$demo_tmp/$kind.csv" \
+        NHANLUC_TOKEN_FILE=$TOKEN_FILE "$CLI" --server "$LISTEN" --output csv import \
+            "$demo_tmp/$kind.csv" \
             >"$demo_tmp/out" 2>&1 &
         imp=$!
         wait "$imp" || rc=$?
@@ -176,7 +192,8 @@ load_demo() {
                 $(NF-5), $(NF-4), $(NF-3), $(NF-2), $(NF-1) }'
     done
     rm -f "$DEMO_MARK"
-    say "demo: loaded; try: $CLI --server $LISTEN class list --unit tay-ho --term 2015-2020"
+    say "demo: loaded; try: NHANLUC_TOKEN_FILE=$TOKEN_FILE $CLI --server $LISTEN" \
+        "class list --unit tay-ho --term 2015-2020"
     return 0
 }
 demo_rc=0
@@ -221,7 +238,7 @@ show terms term list
 show "city report, term 2020-2025" report --term 2020-2025
 echo
 say "server running on $LISTEN (pid $server_pid, log $LOG), Ctrl-C to stop"
-say "try: $CLI --server $LISTEN health"
+say "try: export NHANLUC_TOKEN_FILE=$TOKEN_FILE; $CLI --server $LISTEN report --year 2019"
 
 # Stream the log from here on; tail ends by itself when the server exits.
 tail -n 0 --pid="$server_pid" -f "$LOG" &

@@ -82,7 +82,7 @@ static const struct opt opts[] = {
          "require client certificates signed by these PEM CA certificates"),
     SWITCH("insecure-listen", insecure_listen,
            "allow cleartext HTTP/2 (no TLS) on a non-loopback address"),
-    STR(auth, "off", "off, or required: every call but Health/Check needs a token"),
+    STR(auth, "required", "required (every call but Health/Check needs a token), or off"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

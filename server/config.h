@@ -41,7 +41,7 @@ struct nl_config {
     char tls_key[1024];            /* PEM private key of tls_cert */
     char tls_client_ca[1024];      /* PEM CA(s): client certificates required; "" = not asked */
     unsigned insecure_listen;      /* 1: h2c allowed off loopback (a switch, no value) */
-    char auth[16];                 /* "off" (default, for now) or "required": tokens and roles */
+    char auth[16];                 /* "required" (default) or "off": tokens and roles */
 };
 
 /* Fills every field with its default. */

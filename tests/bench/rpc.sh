@@ -112,7 +112,7 @@ if [ "${NL_BENCH_AWAKE:-0}" = 1 ]; then
 fi
 
 "${pin_server[@]}" "$SERVER" --listen 127.0.0.1:0 --db "$tmp/bench.db" --log-level info \
-    </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
+    --auth off </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 
 port=""

@@ -132,6 +132,10 @@ class NlServer:
                           "--log-level", self.log_level]
         if self.drain_ms is not None:
             argv += ["--drain-timeout-ms", str(self.drain_ms)]
+        # nhanlucd requires tokens by default; tests of other things run it with
+        # --auth off unless they choose (tests/integration/test_auth.py and others do).
+        if not any(a == "--auth" or a.startswith("--auth=") for a in self.args):
+            argv += ["--auth", "off"]
         argv += self.args
         # stderr goes to a file: a pipe nobody reads would block a chatty server.
         self._errf = open(self.stderr_path, "wb")

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,8 @@ static int setup(void **state)
     assert_int_equal(nl_store_open(":memory:", NL_STORE_READWRITE, &f->store, err, sizeof(err)),
                      NL_OK);
     nl_config_defaults(&cfg);
+    /* The HTTP/2 glue is under test here, not credentials (tests/integration/test_auth.py). */
+    snprintf(cfg.auth, sizeof(cfg.auth), "off");
     assert_int_equal(nl_server_new(&f->loop, &cfg, f->store, &f->srv, err, sizeof(err)), 0);
     f->conn = nl_conn_new_mem(f->srv);
     assert_non_null(f->conn);
