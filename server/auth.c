@@ -114,7 +114,7 @@ enum nl_status nl_auth_identify(struct nl_store *st, const struct nl_token *t,
     *verdict = NL_TOKEN_UNKNOWN;
     (void)snprintf(msg, msglen, "%s", "");
     nl_arena_init(&arena, 64u * 1024u);
-    res = nl_store_token_find(st, t->id, &rec, hash, &found, &arena);
+    res = nl_store_token_find_cached(st, t->id, &rec, hash, &found, &arena);
     if (res != NL_OK) {
         (void)snprintf(msg, msglen, "cannot check the credential: %s", nl_store_errmsg(res));
         goto out;

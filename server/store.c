@@ -1186,6 +1186,7 @@ void nl_store_close(struct nl_store *st)
     for (unsigned i = 0; i < st->ncache; i++)
         sqlite3_finalize(st->cache[i].stmt);
     nl_store_ind_cache_free(st);
+    nl_store_token_cache_free(st);
     if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
         nl_log_error("store: close: %s", sqlite3_errmsg(st->db));
     free(st);

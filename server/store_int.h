@@ -37,7 +37,11 @@ struct nl_store {
     unsigned ncache;
     struct nl_trainee_cache *trainees; /* store_indicators.c's per-connection cache, or NULL */
     int io_failed;                     /* an SQLITE_IOERR was seen (nl_store_io_failed) */
+    struct nl_token_cache *tokens;     /* store_tokens.c's credential cache, or NULL */
 };
+
+/* Frees the connection's credential cache (store_tokens.c); called by nl_store_close. */
+void nl_store_token_cache_free(struct nl_store *st);
 
 /*
  * The name of the test-only fault-injecting VFS (store_faultvfs.c) when this

@@ -13,8 +13,11 @@
  * Timestamps are SQLite's strftime('%Y-%m-%dT%H:%M:%fZ','now') text, which
  * nl_token_time_now() reproduces, so expiry is a text comparison.
  */
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../common/text.h"
 #include "store.h"
@@ -287,6 +290,9 @@ enum nl_status nl_store_token_list(struct nl_store *st, struct nl_token_rec **ro
     return res;
 }
 
+/* Bumped by every revocation of this process (any thread): credential caches compare it. */
+static atomic_uint token_generation;
+
 enum nl_status nl_store_token_revoke(struct nl_store *st, const char *id, int *revoked)
 {
     sqlite3_stmt *s = NULL;
@@ -309,6 +315,8 @@ enum nl_status nl_store_token_revoke(struct nl_store *st, const char *id, int *r
     s = nl_store_stmt(st, SQL_TOKEN_REVOKE, &res);
     if (s == NULL)
         return res;
+    /* Every connection's cached credentials are stale from now (and again once written). */
+    atomic_fetch_add(&token_generation, 1);
     if (nl_store_bind_text(s, 1, id) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind token revoke");
     else
@@ -316,6 +324,7 @@ enum nl_status nl_store_token_revoke(struct nl_store *st, const char *id, int *r
     if (res == NL_OK)
         *revoked = sqlite3_changes(st->db) > 0;
     nl_store_stmt_done(s);
+    atomic_fetch_add(&token_generation, 1);
     return res;
 }
 
@@ -337,4 +346,111 @@ enum nl_status nl_store_token_admin_exists(struct nl_store *st, const char *now,
         *exists = sqlite3_column_int(s, 0) != 0;
     nl_store_stmt_done(s);
     return res;
+}
+
+/* ---------- the per-connection credential cache ---------- */
+
+void nl_store_tokens_changed(void)
+{
+    atomic_fetch_add(&token_generation, 1);
+}
+
+#define TEXT_CAP 72 /* unit codes (64), times (24): the strings a rec carries */
+
+struct token_entry {
+    char id[NL_TOKEN_ID_LEN + 1]; /* "" = free slot */
+    unsigned char hash[NL_TOKEN_HASH_BYTES];
+    struct nl_token_rec rec; /* strings point into the buffers below */
+    char unit[TEXT_CAP], name[NL_TOKEN_NAME_MAX + 1], created[TEXT_CAP], expires[TEXT_CAP],
+        revoked[TEXT_CAP];
+    uint64_t loaded_ms;
+    unsigned gen;
+};
+
+struct nl_token_cache {
+    struct token_entry e[NL_TOKEN_CACHE_MAX];
+    size_t next; /* the slot a new id takes when none is free (round robin) */
+};
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+void nl_store_token_cache_free(struct nl_store *st)
+{
+    if (st->tokens != NULL) {
+        /* The hashes are not secrets, but the cache is wiped like the rest of auth state. */
+        memset(st->tokens, 0, sizeof(*st->tokens));
+        free(st->tokens);
+        st->tokens = NULL;
+    }
+}
+
+static void keep_text(char *dst, size_t cap, const char *src)
+{
+    (void)snprintf(dst, cap, "%s", src != NULL ? src : "");
+}
+
+enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
+                                          struct nl_token_rec *out, unsigned char *hash, int *found,
+                                          struct nl_arena *a)
+{
+    struct nl_token_cache *c = st->tokens;
+    unsigned gen = atomic_load(&token_generation);
+    uint64_t now = mono_ms();
+    struct token_entry *e = NULL, *free_slot = NULL;
+    enum nl_status res;
+
+    if (c == NULL && (c = st->tokens = calloc(1, sizeof(*c))) == NULL)
+        return nl_store_token_find(st, id, out, hash, found, a);
+    for (size_t i = 0; i < NL_TOKEN_CACHE_MAX; i++) {
+        struct token_entry *x = &c->e[i];
+        if (x->id[0] == '\0') {
+            if (free_slot == NULL)
+                free_slot = x;
+        } else if (strcmp(x->id, id) == 0) {
+            e = x;
+            break;
+        }
+    }
+    if (e != NULL && e->gen == gen && now - e->loaded_ms < NL_TOKEN_CACHE_TTL_MS) {
+        *out = e->rec;
+        memcpy(hash, e->hash, NL_TOKEN_HASH_BYTES);
+        *found = 1;
+        return NL_OK;
+    }
+    res = nl_store_token_find(st, id, out, hash, found, a);
+    if (res != NL_OK || !*found) {
+        if (e != NULL)
+            memset(e, 0, sizeof(*e)); /* gone from the table: forget it */
+        return res;
+    }
+    if (e == NULL) {
+        e = free_slot;
+        if (e == NULL) {
+            e = &c->e[c->next];
+            c->next = (c->next + 1) % NL_TOKEN_CACHE_MAX;
+        }
+    }
+    memset(e, 0, sizeof(*e));
+    keep_text(e->id, sizeof(e->id), out->id);
+    memcpy(e->hash, hash, NL_TOKEN_HASH_BYTES);
+    e->rec = *out;
+    keep_text(e->unit, sizeof(e->unit), out->unit);
+    keep_text(e->name, sizeof(e->name), out->name);
+    keep_text(e->created, sizeof(e->created), out->created_at);
+    keep_text(e->expires, sizeof(e->expires), out->expires_at);
+    keep_text(e->revoked, sizeof(e->revoked), out->revoked_at);
+    e->rec.unit = e->unit;
+    e->rec.name = e->name;
+    e->rec.created_at = e->created;
+    e->rec.expires_at = e->expires;
+    e->rec.revoked_at = e->revoked;
+    e->loaded_ms = now;
+    e->gen = gen;
+    return NL_OK;
 }

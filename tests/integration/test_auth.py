@@ -193,15 +193,19 @@ class RoleMatrixTest(AuthServerCase):
                                                         ("authorization", "Bearer " + self.admin)))
         self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
-        # Expired: the operator's clock moved past expires_at (edited in the database).
+        # Expired: the operator's clock moved past expires_at (edited in the database, on a
+        # token not used yet: a credential the server has read stays cached up to
+        # NL_TOKEN_CACHE_TTL_MS after an edit made behind its back).
+        later = self.create_token(a_pb().ROLE_DISTRICT, unit="d1")
+        later_id = TOKEN_RE.match(later).group(1)
         con = sqlite3.connect(self.srv.db, timeout=10)
         try:
             con.execute("UPDATE auth_token SET expires_at = '2001-01-01T00:00:00.000Z'"
-                        " WHERE id = ?", (tid,))
+                        " WHERE id = ?", (later_id,))
             con.commit()
         finally:
             con.close()
-        self.assertEqual(self.raw(path, self.district)[0], UNAUTHENTICATED)
+        self.assertEqual(self.raw(path, later)[0], UNAUTHENTICATED)
 
         # Revoked: takes effect on the next call.
         a = nlserver.stubs().admin_pb2
@@ -234,6 +238,10 @@ class RoleMatrixTest(AuthServerCase):
             self.admin_call("CreateToken", a.CreateTokenRequest(role=a.ROLE_ADMIN, name="x"),
                             a.CreateTokenResponse, token=self.district)
         self.assertEqual(cm.exception.code(), grpc.StatusCode.PERMISSION_DENIED)
+
+
+def a_pb():
+    return nlserver.stubs().admin_pb2
 
 
 class LockoutTest(AuthServerCase):

@@ -397,10 +397,17 @@ static void test_refused_tokens(void **state)
                    "UPDATE auth_token SET expires_at = '2001-01-01T00:00:00.000Z' WHERE id = '%s'",
                    id);
     sf_sql(g->rw, sqltext);
+    /* The read connection has the credential cached from the calls above: still valid. */
+    o = call_as("/nhanluc.v1.Registry/ListUnits", district, "");
+    assert_int_equal(o.status, NL_OK);
+    /* A change outside nl_store_token_revoke is seen once the caches are told (or after
+     * NL_TOKEN_CACHE_TTL_MS). */
+    nl_store_tokens_changed();
     o = call_as("/nhanluc.v1.Registry/ListUnits", district, "");
     assert_int_equal(o.status, NL_UNAUTHENTICATED);
 
-    /* Revoked. */
+    /* Revoked: the admin token is cached on the read connection; the revocation
+     * makes the next call re-read it. */
     memcpy(id, admin + 3, NL_TOKEN_ID_LEN);
     sf_write_begin(g->rw);
     assert_int_equal(nl_store_token_revoke(g->rw, id, &revoked), NL_OK);
