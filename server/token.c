@@ -180,17 +180,31 @@ void nl_token_wipe_text(char *text, size_t len)
 
 int nl_token_time_now(char *out, size_t outlen)
 {
+    /* Every authenticated call asks: the date and time part is formatted once a second. */
+    static _Thread_local time_t cached_sec = (time_t)-1;
+    static _Thread_local char day[24];
     struct timespec ts;
     struct tm tm;
-    char day[24];
+    long ms;
 
     if (outlen > 0)
         out[0] = '\0';
-    if (outlen < NL_TOKEN_TIME_LEN + 1 || clock_gettime(CLOCK_REALTIME, &ts) != 0 ||
-        gmtime_r(&ts.tv_sec, &tm) == NULL ||
-        strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+    if (outlen < NL_TOKEN_TIME_LEN + 1 || clock_gettime(CLOCK_REALTIME, &ts) != 0)
         return -1;
-    (void)snprintf(out, outlen, "%s.%03ldZ", day, ts.tv_nsec / 1000000L);
+    if (ts.tv_sec != cached_sec) {
+        if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+            strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm) != 19)
+            return -1;
+        cached_sec = ts.tv_sec;
+    }
+    ms = ts.tv_nsec / 1000000L;
+    memcpy(out, day, 19);
+    out[19] = '.';
+    out[20] = (char)('0' + ms / 100);
+    out[21] = (char)('0' + ms / 10 % 10);
+    out[22] = (char)('0' + ms % 10);
+    out[23] = 'Z';
+    out[24] = '\0';
     return 0;
 }
 
