@@ -585,26 +585,44 @@ static void list_start(size_t *n, int *more, char *msg, size_t msglen)
     nl_store_fmt_msg(msg, msglen, "%s", "");
 }
 
+/*
+ * The common shape of the party lists: clear the counts, resolve the scope
+ * (and the term when need_term; else the scope's year is the 4th
+ * parameter), then one page of `sql` after `keys`, at most `limit` rows into
+ * an arena array of `elem`-byte records.
+ */
+static enum nl_status party_list(struct nl_store *st, const struct nl_party_scope *sc,
+                                 int need_term, const char *sql, const struct pval *keys,
+                                 size_t nkeys, nl_store_row_fn copy, size_t elem, size_t limit,
+                                 void **rows, size_t *n, int *more, struct nl_arena *a, char *msg,
+                                 size_t msglen)
+{
+    sqlite3_int64 root = 0, term = 0;
+    enum nl_status res;
+
+    *rows = NULL;
+    list_start(n, more, msg, msglen);
+    res = scope_ids(st, sc, need_term, &root, &term, msg, msglen);
+    if (res == NL_OK)
+        res = run_list(st, sql, sc, root, need_term ? term : sc->year, keys, nkeys,
+                       limit_plus_one(limit), copy, elem, limit, rows, n, more, a);
+    nl_store_default_msg(res, msg, msglen);
+    return res;
+}
+
 enum nl_status nl_store_membership_list(struct nl_store *st, const struct nl_party_scope *sc,
                                         const struct nl_party_key *after, size_t limit,
                                         struct nl_membership_rec **rows, size_t *n, int *more,
                                         struct nl_arena *a, char *msg, size_t msglen)
 {
-    sqlite3_int64 root = 0, term = 0;
-    void *arr = NULL;
-    enum nl_status res;
+    const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1), PV_INT(after->k2),
+                                PV_TEXT(after->cadre_code)};
 
-    *rows = NULL;
-    list_start(n, more, msg, msglen);
-    res = scope_ids(st, sc, 1, &root, &term, msg, msglen);
-    if (res == NL_OK) {
-        const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1), PV_INT(after->k2),
-                                    PV_TEXT(after->cadre_code)};
-        res = run_list(st, SQL_MEMBER_LIST, sc, root, term, keys, 4, limit_plus_one(limit),
-                       membership_row, sizeof(**rows), limit, &arr, n, more, a);
-        *rows = arr;
-    }
-    nl_store_default_msg(res, msg, msglen);
+    void *arr = NULL;
+    enum nl_status res = party_list(st, sc, 1, SQL_MEMBER_LIST, keys, 4, membership_row,
+                                    sizeof(**rows), limit, &arr, n, more, a, msg, msglen);
+
+    *rows = arr;
     return res;
 }
 
@@ -613,20 +631,13 @@ enum nl_status nl_store_seat_quota_list(struct nl_store *st, const struct nl_par
                                         struct nl_seat_quota_rec **rows, size_t *n, int *more,
                                         struct nl_arena *a, char *msg, size_t msglen)
 {
-    sqlite3_int64 root = 0, term = 0;
-    void *arr = NULL;
-    enum nl_status res;
+    const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1)};
 
-    *rows = NULL;
-    list_start(n, more, msg, msglen);
-    res = scope_ids(st, sc, 1, &root, &term, msg, msglen);
-    if (res == NL_OK) {
-        const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1)};
-        res = run_list(st, SQL_QUOTA_LIST, sc, root, term, keys, 2, limit_plus_one(limit),
-                       quota_row, sizeof(**rows), limit, &arr, n, more, a);
-        *rows = arr;
-    }
-    nl_store_default_msg(res, msg, msglen);
+    void *arr = NULL;
+    enum nl_status res = party_list(st, sc, 1, SQL_QUOTA_LIST, keys, 2, quota_row, sizeof(**rows),
+                                    limit, &arr, n, more, a, msg, msglen);
+
+    *rows = arr;
     return res;
 }
 
@@ -635,21 +646,14 @@ enum nl_status nl_store_planning_list(struct nl_store *st, const struct nl_party
                                       struct nl_planning_rec **rows, size_t *n, int *more,
                                       struct nl_arena *a, char *msg, size_t msglen)
 {
-    sqlite3_int64 root = 0, term = 0;
-    void *arr = NULL;
-    enum nl_status res;
+    const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1),
+                                PV_TEXT(after->cadre_code)};
 
-    *rows = NULL;
-    list_start(n, more, msg, msglen);
-    res = scope_ids(st, sc, 1, &root, &term, msg, msglen);
-    if (res == NL_OK) {
-        const struct pval keys[] = {PV_TEXT(after->unit), PV_INT(after->k1),
-                                    PV_TEXT(after->cadre_code)};
-        res = run_list(st, SQL_PLAN_LIST, sc, root, term, keys, 3, limit_plus_one(limit),
-                       planning_row, sizeof(**rows), limit, &arr, n, more, a);
-        *rows = arr;
-    }
-    nl_store_default_msg(res, msg, msglen);
+    void *arr = NULL;
+    enum nl_status res = party_list(st, sc, 1, SQL_PLAN_LIST, keys, 3, planning_row, sizeof(**rows),
+                                    limit, &arr, n, more, a, msg, msglen);
+
+    *rows = arr;
     return res;
 }
 
@@ -658,20 +662,13 @@ enum nl_status nl_store_review_list(struct nl_store *st, const struct nl_party_s
                                     struct nl_review_rec **rows, size_t *n, int *more,
                                     struct nl_arena *a, char *msg, size_t msglen)
 {
-    sqlite3_int64 root = 0, term = 0;
+    /* Reviews are scoped by year, not by term (need_term 0). */
+    const struct pval keys[] = {PV_INT(after->k1), PV_TEXT(after->cadre_code)};
     void *arr = NULL;
-    enum nl_status res;
+    enum nl_status res = party_list(st, sc, 0, SQL_REVIEW_LIST, keys, 2, review_row, sizeof(**rows),
+                                    limit, &arr, n, more, a, msg, msglen);
 
-    *rows = NULL;
-    list_start(n, more, msg, msglen);
-    res = scope_ids(st, sc, 0, &root, &term, msg, msglen);
-    if (res == NL_OK) {
-        const struct pval keys[] = {PV_INT(after->k1), PV_TEXT(after->cadre_code)};
-        res = run_list(st, SQL_REVIEW_LIST, sc, root, sc->year, keys, 2, limit_plus_one(limit),
-                       review_row, sizeof(**rows), limit, &arr, n, more, a);
-        *rows = arr;
-    }
-    nl_store_default_msg(res, msg, msglen);
+    *rows = arr;
     return res;
 }
 
@@ -680,27 +677,21 @@ enum nl_status nl_store_planning_violations(struct nl_store *st, const struct nl
                                             int *truncated, struct nl_arena *a, char *msg,
                                             size_t msglen)
 {
-    sqlite3_int64 root = 0, term = 0;
-    void *arr = NULL;
+    const struct pval keys[] = {PV_INT(NL_PARTY_TITLE_MIN), PV_INT(NL_PARTY_TITLE_MAX),
+                                PV_INT(NL_PARTY_RULE_LIMIT)};
     enum nl_status res;
 
-    *rows = NULL;
-    list_start(n, truncated, msg, msglen);
-    res = scope_ids(st, sc, 1, &root, &term, msg, msglen);
-    if (res == NL_OK) {
-        const struct pval keys[] = {PV_INT(NL_PARTY_TITLE_MIN), PV_INT(NL_PARTY_TITLE_MAX),
-                                    PV_INT(NL_PARTY_RULE_LIMIT)};
-        res = run_list(st, SQL_PLAN_VIOLATIONS, sc, root, term, keys, 3,
-                       limit_plus_one(NL_PARTY_VIOLATION_MAX), violation_row, sizeof(**rows),
-                       NL_PARTY_VIOLATION_MAX, &arr, n, truncated, a);
-        *rows = arr;
-        if (res == NL_OK && *n > 0) {
-            const char *t = nl_arena_strdup(a, sc->term);
-            if (t == NULL)
-                res = NL_RESOURCE_EXHAUSTED;
-            for (size_t i = 0; t != NULL && i < *n; i++)
-                (*rows)[i].term = t;
-        }
+    void *arr = NULL;
+
+    res = party_list(st, sc, 1, SQL_PLAN_VIOLATIONS, keys, 3, violation_row, sizeof(**rows),
+                     NL_PARTY_VIOLATION_MAX, &arr, n, truncated, a, msg, msglen);
+    *rows = arr;
+    if (res == NL_OK && *n > 0) {
+        const char *t = nl_arena_strdup(a, sc->term);
+        if (t == NULL)
+            res = NL_RESOURCE_EXHAUSTED;
+        for (size_t i = 0; t != NULL && i < *n; i++)
+            (*rows)[i].term = t;
     }
     nl_store_default_msg(res, msg, msglen);
     return res;
