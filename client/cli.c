@@ -401,6 +401,45 @@ int nl_cli_call_or_fail(struct nl_cli *cli, const char *path, const ProtobufCMes
     return st == NL_OK ? 0 : nl_cli_fail(st, msg);
 }
 
+int nl_cli_pages(struct nl_cli *cli, const char *path, ProtobufCMessage *req, char **page_token,
+                 const ProtobufCMessageDescriptor *resp_desc, unsigned long max_pages,
+                 nl_cli_page_fn on_page, void *ud)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(resp_desc, "next_page_token");
+    ProtobufCMessage *prev = NULL;
+    int rc = 0;
+
+    if (f == NULL || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return nl_cli_fail(NL_INTERNAL, "not a paged reply");
+    for (unsigned long page = 0;; page++) {
+        ProtobufCMessage *m;
+        char *next;
+
+        if (page == max_pages) {
+            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
+            break;
+        }
+        rc = nl_cli_call_or_fail(cli, path, req, resp_desc, &m);
+        if (rc != 0)
+            break;
+        rc = on_page(m, page, ud);
+        memcpy(&next, (const char *)m + f->offset, sizeof(next));
+        if (rc == 0 && next[0] != '\0' && strcmp(next, *page_token) == 0)
+            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
+        /* The request borrows its token from the previous reply: free that one now. */
+        if (prev != NULL)
+            protobuf_c_message_free_unpacked(prev, NULL);
+        prev = m;
+        if (rc != 0 || next[0] == '\0')
+            break;
+        *page_token = next;
+    }
+    if (prev != NULL)
+        protobuf_c_message_free_unpacked(prev, NULL);
+    return rc;
+}
+
 int nl_cli_print(struct nl_cli *cli, const struct nl_records *r, int single)
 {
     if (nl_output_write(cli->out, cli->output, r, single) != 0 || fflush(cli->out) != 0) {

@@ -133,6 +133,21 @@ int nl_cli_call_or_fail(struct nl_cli *cli, const char *path, const ProtobufCMes
                         const ProtobufCMessageDescriptor *resp_desc, ProtobufCMessage **resp);
 
 /*
+ * Runs a paged list to its end: calls `path` with `req`, hands each reply to
+ * on_page (page 0, 1, ...; the reply is borrowed for the call), then asks
+ * again with *page_token (the request's page_token field) set to the reply's
+ * next_page_token, until that is empty. A server that repeats a token or
+ * returns more than max_pages pages is an INTERNAL failure. Every reply is
+ * freed here, each once the next request no longer borrows its token.
+ * Returns 0, or the exit code of the failure reported (by the call or by
+ * on_page, which returns 0 or an exit code).
+ */
+typedef int (*nl_cli_page_fn)(const ProtobufCMessage *resp, unsigned long page, void *ud);
+int nl_cli_pages(struct nl_cli *cli, const char *path, ProtobufCMessage *req, char **page_token,
+                 const ProtobufCMessageDescriptor *resp_desc, unsigned long max_pages,
+                 nl_cli_page_fn on_page, void *ud);
+
+/*
  * Writes records in the chosen format (single: one record, a JSON object).
  * Returns 0, or prints an error and returns NL_EXIT_IO.
  */

@@ -173,13 +173,25 @@ static int annual_approve(struct nl_cli *cli, int argc, char **argv)
     return rc != 0 ? rc : print_reply(cli, m);
 }
 
+/* One page of ListReports into the records (nl_cli_page_fn). */
+static int report_page(const ProtobufCMessage *m, unsigned long page, void *ud)
+{
+    const Nhanluc__V1__ListReportsResponse *resp = (const Nhanluc__V1__ListReportsResponse *)m;
+    struct report_row row;
+    int rc = 0;
+
+    (void)page;
+    for (size_t i = 0; rc == 0 && i < resp->n_reports; i++)
+        rc = nl_cli_add_row(ud, report_row(&row, resp->reports[i], ""));
+    return rc;
+}
+
 static int annual_list(struct nl_cli *cli, int argc, char **argv)
 {
     char *unit = NULL, *year = NULL, *status = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {
         {"unit", 1, &unit}, {"year", 1, &year}, {"status", 1, &status}, {NULL, 0, NULL}};
     Nhanluc__V1__ListReportsRequest req;
-    Nhanluc__V1__ListReportsResponse *prev = NULL;
     struct nl_records r;
     int v, rc = 0, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
 
@@ -204,34 +216,9 @@ static int annual_list(struct nl_cli *cli, int argc, char **argv)
     req.page_size = REPORT_PAGE_SIZE;
     nl_records_init(&r, report_cols, NCOLS_REPORT);
 
-    for (unsigned page = 0;; page++) {
-        ProtobufCMessage *m;
-        struct report_row row;
-
-        if (page == REPORT_MAX_PAGES) {
-            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
-            break;
-        }
-        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Records/ListReports", &req.base,
-                                 &nhanluc__v1__list_reports_response__descriptor, &m);
-        if (rc != 0)
-            break;
-        Nhanluc__V1__ListReportsResponse *resp = (Nhanluc__V1__ListReportsResponse *)m;
-        for (size_t i = 0; rc == 0 && i < resp->n_reports; i++)
-            rc = nl_cli_add_row(&r, report_row(&row, resp->reports[i], ""));
-        if (rc == 0 && resp->next_page_token[0] != '\0' &&
-            strcmp(resp->next_page_token, req.page_token) == 0)
-            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
-        /* The request borrows its token from the previous reply: free that one now. */
-        if (prev != NULL)
-            protobuf_c_message_free_unpacked(&prev->base, NULL);
-        prev = resp;
-        if (rc != 0 || resp->next_page_token[0] == '\0')
-            break;
-        req.page_token = resp->next_page_token;
-    }
-    if (prev != NULL)
-        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    rc = nl_cli_pages(cli, "/nhanluc.v1.Records/ListReports", &req.base, &req.page_token,
+                      &nhanluc__v1__list_reports_response__descriptor, REPORT_MAX_PAGES,
+                      report_page, &r);
     if (rc == 0)
         rc = nl_cli_print(cli, &r, 0);
     nl_records_release(&r);

@@ -299,13 +299,30 @@ static int cadre_show(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* One page of ListCadres into the records (nl_cli_page_fn). */
+static int cadre_page(const ProtobufCMessage *m, unsigned long page, void *ud)
+{
+    const Nhanluc__V1__ListCadresResponse *resp = (const Nhanluc__V1__ListCadresResponse *)m;
+    struct cadre_row row;
+    int rc = 0;
+
+    (void)page;
+    for (size_t i = 0; rc == 0 && i < resp->n_cadres; i++) {
+        const Nhanluc__V1__CadreAtDate *e = resp->cadres[i];
+        if (e->cadre == NULL)
+            rc = nl_cli_fail(NL_INTERNAL, "server returned a row without a cadre");
+        else
+            rc = nl_cli_add_row(ud, cadre_row(&row, e->cadre, e->profile, ""));
+    }
+    return rc;
+}
+
 static int cadre_list(struct nl_cli *cli, int argc, char **argv)
 {
     char *unit = NULL, *as_of = NULL, *name = NULL, *pos[1], err[256], date[11];
     const struct nl_opt opts[] = {
         {"unit", 1, &unit}, {"as-of", 1, &as_of}, {"name", 1, &name}, {NULL, 0, NULL}};
     Nhanluc__V1__ListCadresRequest req;
-    Nhanluc__V1__ListCadresResponse *prev = NULL;
     struct nl_records r;
     int rc = 0, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
 
@@ -324,39 +341,9 @@ static int cadre_list(struct nl_cli *cli, int argc, char **argv)
     req.page_size = CADRE_PAGE_SIZE;
     nl_records_init(&r, cadre_cols, NCOLS_CADRE + NCOLS_PROFILE);
 
-    for (unsigned page = 0;; page++) {
-        ProtobufCMessage *m;
-        struct cadre_row row;
-
-        if (page == CADRE_MAX_PAGES) {
-            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
-            break;
-        }
-        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Records/ListCadres", &req.base,
-                                 &nhanluc__v1__list_cadres_response__descriptor, &m);
-        if (rc != 0)
-            break;
-        Nhanluc__V1__ListCadresResponse *resp = (Nhanluc__V1__ListCadresResponse *)m;
-        for (size_t i = 0; rc == 0 && i < resp->n_cadres; i++) {
-            const Nhanluc__V1__CadreAtDate *e = resp->cadres[i];
-            if (e->cadre == NULL)
-                rc = nl_cli_fail(NL_INTERNAL, "server returned a row without a cadre");
-            else
-                rc = nl_cli_add_row(&r, cadre_row(&row, e->cadre, e->profile, ""));
-        }
-        if (rc == 0 && resp->next_page_token[0] != '\0' &&
-            strcmp(resp->next_page_token, req.page_token) == 0)
-            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
-        /* The request borrows its token from the previous reply: free that one now. */
-        if (prev != NULL)
-            protobuf_c_message_free_unpacked(&prev->base, NULL);
-        prev = resp;
-        if (rc != 0 || resp->next_page_token[0] == '\0')
-            break;
-        req.page_token = resp->next_page_token;
-    }
-    if (prev != NULL)
-        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    rc = nl_cli_pages(cli, "/nhanluc.v1.Records/ListCadres", &req.base, &req.page_token,
+                      &nhanluc__v1__list_cadres_response__descriptor, CADRE_MAX_PAGES, cadre_page,
+                      &r);
     if (rc == 0)
         rc = nl_cli_print(cli, &r, 0);
     nl_records_release(&r);

@@ -887,6 +887,24 @@ static int label_opt(const char *opt, enum nl_field f, const char *s, int *out)
                               s, nl_label_choices(f));
 }
 
+/* One page of ListClasses into the records (nl_cli_page_fn). */
+static int class_page(const ProtobufCMessage *m, unsigned long page, void *ud)
+{
+    const Nhanluc__V1__ListClassesResponse *resp = (const Nhanluc__V1__ListClassesResponse *)m;
+    int rc = 0;
+
+    (void)page;
+    for (size_t i = 0; rc == 0 && i < resp->n_classes; i++) {
+        struct class_row row;
+        if (resp->classes[i]->training_class == NULL)
+            rc = nl_cli_fail(NL_INTERNAL, "server returned a row without a class");
+        else
+            rc = nl_cli_add_row(ud, class_row(&row, resp->classes[i]->training_class,
+                                              (int)resp->classes[i]->enrolments));
+    }
+    return rc;
+}
+
 static int class_list(struct nl_cli *cli, int argc, char **argv)
 {
     char *unit = NULL, *term = NULL, *year = NULL, *kind = NULL, *area = NULL, *tg = NULL;
@@ -895,7 +913,6 @@ static int class_list(struct nl_cli *cli, int argc, char **argv)
         {"unit", 1, &unit}, {"term", 1, &term},       {"year", 1, &year},     {"kind", 1, &kind},
         {"area", 1, &area}, {"target-group", 1, &tg}, {"status", 1, &status}, {NULL, 0, NULL}};
     Nhanluc__V1__ListClassesRequest req;
-    Nhanluc__V1__ListClassesResponse *prev = NULL;
     struct nl_records r;
     int v, rc = 0, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
 
@@ -932,40 +949,9 @@ static int class_list(struct nl_cli *cli, int argc, char **argv)
     req.page_size = CLASS_PAGE_SIZE;
     nl_records_init(&r, class_cols, CLASS_NCOLS);
 
-    for (unsigned page = 0;; page++) {
-        ProtobufCMessage *m;
-
-        if (page == CLASS_MAX_PAGES) {
-            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
-            break;
-        }
-        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Records/ListClasses", &req.base,
-                                 &nhanluc__v1__list_classes_response__descriptor, &m);
-        if (rc != 0)
-            break;
-        Nhanluc__V1__ListClassesResponse *resp = (Nhanluc__V1__ListClassesResponse *)m;
-        for (size_t i = 0; rc == 0 && i < resp->n_classes; i++) {
-            struct class_row row;
-            if (resp->classes[i]->training_class == NULL) {
-                rc = nl_cli_fail(NL_INTERNAL, "server returned a row without a class");
-                break;
-            }
-            rc = nl_cli_add_row(&r, class_row(&row, resp->classes[i]->training_class,
-                                              (int)resp->classes[i]->enrolments));
-        }
-        if (rc == 0 && resp->next_page_token[0] != '\0' &&
-            strcmp(resp->next_page_token, req.page_token) == 0)
-            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
-        /* The request borrows its token from the previous reply: free that one now. */
-        if (prev != NULL)
-            protobuf_c_message_free_unpacked(&prev->base, NULL);
-        prev = resp;
-        if (rc != 0 || resp->next_page_token[0] == '\0')
-            break;
-        req.page_token = resp->next_page_token;
-    }
-    if (prev != NULL)
-        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    rc = nl_cli_pages(cli, "/nhanluc.v1.Records/ListClasses", &req.base, &req.page_token,
+                      &nhanluc__v1__list_classes_response__descriptor, CLASS_MAX_PAGES, class_page,
+                      &r);
     if (rc == 0)
         rc = nl_cli_print(cli, &r, 0);
     nl_records_release(&r);

@@ -34,13 +34,47 @@ static int write_failed(void)
     return NL_EXIT_IO;
 }
 
+/* Where one page of an export goes (nl_cli_page_fn). */
+struct export_ctx {
+    struct nl_cli *cli;
+    enum nl_csvkind kind;
+    int bom;
+};
+
+/* Writes one page of Export as CSV rows; the first page starts with the header (and BOM). */
+static int export_page(const ProtobufCMessage *m, unsigned long page, void *ud)
+{
+    const Nhanluc__V1__ExportResponse *resp = (const Nhanluc__V1__ExportResponse *)m;
+    const struct export_ctx *x = ud;
+    FILE *out = x->cli->out;
+    int rc = 0;
+
+    if (page == 0 && ((x->bom && fputs("\xef\xbb\xbf", out) == EOF) ||
+                      nl_csvrow_write_header(out, x->kind) != 0))
+        rc = write_failed();
+    for (size_t i = 0; rc == 0 && i < resp->n_rows; i++) {
+        int w = nl_csvrow_write(out, x->kind, resp->rows[i]);
+        if (w == -2)
+            rc = nl_cli_fail(NL_INTERNAL, "out of memory");
+        else if (w != 0 && resp->rows[i]->record_case != (Nhanluc__V1__ImportRow__RecordCase)0) {
+            enum nl_csvkind got;
+            if (nl_csvkind_of_row(resp->rows[i], &got) == 0 && got != x->kind)
+                rc = nl_cli_fail(NL_INTERNAL, "server returned a row of another kind");
+            else
+                rc = write_failed();
+        } else if (w != 0) {
+            rc = nl_cli_fail(NL_INTERNAL, "server returned an empty row");
+        }
+    }
+    return rc;
+}
+
 int nl_cmd_export(struct nl_cli *cli, int argc, char **argv)
 {
     char *year = NULL, *unit = NULL, *bom = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {
         {"year", 1, &year}, {"unit", 1, &unit}, {"bom", 0, &bom}, {NULL, 0, NULL}};
     Nhanluc__V1__ExportRequest req;
-    Nhanluc__V1__ExportResponse *prev = NULL;
     enum nl_csvkind k;
     int v, rc = 0, n = nl_opts_parse(argc - 1, argv + 1, opts, pos, 1, err, sizeof(err));
 
@@ -68,49 +102,9 @@ int nl_cmd_export(struct nl_cli *cli, int argc, char **argv)
         nl_cli_start(cli);
     }
 
-    for (unsigned long page = 0;; page++) {
-        ProtobufCMessage *m;
-
-        if (page == EXPORT_MAX_PAGES) {
-            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
-            break;
-        }
-        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Records/Export", &req.base,
-                                 &nhanluc__v1__export_response__descriptor, &m);
-        if (rc != 0)
-            break;
-        Nhanluc__V1__ExportResponse *resp = (Nhanluc__V1__ExportResponse *)m;
-        if (page == 0 && ((bom != NULL && fputs("\xef\xbb\xbf", cli->out) == EOF) ||
-                          nl_csvrow_write_header(cli->out, k) != 0))
-            rc = write_failed();
-        for (size_t i = 0; rc == 0 && i < resp->n_rows; i++) {
-            int w = nl_csvrow_write(cli->out, k, resp->rows[i]);
-            if (w == -2)
-                rc = nl_cli_fail(NL_INTERNAL, "out of memory");
-            else if (w != 0 &&
-                     resp->rows[i]->record_case != (Nhanluc__V1__ImportRow__RecordCase)0) {
-                enum nl_csvkind got;
-                if (nl_csvkind_of_row(resp->rows[i], &got) == 0 && got != k)
-                    rc = nl_cli_fail(NL_INTERNAL, "server returned a row of another kind");
-                else
-                    rc = write_failed();
-            } else if (w != 0) {
-                rc = nl_cli_fail(NL_INTERNAL, "server returned an empty row");
-            }
-        }
-        if (rc == 0 && resp->next_page_token[0] != '\0' &&
-            strcmp(resp->next_page_token, req.page_token) == 0)
-            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
-        /* The request borrows its token from the previous reply: free that one now. */
-        if (prev != NULL)
-            protobuf_c_message_free_unpacked(&prev->base, NULL);
-        prev = resp;
-        if (rc != 0 || resp->next_page_token[0] == '\0')
-            break;
-        req.page_token = resp->next_page_token;
-    }
-    if (prev != NULL)
-        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    struct export_ctx x = {cli, k, bom != NULL};
+    rc = nl_cli_pages(cli, "/nhanluc.v1.Records/Export", &req.base, &req.page_token,
+                      &nhanluc__v1__export_response__descriptor, EXPORT_MAX_PAGES, export_page, &x);
     if (rc == 0 && fflush(cli->out) != 0)
         rc = write_failed();
     return rc;

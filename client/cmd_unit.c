@@ -185,13 +185,25 @@ static int unit_show(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* One page of ListUnits into the records (nl_cli_page_fn). */
+static int unit_page(const ProtobufCMessage *m, unsigned long page, void *ud)
+{
+    const Nhanluc__V1__ListUnitsResponse *resp = (const Nhanluc__V1__ListUnitsResponse *)m;
+    struct unit_row row;
+    int rc = 0;
+
+    (void)page;
+    for (size_t i = 0; rc == 0 && i < resp->n_units; i++)
+        rc = nl_cli_add_row(ud, unit_row(&row, resp->units[i], -1));
+    return rc;
+}
+
 static int unit_list(struct nl_cli *cli, int argc, char **argv)
 {
     char *parent = NULL, *as_of = NULL, *name = NULL, *pos[1], err[256], as_of_buf[11];
     const struct nl_opt opts[] = {
         {"parent", 1, &parent}, {"as-of", 1, &as_of}, {"name", 1, &name}, {NULL, 0, NULL}};
     Nhanluc__V1__ListUnitsRequest req;
-    Nhanluc__V1__ListUnitsResponse *prev = NULL;
     struct nl_records r;
     int rc = 0, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
 
@@ -211,34 +223,8 @@ static int unit_list(struct nl_cli *cli, int argc, char **argv)
     req.page_size = UNIT_PAGE_SIZE;
     nl_records_init(&r, unit_cols, 4);
 
-    for (unsigned page = 0;; page++) {
-        ProtobufCMessage *m;
-        struct unit_row row;
-
-        if (page == UNIT_MAX_PAGES) {
-            rc = nl_cli_fail(NL_INTERNAL, "server kept returning pages");
-            break;
-        }
-        rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Registry/ListUnits", &req.base,
-                                 &nhanluc__v1__list_units_response__descriptor, &m);
-        if (rc != 0)
-            break;
-        Nhanluc__V1__ListUnitsResponse *resp = (Nhanluc__V1__ListUnitsResponse *)m;
-        for (size_t i = 0; rc == 0 && i < resp->n_units; i++)
-            rc = nl_cli_add_row(&r, unit_row(&row, resp->units[i], -1));
-        if (rc == 0 && resp->next_page_token[0] != '\0' &&
-            strcmp(resp->next_page_token, req.page_token) == 0)
-            rc = nl_cli_fail(NL_INTERNAL, "server returned the same page token twice");
-        /* The request borrows its token from the previous reply: free that one now. */
-        if (prev != NULL)
-            protobuf_c_message_free_unpacked(&prev->base, NULL);
-        prev = resp;
-        if (rc != 0 || resp->next_page_token[0] == '\0')
-            break;
-        req.page_token = resp->next_page_token;
-    }
-    if (prev != NULL)
-        protobuf_c_message_free_unpacked(&prev->base, NULL);
+    rc = nl_cli_pages(cli, "/nhanluc.v1.Registry/ListUnits", &req.base, &req.page_token,
+                      &nhanluc__v1__list_units_response__descriptor, UNIT_MAX_PAGES, unit_page, &r);
     if (rc == 0)
         rc = nl_cli_print(cli, &r, 0);
     nl_records_release(&r);
