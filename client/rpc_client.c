@@ -67,6 +67,7 @@
 #define RC_MAX_ADDRS        8
 #define RC_ETLS             1 /* connect_one: the TLS handshake failed; see c->hs_* */
 #define RC_TOKEN_MAX        4096
+#define RC_MIN_ATTEMPT_MS   250 /* a retry needs this (or 2x the last attempt) left */
 
 struct nl_rpc_client;
 
@@ -1215,9 +1216,17 @@ enum nl_status nl_rpc_call(struct nl_rpc_client *c, const char *path, const Prot
     for (;;) {
         call_init(&call, body, NL_WIRE_PREFIX_LEN + size);
         c->attempts++;
+        uint64_t started = now_ms();
         attempt(c, path, &call);
         uint64_t wait = retry_wait(c, &call, c->attempts + 1);
-        if (wait == UINT64_MAX || wait >= remaining_ms(c))
+        /*
+         * Another attempt only when it has time to finish: one that the
+         * deadline would cut short turns the real cause (the server hung
+         * up, say) into DEADLINE_EXCEEDED and tells the user less.
+         */
+        uint64_t took = now_ms() - started;
+        uint64_t need = 2 * took > RC_MIN_ATTEMPT_MS ? 2 * took : RC_MIN_ATTEMPT_MS;
+        if (wait == UINT64_MAX || wait + need > remaining_ms(c))
             break;
         call_release(&call);
         if (wait > 0) {

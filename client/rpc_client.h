@@ -8,7 +8,9 @@
  * UNAVAILABLE (connect failures, refused streams and lost connections
  * included) and server-sent RESOURCE_EXHAUSTED are retried with full-jitter
  * backoff (or the server's grpc-retry-pushback-ms), at most
- * NL_RPC_MAX_ATTEMPTS attempts, never past the call's deadline. Not
+ * NL_RPC_MAX_ATTEMPTS attempts, never past the call's deadline: a retry
+ * that would not have time left to finish is not started, so the caller
+ * sees the failure that made it retry, not a deadline it caused. Not
  * thread-safe: one client belongs to one thread. TLS and a bearer token are
  * options of nl_rpc_client_new_opts().
  */
