@@ -1,13 +1,16 @@
 /*
  * cmd_admin.c - `nhanluc admin token create|list|revoke`: credentials
  * (nhanluc.v1.Admin CreateToken, ListTokens, RevokeToken), and `nhanluc
- * admin audit list|verify`: the audit trail (ListAudit, VerifyAudit).
+ * admin audit list|verify`: the audit trail (ListAudit, VerifyAudit), and
+ * `nhanluc admin backup create|list`: backups (CreateBackup, ListBackups).
  *
  *   admin token create --role ROLE [--unit UNIT] --name NAME [--days DAYS] [--targets]
  *   admin token list
  *   admin token revoke ID
  *   admin audit list [--after SEQ] [--limit N]
  *   admin audit verify
+ *   admin backup create
+ *   admin backup list
  *
  * audit list prints the entries after SEQ (default 0: from the first), at
  * most N (default 100), asking the server page by page (1000 at most per
@@ -331,13 +334,116 @@ static int admin_audit(struct nl_cli *cli, int argc, char **argv)
     return nl_cli_dispatch(cli, "admin", audit_subs, "list or verify", argc + 1, argv - 1);
 }
 
+static const struct nl_col backup_cols[] = {
+    {"name", NL_COL_STR},       {"created_at", NL_COL_STR}, {"reason", NL_COL_STR},
+    {"size", NL_COL_INT},       {"sha256", NL_COL_STR},     {"audit_seq", NL_COL_INT},
+    {"audit_hash", NL_COL_STR},
+};
+#define BACKUP_NCOLS (sizeof(backup_cols) / sizeof(backup_cols[0]))
+
+/* Backups of a large database take a while: without --timeout, allow this long. */
+#define BACKUP_DEFAULT_TIMEOUT (30u * 60u * 1000u)
+
+/* A BackupInfo as a row of backup_cols; the numbers go into size and seq (24 bytes each). */
+static const char *const *backup_row(const char **v, const Nhanluc__V1__BackupInfo *b, char *size,
+                                     char *seq)
+{
+    (void)snprintf(size, 24, "%lld", (long long)b->size);
+    (void)snprintf(seq, 24, "%lld", (long long)b->audit_seq);
+    v[0] = b->name;
+    v[1] = b->created_at;
+    v[2] = b->reason;
+    v[3] = size;
+    v[4] = b->sha256;
+    v[5] = seq;
+    v[6] = b->audit_hash;
+    return v;
+}
+
+static int backup_create(struct nl_cli *cli, int argc, char **argv)
+{
+    char err[256], size[24], seq[24];
+    const struct nl_opt opts[] = {{NULL, 0, NULL}};
+    Nhanluc__V1__CreateBackupRequest req;
+    ProtobufCMessage *m;
+    const char *v[BACKUP_NCOLS];
+    int rc, n = nl_opts_parse(argc, argv, opts, NULL, 0, err, sizeof(err));
+
+    nhanluc__v1__create_backup_request__init(&req);
+    if (n < 0)
+        return nl_cli_usage_error("admin", "admin backup create: %s", err);
+    if (!cli->timeout_set) {
+        cli->timeout_ms = BACKUP_DEFAULT_TIMEOUT;
+        nl_cli_start(cli);
+    }
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Admin/CreateBackup", &req.base,
+                             &nhanluc__v1__create_backup_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
+    Nhanluc__V1__CreateBackupResponse *resp = (Nhanluc__V1__CreateBackupResponse *)m;
+    if (resp->backup == NULL) {
+        rc = nl_cli_fail(NL_INTERNAL, "server returned no backup");
+    } else {
+        rc = nl_cli_print_row(cli, backup_cols, BACKUP_NCOLS,
+                              backup_row(v, resp->backup, size, seq));
+        if (rc == 0)
+            fprintf(stderr, "backup written to %s/%s on the server%s", resp->dir,
+                    resp->backup->name, resp->pruned > 0 ? "; " : "\n");
+        if (rc == 0 && resp->pruned > 0)
+            fprintf(stderr, "%d old backup(s) deleted by retention\n", resp->pruned);
+    }
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+static int backup_list(struct nl_cli *cli, int argc, char **argv)
+{
+    char err[256], size[24], seq[24];
+    const struct nl_opt opts[] = {{NULL, 0, NULL}};
+    Nhanluc__V1__ListBackupsRequest req;
+    ProtobufCMessage *m;
+    struct nl_records r;
+    const char *v[BACKUP_NCOLS];
+    int rc, n = nl_opts_parse(argc, argv, opts, NULL, 0, err, sizeof(err));
+
+    nhanluc__v1__list_backups_request__init(&req);
+    if (n < 0)
+        return nl_cli_usage_error("admin", "admin backup list: %s", err);
+    rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Admin/ListBackups", &req.base,
+                             &nhanluc__v1__list_backups_response__descriptor, &m);
+    if (rc != 0)
+        return rc;
+    Nhanluc__V1__ListBackupsResponse *resp = (Nhanluc__V1__ListBackupsResponse *)m;
+    nl_records_init(&r, backup_cols, BACKUP_NCOLS);
+    for (size_t i = 0; rc == 0 && i < resp->n_backups; i++)
+        rc = nl_cli_add_row(&r, backup_row(v, resp->backups[i], size, seq));
+    if (rc == 0)
+        rc = nl_cli_print(cli, &r, 0);
+    nl_records_release(&r);
+    protobuf_c_message_free_unpacked(m, NULL);
+    return rc;
+}
+
+static const struct nl_cli_sub backup_subs[] = {
+    {"create", backup_create},
+    {"list", backup_list},
+    {NULL, NULL},
+};
+
+static int admin_backup(struct nl_cli *cli, int argc, char **argv)
+{
+    /* argv[-1] is "backup", as for admin_token. */
+    return nl_cli_dispatch(cli, "admin", backup_subs, "create or list", argc + 1, argv - 1);
+}
+
 static const struct nl_cli_sub admin_subs[] = {
     {"token", admin_token},
     {"audit", admin_audit},
+    {"backup", admin_backup},
     {NULL, NULL},
 };
 
 int nl_cmd_admin(struct nl_cli *cli, int argc, char **argv)
 {
-    return nl_cli_dispatch(cli, "admin", admin_subs, "token or audit", argc, argv);
+    return nl_cli_dispatch(cli, "admin", admin_subs, "token, audit or backup", argc, argv);
 }

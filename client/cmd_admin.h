@@ -1,7 +1,7 @@
 /*
  * cmd_admin.h - `nhanluc admin` (cmd_admin.c): credentials and the audit
  * trail through nhanluc.v1.Admin (token create, list, revoke; audit list,
- * verify).
+ * verify; backup create, list).
  */
 #ifndef NL_CMD_ADMIN_H
 #define NL_CMD_ADMIN_H
@@ -16,15 +16,20 @@
     "       nhanluc admin token revoke ID\n"                                                       \
     "       nhanluc admin audit list [--after SEQ] [--limit N]\n"                                  \
     "       nhanluc admin audit verify\n"                                                          \
+    "       nhanluc admin backup create\n"                                                         \
+    "       nhanluc admin backup list\n"                                                           \
     "\n"                                                                                           \
     "create makes a token and prints it alone on stdout, once: the server keeps\n"                 \
     "only a hash of it. ROLE: admin, central or district (a district token names\n"                \
     "its --unit). --days: lifetime (default 90, at most 3650). --targets grants a\n"               \
-    "central token target writes (not stored by this server yet). list prints\n"                   \
+    "central token target writes. list prints\n"                                                   \
     "every token without its secret; revoke ends one (ID: its 12 hex digits).\n"                   \
     "audit list prints the audit trail after SEQ (default: from the start), at\n"                  \
     "most N entries (default 100); audit verify walks its hash chain and fails\n"                  \
-    "(exit 15) naming the first broken entry."
+    "(exit 15) naming the first broken entry. backup create has the server take\n"                 \
+    "a verified backup now (default --timeout 30m) and prints it; backup list\n"                   \
+    "prints the server's backups, newest first (restore one with the server\n"                     \
+    "stopped: nhanlucd --db PATH --restore FILE)."
 
 /* The command of main.c's table: argv[0] is "admin"; returns the exit code. */
 int nl_cmd_admin(struct nl_cli *cli, int argc, char **argv);

@@ -26,7 +26,10 @@
 #include "cmd_target.h"
 
 static const struct nl_cli_cmd commands[] = {
-    {.name = "admin", .fn = nl_cmd_admin, .usage = NL_CMD_ADMIN_USAGE, .summary = "manage tokens"},
+    {.name = "admin",
+     .fn = nl_cmd_admin,
+     .usage = NL_CMD_ADMIN_USAGE,
+     .summary = "manage tokens, the audit trail and backups"},
     {
         .name = "health",
         .fn = nl_cmd_health,

@@ -83,6 +83,12 @@ static const struct opt opts[] = {
     SWITCH("insecure-listen", insecure_listen,
            "allow cleartext HTTP/2 (no TLS) on a non-loopback address"),
     STR(auth, "required", "required (every call but Health/Check needs a token), or off"),
+    PATH("backup-dir", backup_dir,
+         "backup directory (default: 'backups' beside the database; 'off' = no backups)"),
+    UINT("backup-interval-s", backup_interval_s, 0, 30u * 86400, 6u * 3600,
+         "seconds between backups (0 = only at shutdown and on request)"),
+    UINT("backup-keep-daily", backup_keep_daily, 1, 3650, 14, "keep the newest backup of N days"),
+    UINT("backup-keep-weekly", backup_keep_weekly, 0, 520, 8, "and the newest of N ISO weeks"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

@@ -42,6 +42,10 @@ struct nl_config {
     char tls_client_ca[1024];      /* PEM CA(s): client certificates required; "" = not asked */
     unsigned insecure_listen;      /* 1: h2c allowed off loopback (a switch, no value) */
     char auth[16];                 /* "required" (default) or "off": tokens and roles */
+    char backup_dir[1024];         /* "" = "backups" beside the db; "off" = no backups at all */
+    unsigned backup_interval_s;    /* between scheduled backups; 0 = only at shutdown/on request */
+    unsigned backup_keep_daily;    /* retention: newest backup of this many days */
+    unsigned backup_keep_weekly;   /* ... and of this many ISO weeks */
 };
 
 /* Fills every field with its default. */

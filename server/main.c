@@ -11,6 +11,9 @@
  * the settings table (config.c) reads the rest, since they are actions, not
  * settings. The token text lives in one stack buffer that is printed and
  * then cleansed; it is never logged (the log names the token id only).
+ *
+ * `--restore BACKUP.db` is the third mode: put a verified backup in place of
+ * the database while no server runs on it (backup.h), and exit.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 #include <uv.h>
 
 #include "../common/log.h"
+#include "backup.h"
 #include "config.h"
 #include "server.h"
 #include "store.h"
@@ -28,10 +32,11 @@
 
 /* The bootstrap flags, which main.c reads itself. */
 struct boot_opts {
-    int bootstrap;    /* --bootstrap-admin */
-    int force;        /* --force */
-    const char *name; /* --name NAME, or NULL */
-    int help;         /* the first of --help / --version was --help */
+    int bootstrap;       /* --bootstrap-admin */
+    int force;           /* --force */
+    const char *name;    /* --name NAME, or NULL */
+    int help;            /* the first of --help / --version was --help */
+    const char *restore; /* --restore FILE, or NULL */
 };
 
 #define BOOT_NAME_DEFAULT "bootstrap"
@@ -85,6 +90,14 @@ static int take_boot_args(int argc, char **argv, char **rest, int *nrest, struct
                 return -1;
             }
             b->name = argv[++i];
+        } else if (strncmp(a, "--restore=", 10) == 0) {
+            b->restore = a + 10;
+        } else if (strcmp(a, "--restore") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "nhanlucd: option '--restore' needs a backup file\n");
+                return -1;
+            }
+            b->restore = argv[++i];
         } else {
             int info = strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
             if (!seen_info && (info || strcmp(a, "--version") == 0)) {
@@ -104,6 +117,10 @@ static int take_boot_args(int argc, char **argv, char **rest, int *nrest, struct
                         "(see 'nhanlucd --help')\n");
         return -1;
     }
+    if (b->restore != NULL && b->bootstrap) {
+        fprintf(stderr, "nhanlucd: --restore and --bootstrap-admin are separate actions\n");
+        return -1;
+    }
     return 0;
 }
 
@@ -114,6 +131,29 @@ static void boot_usage(FILE *f)
     fprintf(f, "  --%-22s %s\n", "bootstrap-admin", "create an admin token and exit");
     fprintf(f, "  --%-22s %s\n", "force", "create one even when a usable admin token exists");
     fprintf(f, "  --%-22s %s (default %s)\n", "name NAME", "the token's name", BOOT_NAME_DEFAULT);
+    fprintf(f, "\nrestore (with the server stopped; the current database is kept aside):\n"
+               "  nhanlucd --db PATH --restore BACKUP.db\n");
+}
+
+/*
+ * --restore FILE: checks the backup against its manifest and integrity_check
+ * and puts it in place of cfg->db (backup.h). Returns the exit code: 0, or
+ * 1 with the reason on stderr (a running server, a damaged backup, ...).
+ */
+static int restore_backup(const struct nl_config *cfg, const char *file)
+{
+    struct nl_backup_info info;
+    char aside[NL_BACKUP_PATH_MAX], err[1024];
+
+    if (nl_backup_restore(file, cfg->db, &info, aside, sizeof(aside), err, sizeof(err)) != 0) {
+        fprintf(stderr, "nhanlucd: cannot restore: %s\n", err);
+        return 1;
+    }
+    printf("restored %s (taken %s, audit head seq %lld hash %s) as %s\n", file, info.created_at,
+           (long long)info.audit_seq, info.audit_hash, cfg->db);
+    if (aside[0] != '\0')
+        printf("the database it replaced is kept as %s\n", aside);
+    return fflush(stdout) == 0 ? 0 : 1;
 }
 
 /*
@@ -213,6 +253,10 @@ int main(int argc, char **argv)
     if (boot.bootstrap) {
         nl_log_set_level(cfg.log_level);
         return bootstrap_admin(&cfg, &boot);
+    }
+    if (boot.restore != NULL) {
+        nl_log_set_level(cfg.log_level);
+        return restore_backup(&cfg, boot.restore);
     }
     if (nl_config_validate(&cfg, stderr) != 0)
         return 64;

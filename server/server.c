@@ -99,6 +99,7 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     }
     srv->loop = loop;
     srv->cfg = *cfg;
+    srv->db_lock = -1;
     if (nl_method_table_check() != 0) {
         snprintf(err, errlen, "the method table does not match the services");
         goto fail;
@@ -109,6 +110,9 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     if (inline_store != NULL) {
         srv->inline_store = inline_store;
     } else {
+        /* The lock first: a second server on the same database stops here. */
+        if (nl_backup_sched_init(srv, err, errlen) != 0)
+            goto fail;
         enum nl_status st = nl_store_open(cfg->db, NL_STORE_READWRITE, &wst, err, errlen);
         if (st != NL_OK)
             goto fail;
@@ -148,11 +152,12 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     *out = srv;
     return 0;
 fail:
-    if (srv->writer != NULL) {
+    if (srv->writer != NULL)
         nl_writer_stop(srv->writer);
-        uv_run(loop, UV_RUN_NOWAIT);
-        nl_writer_free(srv->writer);
-    }
+    nl_backup_sched_close(srv);
+    uv_run(loop, UV_RUN_NOWAIT);
+    nl_writer_free(srv->writer);
+    nl_backup_sched_final(srv);
     nl_tls_ctx_free(srv->tls);
     free(srv);
     return -1;
@@ -195,6 +200,7 @@ int nl_server_listen(struct nl_server *srv, char *bound, size_t boundlen)
     int len = sizeof(ss);
     if ((rv = uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&ss, &len)) != 0)
         return rv;
+    srv->started = 1;
     char ip[64];
     if (ss.ss_family == AF_INET6) {
         uv_ip6_name((struct sockaddr_in6 *)&ss, ip, sizeof(ip));
@@ -304,6 +310,7 @@ void nl_server_maybe_finish(struct nl_server *srv)
     uv_close((uv_handle_t *)&srv->goaway_timer, NULL);
     uv_close((uv_handle_t *)&srv->drain_timer, NULL);
     uv_close((uv_handle_t *)&srv->sweep_timer, NULL);
+    nl_backup_sched_close(srv);
     uv_check_stop(&srv->check);
     uv_close((uv_handle_t *)&srv->check, NULL);
     nl_deadlines_close(srv);
@@ -332,6 +339,7 @@ void nl_server_free(struct nl_server *srv)
     uint64_t audit_dropped = nl_writer_audit_dropped(srv->writer);
     nl_readers_free(srv->readers);
     nl_writer_free(srv->writer);
+    nl_backup_sched_final(srv); /* after the writer's last checkpoint */
     for (int st = 0; st < NL_STATUS_COUNT; st++) {
         if (srv->calls_by_status[st] == 0 || n >= sizeof(line))
             continue;

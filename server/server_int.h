@@ -19,6 +19,7 @@
 #include "../common/buf.h"
 #include "../common/wire.h"
 #include "auth.h"
+#include "backup.h"
 #include "config.h"
 #include "job.h"
 #include "method.h"
@@ -142,6 +143,21 @@ struct nl_server {
     struct nl_lockout lockout; /* failed authentications per peer address (auth.h) */
     struct nl_tls_ctx *tls;    /* NULL: h2c */
     uint64_t tls_handshakes, tls_failures, tls_no_h2; /* done, failed, closed for lack of h2 */
+    int db_lock;      /* nl_backup_lock_db's descriptor, -1 for none (in-memory servers) */
+    unsigned started; /* listening succeeded: a shutdown backup is worth taking */
+    /* Backups (backup_sched.c); `on` = 0 with backup-dir = off and for in-memory servers. */
+    struct {
+        unsigned on : 1, handles : 1, running : 1;
+        struct nl_backup_conf conf;
+        uv_timer_t timer; /* every backup_interval_s (unreferenced) */
+        uv_async_t async; /* the backup thread finished (unreferenced) */
+        uv_thread_t thread;
+        atomic_int cancel; /* set to stop a running backup (forced stop) */
+        /* written by the backup thread, read on the loop after the join */
+        int rv, pruned;
+        struct nl_backup_info info;
+        char err[512];
+    } backup;
 };
 
 /* conn.c */
@@ -170,6 +186,18 @@ void nl_dispatch_trailers_only(struct nl_call *call, enum nl_status st, const ch
 void nl_dispatch_http_error(struct nl_call *call, int http_status);
 void nl_dispatch_reset(struct nl_call *call, uint32_t h2_error, enum nl_status counted);
 void nl_dispatch_count(struct nl_server *srv, enum nl_status st);
+
+/*
+ * backup_sched.c: the server's backups. init (in nl_server_new, before the
+ * store opens) takes the database lock and starts the timer; close (when the
+ * drain finishes) stops the timer and waits for a running backup; final (in
+ * nl_server_free, once the writer stopped and checkpointed) takes the
+ * shutdown backup unless the server stops for an I/O error, and drops the
+ * lock. init returns 0 or -1 with a reason in err.
+ */
+int nl_backup_sched_init(struct nl_server *srv, char *err, size_t errlen);
+void nl_backup_sched_close(struct nl_server *srv);
+void nl_backup_sched_final(struct nl_server *srv);
 
 /* deadline.c */
 int nl_deadlines_init(struct nl_server *srv);

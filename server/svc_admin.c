@@ -3,8 +3,9 @@
  * trail. CreateToken makes a token and returns its text once, ListTokens
  * lists every stored credential (never a hash or a secret), RevokeToken
  * revokes one; ListAudit pages through the audit trail by seq and
- * VerifyAudit walks its hash chain (store_audit.h). Its method table closes
- * the file.
+ * VerifyAudit walks its hash chain (store_audit.h); CreateBackup takes a
+ * backup now and ListBackups lists the backup directory (backup.h). Its
+ * method table closes the file.
  *
  * The rows are admin-only once calls are authenticated (`auth = required`);
  * with `auth = off` they are open like every other method, so an operator
@@ -13,8 +14,12 @@
  * token text exists only in this call's arena and its response.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "../common/log.h"
+#include "backup.h"
+#include "job.h"
 #include "method.h"
 #include "nhanluc/v1/admin.pb-c.h"
 #include "store_audit.h"
@@ -210,6 +215,108 @@ static enum nl_status svc_admin_verify_audit(struct nl_ctx *ctx, const ProtobufC
     return NL_OK;
 }
 
+/* A backup as the wire's BackupInfo, in the arena. NULL on out of memory. */
+static Nhanluc__V1__BackupInfo *backup_info(struct nl_ctx *ctx, const struct nl_backup_info *b)
+{
+    Nhanluc__V1__BackupInfo *bi = nl_arena_alloc(ctx->arena, sizeof(*bi));
+    char *name = nl_arena_strdup(ctx->arena, b->name);
+    char *at = nl_arena_strdup(ctx->arena, b->created_at);
+    char *reason = nl_arena_strdup(ctx->arena, b->reason);
+    char *sha = nl_arena_strdup(ctx->arena, b->sha256);
+    char *head = nl_arena_strdup(ctx->arena, b->audit_hash);
+
+    if (bi == NULL || name == NULL || at == NULL || reason == NULL || sha == NULL || head == NULL)
+        return NULL;
+    nhanluc__v1__backup_info__init(bi);
+    bi->name = name;
+    bi->created_at = at;
+    bi->reason = reason;
+    bi->size = b->size;
+    bi->sha256 = sha;
+    bi->audit_seq = b->audit_seq;
+    bi->audit_hash = head;
+    bi->schema_version = b->schema_version;
+    bi->seconds = b->seconds;
+    return bi;
+}
+
+static enum nl_status backups_off(struct nl_ctx *ctx)
+{
+    return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION,
+                         "backups are off on this server (backup-dir = off)");
+}
+
+/*
+ * Takes a backup now, on this pool thread (a heavy read: its batch is its
+ * own), then prunes. A backup the checks refuse is INTERNAL: the copy was
+ * deleted and the log says why.
+ */
+static enum nl_status svc_admin_create_backup(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                              ProtobufCMessage *out)
+{
+    Nhanluc__V1__CreateBackupResponse *resp = (Nhanluc__V1__CreateBackupResponse *)out;
+    const struct nl_backup_conf *conf = nl_backup_conf_get();
+    struct nl_backup_info info;
+    char err[512];
+    int pruned;
+
+    (void)m;
+    if (conf == NULL)
+        return backups_off(ctx);
+    if (nl_backup_take(conf->db, conf->dir, "requested", ctx->cancel, ctx->deadline_ms, &info, err,
+                       sizeof(err)) != 0) {
+        if (atomic_load(ctx->cancel))
+            return nl_ctx_errorf(ctx, NL_CANCELLED, "backup cancelled");
+        if (ctx->deadline_ms != 0 && nl_now_ms() >= ctx->deadline_ms)
+            return nl_ctx_errorf(ctx, NL_DEADLINE_EXCEEDED, "backup not finished by the deadline");
+        nl_log_error("backup failed: %s", err);
+        return nl_ctx_errorf(ctx, NL_INTERNAL, "backup failed: %s", err);
+    }
+    nl_log_info("backup %s/%s (requested): %lld bytes, audit head seq %lld hash %s, %.2f s",
+                conf->dir, info.name, (long long)info.size, (long long)info.audit_seq,
+                info.audit_hash, info.seconds);
+    pruned = nl_backup_prune(conf->dir, conf->keep_daily, conf->keep_weekly, err, sizeof(err));
+    if (pruned < 0)
+        nl_log_warnx("backup retention: %s", err);
+    resp->backup = backup_info(ctx, &info);
+    resp->dir = nl_arena_strdup(ctx->arena, conf->dir);
+    if (resp->backup == NULL || resp->dir == NULL)
+        return nl_svc_out_of_memory(ctx);
+    resp->pruned = pruned > 0 ? pruned : 0;
+    return NL_OK;
+}
+
+static enum nl_status svc_admin_list_backups(struct nl_ctx *ctx, const ProtobufCMessage *m,
+                                             ProtobufCMessage *out)
+{
+    Nhanluc__V1__ListBackupsResponse *resp = (Nhanluc__V1__ListBackupsResponse *)out;
+    const struct nl_backup_conf *conf = nl_backup_conf_get();
+    struct nl_backup_info *v = NULL;
+    size_t n = 0;
+    char err[512];
+    enum nl_status st = NL_OK;
+
+    (void)m;
+    if (conf == NULL)
+        return backups_off(ctx);
+    if (nl_backup_list(conf->dir, &v, &n, err, sizeof(err)) != 0)
+        return nl_ctx_errorf(ctx, NL_INTERNAL, "cannot list the backups: %s", err);
+    resp->dir = nl_arena_strdup(ctx->arena, conf->dir);
+    if (n > 0)
+        resp->backups = nl_arena_alloc(ctx->arena, n * sizeof(*resp->backups));
+    if (resp->dir == NULL || (n > 0 && resp->backups == NULL))
+        st = nl_svc_out_of_memory(ctx);
+    for (size_t i = 0; st == NL_OK && i < n; i++) {
+        resp->backups[i] = backup_info(ctx, &v[i]);
+        if (resp->backups[i] == NULL)
+            st = nl_svc_out_of_memory(ctx);
+    }
+    if (st == NL_OK)
+        resp->n_backups = n;
+    free(v);
+    return st;
+}
+
 #define ROW(method, req, resp, fn, flags)                                                          \
     {                                                                                              \
         "/nhanluc.v1.Admin/" method, &nhanluc__v1__##req##__descriptor,                            \
@@ -227,6 +334,11 @@ const struct nl_method nl_svc_admin_methods[] = {
         NL_M_READ | NL_M_ADMIN),
     ROW("VerifyAudit", verify_audit_request, verify_audit_response, svc_admin_verify_audit,
         NL_M_READ | NL_M_HEAVY | NL_M_ADMIN),
+    /* A backup holds every person's record: audited like a person-level read. */
+    ROW("CreateBackup", create_backup_request, create_backup_response, svc_admin_create_backup,
+        NL_M_READ | NL_M_HEAVY | NL_M_ADMIN | NL_M_PERSON),
+    ROW("ListBackups", list_backups_request, list_backups_response, svc_admin_list_backups,
+        NL_M_READ | NL_M_ADMIN),
 };
 const size_t nl_svc_admin_method_count =
     sizeof(nl_svc_admin_methods) / sizeof(nl_svc_admin_methods[0]);

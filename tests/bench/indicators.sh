@@ -102,7 +102,7 @@ trap 'exit 130' INT TERM
 # start_server DB LOG STARTUP_S: starts nhanlucd on DB, sets $server_pid and $addr.
 start_server() {
     local db=$1 log=$2 limit=$3 port="" i
-    "$SERVER" --listen 127.0.0.1:0 --db "$db" --log-level info --auth off \
+    "$SERVER" --listen 127.0.0.1:0 --db "$db" --log-level info --auth off --backup-dir off \
         </dev/null >"$log.out" 2>"$log.err" &
     server_pid=$!
     for ((i = 0; i < limit * 10; i++)); do

@@ -129,7 +129,7 @@ awk -v n="$CADRES" 'BEGIN {
 start_server() {
     local name=$1 port=""
     shift
-    "$SERVER" --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level info --auth off "$@" \
+    "$SERVER" --listen 127.0.0.1:0 --db "$tmp/$name.db" --log-level info --auth off --backup-dir off "$@" \
         </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" &
     server_pid=$!
     for _ in $(seq 100); do

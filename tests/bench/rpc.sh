@@ -112,7 +112,7 @@ if [ "${NL_BENCH_AWAKE:-0}" = 1 ]; then
 fi
 
 "${pin_server[@]}" "$SERVER" --listen 127.0.0.1:0 --db "$tmp/bench.db" --log-level info \
-    --auth off </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
+    --auth off --backup-dir off </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
 server_pid=$!
 
 port=""
@@ -262,7 +262,7 @@ if [ "${NL_BENCH_TLS:-1}" != 0 ]; then
         die "nhanlucd --bootstrap-admin failed"
     : >"$tmp/server.out"
     "${pin_server[@]}" "$SERVER" --listen 127.0.0.1:0 --db "$tmp/bench.db" --log-level info \
-        --tls-cert "$pki/server.crt" --tls-key "$pki/server.key" --auth required \
+        --tls-cert "$pki/server.crt" --tls-key "$pki/server.key" --auth required --backup-dir off \
         </dev/null >"$tmp/server.out" 2>"$tmp/server.err" &
     server_pid=$!
     port=""
