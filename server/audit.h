@@ -2,13 +2,18 @@
  * audit.h - what nhanlucd writes into the audit trail (store_audit.h) and
  * when (issue 5; RELIABILITY.md security section).
  *
- * Audited: every write job that ran (the writer appends its entry in the
- * batch's transaction, after the job's savepoint is released or rolled
- * back, so failures are recorded with their status); every read of a
- * method flagged NL_M_PERSON; every denial (UNAUTHENTICATED,
- * PERMISSION_DENIED, the lockout's RESOURCE_EXHAUSTED). Reads and denials
- * finish on the loop thread: their entries are queued to the writer
- * (nl_writer_audit), which appends them in its next transaction.
+ * Audited: every write job the writer took, in the batch's transaction. A
+ * successful write's entry goes inside its own savepoint, before RELEASE:
+ * when it cannot be appended the write is rolled back and answered
+ * UNAVAILABLE (a write that cannot be audited does not happen). A failed
+ * write's entry follows its rolled-back savepoint, with its status; a job
+ * dropped while queued (CANCELLED, DEADLINE_EXCEEDED) gets one too. Also:
+ * every read of a method flagged NL_M_PERSON; every denial
+ * (UNAUTHENTICATED, PERMISSION_DENIED, the lockout's RESOURCE_EXHAUSTED);
+ * a write or person-level read refused RESOURCE_EXHAUSTED for a full
+ * queue. Reads and refusals finish on the loop thread: their entries are
+ * queued to the writer (nl_writer_audit), which appends them in its next
+ * transaction. Local administrative actions: nl_store_audit_local.
  *
  * An entry names the request's record keys only: the values of fields whose
  * name is on a fixed allow-list (unit codes, class refs, cadre codes, years,

@@ -23,7 +23,8 @@
  * The audit trail (audit.h): refusals answered here, and reads of
  * person-level records or refused reads coming back from the pool, are
  * queued to the writer as audit entries; write jobs are audited by the
- * writer itself, in their own transaction.
+ * writer itself, in their own transaction. A write (or a person-level read)
+ * refused RESOURCE_EXHAUSTED because its queue is full is audited here too.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,23 @@ static void audit_refusal(struct nl_call *call, enum nl_status st)
     if (call->auth_seen && !call->auth_bad)
         (void)snprintf(who.token_id, sizeof(who.token_id), "%s", call->token.id);
     audit_call(c->srv, call->method->path, &who, "", st);
+}
+
+/*
+ * The audit entry of a job refused before it was queued (its queue full):
+ * the connection's peer and certificate, the presented token's public id
+ * (not verified, so no role), no record keys (the request was not read).
+ */
+static void audit_unqueued(struct nl_server *srv, const struct nl_job *job, enum nl_status st)
+{
+    struct nl_identity who;
+
+    memset(&who, 0, sizeof(who));
+    (void)snprintf(who.peer, sizeof(who.peer), "%s", job->who.peer);
+    (void)snprintf(who.cert_fp, sizeof(who.cert_fp), "%s", job->who.cert_fp);
+    if (job->auth)
+        (void)snprintf(who.token_id, sizeof(who.token_id), "%s", job->token.id);
+    audit_call(srv, job->method->path, &who, "", st);
 }
 
 static int auth_required(const struct nl_server *srv)
@@ -389,6 +407,8 @@ void nl_dispatch_end_stream(struct nl_call *call)
     if (rv != 0) {
         call->job = NULL;
         srv->jobs_in_flight--;
+        if ((flags & NL_M_WRITE) || nl_audit_wanted(job->method, NL_RESOURCE_EXHAUSTED))
+            audit_unqueued(srv, job, NL_RESOURCE_EXHAUSTED);
         nl_job_free(job);
         nl_dispatch_trailers_only(call, NL_RESOURCE_EXHAUSTED, "server busy, retry later");
     }

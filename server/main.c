@@ -27,6 +27,7 @@
 #include "config.h"
 #include "server.h"
 #include "store.h"
+#include "store_audit.h"
 #include "store_tokens.h"
 #include "token.h"
 
@@ -201,6 +202,10 @@ static int bootstrap_admin(const struct nl_config *cfg, const struct boot_opts *
         if (res != NL_OK)
             nl_log_error("cannot create the admin token: %s", msg);
     }
+    /* The token and its audit entry commit together, or neither does. */
+    if (res == NL_OK &&
+        (res = nl_store_audit_local(st, NL_AUDIT_BOOTSTRAP, rec.id, &arena)) != NL_OK)
+        nl_log_error("cannot append the bootstrap's audit entry");
     if (res == NL_OK)
         res = nl_store_commit(st);
     else

@@ -6,8 +6,11 @@
  * Part of the store module (store_int.h): every statement is a static string
  * prepared once per connection and reset after each use. Only the writer's
  * connection appends, inside the batch transaction, so the head read by
- * append is the head the new entry follows. The hash is OpenSSL's SHA-256
- * over the prefix-free encoding documented in store_audit.h.
+ * append is the head the new entry follows; the head is read at every
+ * append and never cached, so a rolled-back append leaves nothing stale.
+ * The hash is OpenSSL's SHA-256 over the prefix-free encoding documented in
+ * store_audit.h. Local administrative actions (the bootstrap admin token)
+ * append through the same function in their own write transaction.
  */
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,7 @@
 #include "store.h"
 #include "store_audit.h"
 #include "store_int.h"
+#include "token.h"
 
 #define AUDIT_COLS                                                                                 \
     "SELECT seq, at, token_id, role, unit, cert_fp, peer, method, keys, outcome, prev_hash, hash"  \
@@ -187,6 +191,36 @@ enum nl_status nl_store_audit_append(struct nl_store *st, struct nl_audit_rec *r
     res = rc == SQLITE_OK ? nl_store_step_write(st, s) : nl_store_bind_fail(st, "audit append");
     nl_store_stmt_done(s);
     return res;
+}
+
+enum nl_status nl_store_audit_local(struct nl_store *st, const char *action, const char *token_id,
+                                    struct nl_arena *a)
+{
+    struct nl_audit_rec r;
+    char at[32], keys[64];
+
+    if (!nl_store_txn_active(st)) {
+        nl_log_error("audit: the entry of '%s' needs the caller's write transaction", action);
+        return NL_FAILED_PRECONDITION;
+    }
+    token_id = str_or_empty(token_id);
+    if (nl_token_time_now(at, sizeof(at)) != 0)
+        (void)snprintf(at, sizeof(at), "unknown");
+    if (token_id[0] != '\0')
+        (void)snprintf(keys, sizeof(keys), "token=%.32s", token_id);
+    else
+        keys[0] = '\0';
+    memset(&r, 0, sizeof(r));
+    r.at = at;
+    r.token_id = token_id;
+    r.role = "";
+    r.unit = "";
+    r.cert_fp = "";
+    r.peer = "local";
+    r.method = action;
+    r.keys = keys;
+    r.outcome = nl_status_name(NL_OK);
+    return nl_store_audit_append(st, &r, a);
 }
 
 /* Copies the current row (AUDIT_COLS) into the nl_audit_rec at `out`. */

@@ -16,6 +16,11 @@
  *
  * Entries hold record keys only (unit codes, class refs, cadre codes,
  * years), never personal values: the caller builds `keys` (audit.h).
+ *
+ * Nothing of the chain is cached in C: each append reads the head from the
+ * table inside the caller's transaction, so an append undone by ROLLBACK TO
+ * (or a whole rolled-back transaction) leaves no stale head behind and the
+ * next append follows the head that is really stored (RELIABILITY.md 2.3).
  */
 #ifndef NL_STORE_AUDIT_H
 #define NL_STORE_AUDIT_H
@@ -64,6 +69,24 @@ int nl_audit_hash(const unsigned char prev[NL_AUDIT_HASH_BYTES], const struct nl
  */
 enum nl_status nl_store_audit_append(struct nl_store *st, struct nl_audit_rec *r,
                                      struct nl_arena *a);
+
+/* The method of the entry nl_store_audit_local writes for `nhanlucd --bootstrap-admin`. */
+#define NL_AUDIT_BOOTSTRAP "nhanlucd --bootstrap-admin"
+
+/*
+ * Appends the entry of an administrative action taken on the server machine
+ * itself, outside any RPC (e.g. `action` NL_AUDIT_BOOTSTRAP): method
+ * `action`, role "", unit "", cert_fp "", peer "local", token_id `token_id`
+ * (the token the action created or changed; "" for none), keys
+ * "token=<token_id>" ("" when token_id is ""), outcome "OK", timed now.
+ * Call it inside the caller's open write transaction, the one that made the
+ * change, before COMMIT: the change and its entry commit together or not at
+ * all. Strings are borrowed. Returns NL_OK; NL_FAILED_PRECONDITION (nothing
+ * written) when no transaction is open; else the store's mapped status, on
+ * which the caller rolls back.
+ */
+enum nl_status nl_store_audit_local(struct nl_store *st, const char *action, const char *token_id,
+                                    struct nl_arena *a);
 
 /*
  * The head of the chain: *seq (0 when empty) and its hash (zeros when empty).

@@ -9,17 +9,25 @@
  * fsync, the next one queues up, so the batch size follows the load (an
  * optional batch_wait_ms waits a little longer for company).
  *
- * Jobs that were cancelled or whose deadline passed while queued are dropped
- * without a transaction. Completions go to a list drained by one uv_async_t
- * callback on the loop (uv_async_send coalesces wake-ups).
+ * Jobs that were cancelled or whose deadline passed while queued never run
+ * (no savepoint, no handler); only their audit entry is written. Completions
+ * go to a list drained by one uv_async_t callback on the loop (uv_async_send
+ * coalesces wake-ups).
  *
- * The audit trail (audit.h): each job that ran gets its entry in the same
- * transaction, appended after its savepoint is released or rolled back, so a
- * refused or failed write is recorded with its status. Entries the loop
- * queued (person-level reads, denials) ride along in the next transaction,
- * or in one of their own when no write is waiting. When SQLite rolls a
+ * The audit trail (audit.h): a write that cannot be audited does not happen.
+ * A job whose handler returned OK gets its entry inside its own savepoint,
+ * before the savepoint is released; when that append fails the savepoint is
+ * rolled back, the job answers UNAVAILABLE, and its failure entry is tried
+ * like that of any failed job: appended after its savepoint was rolled
+ * back, with its status. A job dropped while queued gets an entry with its
+ * outcome (CANCELLED, DEADLINE_EXCEEDED). Entries the loop queued
+ * (person-level reads, denials) ride along in the next transaction, or in
+ * one of their own when no write is waiting. When SQLite rolls a
  * transaction back under the batch, the entries of the jobs that ran are
  * appended again, with their final status, in the transaction that follows.
+ * No audit state is cached here: store_audit.c reads the chain's head from
+ * the table at each append, so a ROLLBACK TO that drops an entry leaves
+ * nothing stale behind (RELIABILITY.md 2.3).
  */
 #include <stdatomic.h>
 #include <stdio.h>
@@ -61,17 +69,42 @@ static void job_fail(struct nl_job *j, enum nl_status st, const char *msg)
     nl_buf_release(&j->out);
 }
 
-/* Appends the entry of a job that ran. Writer thread, inside the batch transaction. */
-static void audit_job(struct nl_writer *w, struct nl_job *j, struct nl_arena *a)
+/*
+ * Appends the entry of a job the writer took (j->audit_ran), with its
+ * current status. Writer thread, inside the batch transaction: when SQLite
+ * has already rolled that back nothing is appended (an entry outside it
+ * would commit on its own) and NL_ABORTED is returned; the callers append
+ * again in the transaction that follows. NL_OK or the store's status.
+ */
+static enum nl_status audit_job(struct nl_writer *w, struct nl_job *j, struct nl_arena *a)
 {
     struct nl_audit_item it;
     struct nl_audit_rec r;
+    enum nl_status st;
 
+    if (!nl_store_txn_active(w->store))
+        return NL_ABORTED;
     nl_audit_item_fill(&it, j->method->path, &j->who, j->audit_keys, j->status);
     nl_audit_item_rec(&it, &r);
-    if (nl_store_audit_append(w->store, &r, a) != NL_OK)
-        nl_log_error("audit: cannot append the entry of conn=%lu call=%lu %s", j->conn_id,
-                     j->call_id, j->method->path);
+    st = nl_store_audit_append(w->store, &r, a);
+    if (st != NL_OK)
+        nl_log_error("audit: cannot append the entry of conn=%lu call=%lu %s (%s): %s", j->conn_id,
+                     j->call_id, j->method->path, nl_status_name(j->status), nl_status_name(st));
+    return st;
+}
+
+/*
+ * A job that never ran: cancelled or past its deadline while queued. It is
+ * answered `st` and gets an audit entry with that outcome; the caller is
+ * named by the connection's peer and certificate and by the token id it
+ * presented (public, not verified: the role stays empty). Writer thread.
+ */
+static void job_dropped(struct nl_job *j, enum nl_status st, const char *msg)
+{
+    job_fail(j, st, msg);
+    if (j->auth && j->who.token_id[0] == '\0')
+        (void)snprintf(j->who.token_id, sizeof(j->who.token_id), "%s", j->token.id);
+    j->audit_ran = 1;
 }
 
 /* Appends the loop's queued entries. Writer thread, inside a write transaction. */
@@ -129,28 +162,30 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs, struct nl
                              struct nl_arena *a)
 {
     uint64_t now = nl_now_ms();
+    unsigned lost;
     int live = 0;
 
     for (struct nl_job *j = jobs; j != NULL; j = j->next) {
         j->status = NL_UNKNOWN;
         if (atomic_load(&j->cancel)) {
-            job_fail(j, NL_CANCELLED, "call cancelled");
+            job_dropped(j, NL_CANCELLED, "call cancelled");
         } else if (j->deadline_ms != 0 && now >= j->deadline_ms) {
-            job_fail(j, NL_DEADLINE_EXCEEDED, "deadline exceeded before the write started");
+            job_dropped(j, NL_DEADLINE_EXCEEDED, "deadline exceeded before the write started");
         } else {
             live++;
         }
     }
-    if (live == 0 && items == NULL)
+    if (jobs == NULL && items == NULL)
         return;
     if (atomic_load(&w->io_failed)) {
         /* After an I/O error nothing more is written: the server is draining to restart. */
         for (struct nl_job *j = jobs; j != NULL; j = j->next)
             if (j->status == NL_UNKNOWN)
                 job_fail(j, NL_UNAVAILABLE, "database unavailable, the server restarts");
-        if (items != NULL)
-            nl_log_error("audit: %u entr%s lost: no more writes after an I/O error",
-                         audit_count(NULL, NULL, items), items->next ? "ies" : "y");
+        lost = audit_count(jobs, NULL, items);
+        if (lost > 0)
+            nl_log_error("audit: %u entr%s lost: no more writes after an I/O error", lost,
+                         lost == 1 ? "y" : "ies");
         return;
     }
 
@@ -160,13 +195,14 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs, struct nl
             if (j->status == NL_UNKNOWN)
                 job_fail(j, st == NL_DATA_LOSS ? st : NL_UNAVAILABLE, "database busy, retry");
         }
-        if (items != NULL)
-            nl_log_error("audit: %u entr%s lost: the database refused a transaction",
-                         audit_count(NULL, NULL, items), items->next ? "ies" : "y");
+        lost = audit_count(jobs, NULL, items);
+        if (lost > 0)
+            nl_log_error("audit: %u entr%s lost: the database refused a transaction", lost,
+                         lost == 1 ? "y" : "ies");
         return;
     }
     for (struct nl_job *j = jobs; j != NULL; j = j->next) {
-        if (j->status != NL_UNKNOWN)
+        if (j->status != NL_UNKNOWN && !j->audit_ran)
             continue;
         if (!nl_store_txn_active(w->store)) {
             /*
@@ -185,7 +221,7 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs, struct nl
                     if (k->status == NL_UNKNOWN)
                         job_fail(k, NL_UNAVAILABLE, "database busy, retry");
                 }
-                unsigned lost = audit_count(jobs, j, items);
+                lost = audit_count(jobs, j, items) + audit_count(j, NULL, NULL);
                 if (lost > 0)
                     nl_log_error("audit: %u entr%s lost: the database refused a transaction", lost,
                                  lost == 1 ? "y" : "ies");
@@ -196,23 +232,38 @@ static void writer_run_batch(struct nl_writer *w, struct nl_job *jobs, struct nl
                 if (k->audit_ran)
                     audit_job(w, k, a);
         }
+        if (j->status != NL_UNKNOWN) {
+            /* Dropped while queued (job_dropped): only its entry. */
+            (void)audit_job(w, j, a);
+            continue;
+        }
         if (nl_store_savepoint(w->store) != NL_OK) {
             job_fail(j, NL_UNAVAILABLE, "database busy, retry");
+            j->audit_ran = 1;
+            (void)audit_job(w, j, a);
             continue;
         }
         nl_job_run(j, w->store);
         j->audit_ran = 1;
-        if (j->status == NL_OK)
-            st = nl_store_savepoint_release(w->store);
-        else
-            st = nl_store_savepoint_rollback(w->store);
+        if (j->status == NL_OK) {
+            /* Its entry inside its savepoint: a write that cannot be audited does not happen. */
+            if (audit_job(w, j, a) != NL_OK) {
+                job_fail(j, NL_UNAVAILABLE, "audit trail unavailable, retry");
+            } else {
+                st = nl_store_savepoint_release(w->store);
+                if (st == NL_OK)
+                    continue;
+                job_fail(j, NL_UNAVAILABLE, "database error, retry");
+            }
+        }
+        st = nl_store_savepoint_rollback(w->store);
         if (st == NL_ABORTED) {
             /* The failing job took the transaction with it; handled at the next job. */
             continue;
         }
         if (st != NL_OK)
             job_fail(j, NL_UNAVAILABLE, "database error, retry");
-        audit_job(w, j, a);
+        (void)audit_job(w, j, a);
     }
     if (!nl_store_txn_active(w->store)) {
         for (struct nl_job *k = jobs; k != NULL; k = k->next) {

@@ -8,7 +8,9 @@ database, but neither in the audit rows the CLI prints nor anywhere in the
 audit table. The sqlite3 tool cannot UPDATE or DELETE a row (the triggers);
 an attacker who drops the triggers and edits a row, or deletes one, is named
 by `nhanluc admin audit verify` (exit 15, DATA_LOSS). A restarted server
-logs the head the verify reported. Every process and every wait is bounded.
+logs the head the verify reported. Writes refused RESOURCE_EXHAUSTED because
+the writer's queue is full (one slot, every job held 500 ms by the test
+hook) are audited with that outcome. Every process and every wait is bounded.
 """
 
 import json
@@ -20,6 +22,8 @@ import sys
 import tempfile
 import time
 import unittest
+
+import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import nlserver  # noqa: E402
@@ -33,6 +37,8 @@ FULL_NAME = "Nguyễn Thị Bí Mật"
 PROFILE = ["--sex", "F", "--born", "1980", "--level", "DISTRICT", "--mgmt", "DISTRICT_STANDING",
            "--education", "UNIVERSITY", "--theory", "INTERMEDIATE", "--state-mgmt", "OFFICER"]
 HEAD_RE = re.compile(r"audit head: seq (\d+) hash ([0-9a-f]{64})")
+BOOTSTRAP_METHOD = "nhanlucd --bootstrap-admin"
+RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 def setUpModule():
@@ -153,12 +159,16 @@ class AuditCase(unittest.TestCase):
     def test_auth_required_trail_and_tampering(self):
         self.start(auth=True)
         token_id = TOKEN_RE.match(self.token).group(1)
+        # The bootstrap's own entry, once nhanlucd writes it (test_bootstrap.py checks it).
+        boot = len(self.entries(0))
+        self.assertLessEqual(boot, 1)
         self.world()
         # A refused person read: no credential at all.
         rc, _, _ = self.cli("cadre", "show", "TH-001", token=False)
         self.assertEqual(rc, EXIT_UNAUTHENTICATED)
-        rows = self.entries(6)
-        self.assertEqual(len(rows), 6, rows)
+        rows = self.entries(6 + boot)
+        self.assertEqual(len(rows), 6 + boot, rows)
+        self.assertEqual([r["method"] for r in rows[:boot]], [BOOTSTRAP_METHOD] * boot)
         by = self.check_rows(rows, "admin", token_id)
         (denied,) = by[("/nhanluc.v1.Records/GetCadre", "UNAUTHENTICATED")]
         self.assertEqual((denied["role"], denied["token_id"], denied["keys"]), ("", "", ""))
@@ -223,6 +233,45 @@ class AuditCase(unittest.TestCase):
         self.assertEqual(v["first_broken_seq"], 2)
         self.assertIn("entry 2", err)
         self.assertIn("missing", err)
+
+    def test_writes_refused_for_a_full_queue_are_audited(self):
+        srv = nlserver.NlServer(args=["--write-queue-max", "1"],
+                                env={"NL_TEST_HANDLER_DELAY_MS": "500"})
+        self.token = None
+        srv.start()
+        self.srv = srv
+        self.addCleanup(self.check_exit, srv)
+        reg = nlserver.stubs().registry_pb2
+        chan = grpc.insecure_channel(srv.addr, options=nlserver.GRPC_CHANNEL_OPTIONS)
+        self.addCleanup(chan.close)
+        create = chan.unary_unary("/nhanluc.v1.Registry/CreateTerm",
+                                  request_serializer=lambda m: m.SerializeToString(),
+                                  response_deserializer=reg.CreateTermResponse.FromString)
+        # One write runs (held 500 ms), one waits, the others find the queue full.
+        codes = ["%d-%d" % (y, y + 5) for y in range(2000, 2030, 5)]
+        futs = [create.future(reg.CreateTermRequest(term=reg.Term(code=c, kind=reg.PARTY_CONGRESS)),
+                              timeout=30) for c in codes]
+        refused = 0
+        for f in futs:
+            e = f.exception(timeout=60)
+            if e is None:
+                continue
+            self.assertEqual(e.code(), RESOURCE_EXHAUSTED, e.details())
+            refused += 1
+        self.assertGreaterEqual(refused, 1)
+        self.assertLessEqual(refused, len(codes) - 1)
+        rows = self.entries(len(codes))
+        outcomes = sorted(r["outcome"] for r in rows)
+        self.assertEqual(outcomes, ["OK"] * (len(codes) - refused) +
+                         ["RESOURCE_EXHAUSTED"] * refused, rows)
+        for r in rows:
+            self.assertEqual(r["method"], "/nhanluc.v1.Registry/CreateTerm")
+            self.assertTrue(r["peer"].startswith("127.0.0.1:"), r)
+            if r["outcome"] == "RESOURCE_EXHAUSTED":
+                self.assertEqual((r["role"], r["token_id"], r["keys"]), ("", "", ""))
+        rc, v, err = self.verify()
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual((v["checked"], v["first_broken_seq"]), (len(rows), 0))
 
 
 if __name__ == "__main__":

@@ -159,6 +159,27 @@ class BootstrapTest(unittest.TestCase):
         self.assertIn("--bootstrap-admin", p.stdout)
         self.assertIn("--force", p.stdout)
 
+    def test_bootstrap_is_audited(self):
+        _, id1, _ = self.assert_token_output(self.bootstrap())
+        _, id2, _ = self.assert_token_output(self.bootstrap("--force"))
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            rows = con.execute("SELECT seq, method, role, unit, token_id, peer, keys, outcome"
+                               " FROM audit ORDER BY seq").fetchall()
+        finally:
+            con.close()
+        self.assertEqual([r[1:] for r in rows], [
+            ("nhanlucd --bootstrap-admin", "", "", tid, "local", "token=" + tid, "OK")
+            for tid in (id1, id2)])
+        self.assertEqual([r[0] for r in rows], [1, 2])
+        # A refused run (an admin exists, no --force) writes no entry.
+        self.assertEqual(self.bootstrap().returncode, 1)
+        con = sqlite3.connect("file:%s?mode=ro" % self.db, uri=True)
+        try:
+            self.assertEqual(con.execute("SELECT count(*) FROM audit").fetchone()[0], 2)
+        finally:
+            con.close()
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -10,6 +10,14 @@
  * self-consistent (verify names the next one: prev mismatch), or deletes a
  * row (verify names the missing seq: a gap). The keys of a request carry
  * record keys and never a personal value (full_name, a name search).
+ *
+ * The writer (writer.h) on the same store, driven by a libuv loop: a write
+ * whose audit entry cannot be appended (a test trigger refuses it) does not
+ * happen and answers UNAVAILABLE, with its failure entry; jobs cancelled or
+ * past their deadline before the writer takes them get an entry with that
+ * outcome; the chain verifies after each. The entry of a local
+ * administrative action (nhanlucd --bootstrap-admin) goes into the
+ * caller's transaction and only there.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,10 +29,16 @@
 
 #include <cmocka.h>
 
+#include <uv.h>
+
 #include "../../server/audit.h"
+#include "../../server/job.h"
+#include "../../server/method.h"
 #include "../../server/store_audit.h"
+#include "../../server/writer.h"
 #include "../support/store_fixture.h"
 #include "nhanluc/v1/records.pb-c.h"
+#include "nhanluc/v1/registry.pb-c.h"
 #include "store.h"
 
 static struct sf_db *g; /* the current fixture */
@@ -325,6 +339,245 @@ static void test_keys_cut_when_long(void **state)
     assert_null(strstr(keys, "C099"));
 }
 
+/* --- the writer --- */
+
+#define CREATE_TERM "/nhanluc.v1.Registry/CreateTerm"
+#define WAIT_ROUNDS 200 /* 50 ms wake-ups: at most 10 s for a batch */
+
+/* A writer on g's read-write connection (which it takes over) and its loop. */
+struct wtest {
+    uv_loop_t loop;
+    uv_timer_t tick;
+    struct nl_writer *w;
+    struct nl_job *done[8];
+    unsigned ndone;
+};
+
+static void wt_done(struct nl_job *job, void *ud)
+{
+    struct wtest *t = ud;
+
+    assert_true(t->ndone < sizeof(t->done) / sizeof(t->done[0]));
+    t->done[t->ndone++] = job;
+}
+
+static void wt_tick(uv_timer_t *h)
+{
+    (void)h; /* only wakes the loop up, so the wait below stays bounded */
+}
+
+static void wt_start(struct wtest *t)
+{
+    memset(t, 0, sizeof(*t));
+    assert_int_equal(uv_loop_init(&t->loop), 0);
+    assert_int_equal(uv_timer_init(&t->loop, &t->tick), 0);
+    assert_int_equal(uv_timer_start(&t->tick, wt_tick, 50, 50), 0);
+    t->w = nl_writer_start(&t->loop, g->rw, 16, 50, 0, wt_done, t);
+    g->rw = NULL; /* the writer owns and closes it */
+    assert_non_null(t->w);
+}
+
+static void wt_stop(struct wtest *t)
+{
+    for (unsigned i = 0; i < t->ndone; i++)
+        nl_job_free(t->done[i]);
+    nl_writer_stop(t->w);
+    uv_close((uv_handle_t *)&t->tick, NULL);
+    assert_int_equal(uv_run(&t->loop, UV_RUN_DEFAULT), 0);
+    nl_writer_free(t->w);
+    assert_int_equal(uv_loop_close(&t->loop), 0);
+}
+
+/* A CreateTerm job for term `code` (a party congress term), peer 127.0.0.1:5000. */
+static struct nl_job *term_job(const char *code, uint64_t deadline_ms)
+{
+    const struct nl_method *m = nl_method_find(CREATE_TERM, strlen(CREATE_TERM));
+    Nhanluc__V1__CreateTermRequest req;
+    Nhanluc__V1__Term term;
+    struct nl_job *job;
+    uint8_t *buf;
+    size_t n;
+
+    assert_non_null(m);
+    nhanluc__v1__create_term_request__init(&req);
+    nhanluc__v1__term__init(&term);
+    term.code = unconst(code);
+    term.kind = NHANLUC__V1__TERM_KIND__PARTY_CONGRESS;
+    req.term = &term;
+    n = protobuf_c_message_get_packed_size(&req.base);
+    buf = malloc(n + 1);
+    assert_non_null(buf);
+    assert_int_equal(protobuf_c_message_pack(&req.base, buf), n);
+    job = nl_job_new(m, buf, n, deadline_ms);
+    assert_non_null(job);
+    (void)snprintf(job->who.peer, sizeof(job->who.peer), "127.0.0.1:5000");
+    return job;
+}
+
+/* Submits the job and runs the loop until it completed (bounded). */
+static struct nl_job *wt_run(struct wtest *t, struct nl_job *job)
+{
+    unsigned want = t->ndone + 1;
+
+    assert_int_equal(nl_writer_submit(t->w, job), 0);
+    for (int i = 0; i < WAIT_ROUNDS && t->ndone < want; i++)
+        (void)uv_run(&t->loop, UV_RUN_ONCE);
+    assert_int_equal(t->ndone, want);
+    assert_ptr_equal(t->done[want - 1], job);
+    return job;
+}
+
+/* The chain verifies (on the reader's connection) and holds `entries` entries. */
+static void assert_chain(int64_t entries)
+{
+    struct nl_audit_check chk;
+
+    verify(g->ro, &chk);
+    assert_int_equal(chk.broken_seq, 0);
+    assert_string_equal(chk.reason, "");
+    assert_int_equal(chk.checked, entries);
+}
+
+/* The field `col` of audit entry `seq`. */
+static const char *entry(int seq, const char *col)
+{
+    char sql[128];
+
+    (void)snprintf(sql, sizeof(sql), "SELECT %s FROM audit WHERE seq = %d", col, seq);
+    return sf_sql_text(g->ro, sql);
+}
+
+static void test_unauditable_write_does_not_happen(void **state)
+{
+    struct wtest t;
+    struct nl_job *j;
+
+    (void)state;
+    /* Two entries already, then the trail refuses the OK entry of term 2020-2025 only. */
+    append(1);
+    append(2);
+    sf_sql(g->rw, "CREATE TRIGGER test_audit_refuse BEFORE INSERT ON audit"
+                  " WHEN NEW.outcome = 'OK' AND NEW.keys LIKE '%code=2020-2025%'"
+                  " BEGIN SELECT RAISE(ABORT, 'audit refused by the test'); END");
+    wt_start(&t);
+
+    j = wt_run(&t, term_job("2020-2025", 0));
+    assert_int_equal(j->status, NL_UNAVAILABLE);
+    assert_string_equal(j->msg, "audit trail unavailable, retry");
+    assert_int_equal(j->out.len, 0);
+    /* Not written; its failure entry is, linked to the stored head. */
+    assert_int_equal(sf_sql_long(g->ro, "SELECT count(*) FROM term WHERE code = '2020-2025'"), 0);
+    assert_chain(3);
+    assert_string_equal(entry(3, "method"), CREATE_TERM);
+    assert_string_equal(entry(3, "outcome"), "UNAVAILABLE");
+    assert_non_null(strstr(entry(3, "keys"), "code=2020-2025"));
+    assert_string_equal(entry(3, "peer"), "127.0.0.1:5000");
+
+    /* The next write follows the head that is really stored. */
+    j = wt_run(&t, term_job("2025-2030", 0));
+    assert_int_equal(j->status, NL_OK);
+    assert_int_equal(sf_sql_long(g->ro, "SELECT count(*) FROM term WHERE code = '2025-2030'"), 1);
+    assert_chain(4);
+    assert_string_equal(entry(4, "outcome"), "OK");
+    assert_non_null(strstr(entry(4, "keys"), "code=2025-2030"));
+
+    /* Its replay is OK again (idempotent), the refused one still refused. */
+    j = wt_run(&t, term_job("2020-2025", 0));
+    assert_int_equal(j->status, NL_UNAVAILABLE);
+    assert_chain(5);
+    wt_stop(&t);
+    assert_int_equal(sf_sql_long(g->ro, "SELECT count(*) FROM term WHERE code = '2020-2025'"), 0);
+}
+
+static void test_unauditable_failure_entry_is_lost_not_the_server(void **state)
+{
+    struct wtest t;
+    struct nl_job *j;
+
+    (void)state;
+    /* Every entry refused: the write does not happen, and nothing else does either. */
+    sf_sql(g->rw, "CREATE TRIGGER test_audit_refuse BEFORE INSERT ON audit"
+                  " BEGIN SELECT RAISE(ABORT, 'audit refused by the test'); END");
+    wt_start(&t);
+    j = wt_run(&t, term_job("2020-2025", 0));
+    assert_int_equal(j->status, NL_UNAVAILABLE);
+    wt_stop(&t);
+    assert_int_equal(sf_sql_long(g->ro, "SELECT count(*) FROM term WHERE code = '2020-2025'"), 0);
+    assert_chain(0);
+}
+
+static void test_jobs_that_never_ran_are_audited(void **state)
+{
+    struct wtest t;
+    struct nl_job *j;
+
+    (void)state;
+    wt_start(&t);
+    /* A deadline already past when the writer takes the job (monotonic ms 1). */
+    j = term_job("2020-2025", 1);
+    j->auth = 1;
+    (void)snprintf(j->token.id, sizeof(j->token.id), "0123456789ab");
+    j = wt_run(&t, j);
+    assert_int_equal(j->status, NL_DEADLINE_EXCEEDED);
+    assert_chain(1);
+    assert_string_equal(entry(1, "method"), CREATE_TERM);
+    assert_string_equal(entry(1, "outcome"), "DEADLINE_EXCEEDED");
+    assert_string_equal(entry(1, "token_id"), "0123456789ab");
+    assert_string_equal(entry(1, "role"), ""); /* never verified */
+    assert_string_equal(entry(1, "keys"), ""); /* never read */
+    assert_string_equal(entry(1, "peer"), "127.0.0.1:5000");
+
+    /* Cancelled while queued. */
+    j = term_job("2025-2030", 0);
+    atomic_store(&j->cancel, 1);
+    j = wt_run(&t, j);
+    assert_int_equal(j->status, NL_CANCELLED);
+    assert_chain(2);
+    assert_string_equal(entry(2, "outcome"), "CANCELLED");
+    assert_string_equal(entry(2, "token_id"), "");
+
+    /* A write that ran follows them. */
+    j = wt_run(&t, term_job("2030-2035", 0));
+    assert_int_equal(j->status, NL_OK);
+    assert_chain(3);
+    wt_stop(&t);
+    assert_int_equal(sf_sql_long(g->ro, "SELECT count(*) FROM term WHERE code IN"
+                                        " ('2020-2025', '2025-2030', '2030-2035')"),
+                     1);
+}
+
+static void test_local_action_entry(void **state)
+{
+    struct nl_arena a;
+
+    (void)state;
+    nl_arena_init(&a, 1u << 16);
+    /* Outside a transaction nothing is written. */
+    assert_int_equal(nl_store_audit_local(g->rw, NL_AUDIT_BOOTSTRAP, "00aa11bb22cc", &a),
+                     NL_FAILED_PRECONDITION);
+    assert_int_equal(sf_sql_long(g->rw, "SELECT count(*) FROM audit"), 0);
+    /* Rolled back with the caller's transaction. */
+    assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
+    assert_int_equal(nl_store_audit_local(g->rw, NL_AUDIT_BOOTSTRAP, "00aa11bb22cc", &a), NL_OK);
+    assert_int_equal(nl_store_rollback(g->rw), NL_OK);
+    assert_int_equal(sf_sql_long(g->rw, "SELECT count(*) FROM audit"), 0);
+    /* Committed with it. */
+    append(1);
+    assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
+    assert_int_equal(nl_store_audit_local(g->rw, NL_AUDIT_BOOTSTRAP, "00aa11bb22cc", &a), NL_OK);
+    assert_int_equal(nl_store_commit(g->rw), NL_OK);
+    nl_arena_release(&a);
+    assert_chain(2);
+    assert_string_equal(entry(2, "method"), "nhanlucd --bootstrap-admin");
+    assert_string_equal(entry(2, "role"), "");
+    assert_string_equal(entry(2, "unit"), "");
+    assert_string_equal(entry(2, "token_id"), "00aa11bb22cc");
+    assert_string_equal(entry(2, "peer"), "local");
+    assert_string_equal(entry(2, "keys"), "token=00aa11bb22cc");
+    assert_string_equal(entry(2, "outcome"), "OK");
+    assert_int_equal(strlen(entry(2, "at")), strlen("2024-05-01T10:00:00.000Z"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +590,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deleted_rows_are_named, setup, sf_teardown),
         cmocka_unit_test(test_keys_hold_record_keys_only),
         cmocka_unit_test(test_keys_cut_when_long),
+        cmocka_unit_test_setup_teardown(test_unauditable_write_does_not_happen, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_unauditable_failure_entry_is_lost_not_the_server,
+                                        setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_that_never_ran_are_audited, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_local_action_entry, setup, sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
