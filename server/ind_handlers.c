@@ -168,7 +168,9 @@ enum nl_status nl_ind_list(struct nl_ctx *ctx, const ProtobufCMessage *req_,
         d->formula = nl_svc_unconst(cat[i].formula);
         d->population = nl_svc_unconst(cat[i].population);
         d->value_kind = (Nhanluc__V1__ValueKind)cat[i].value_kind;
-        enum nl_status st = nl_store_target_list(ctx->store, cat[i].code, "", &t, &nt, ctx->arena);
+        /* A district sees the targets that apply to it (store_targets.h), like ListTargets. */
+        enum nl_status st = nl_store_target_list_scoped(ctx->store, cat[i].code, "",
+                                                        nl_auth_scope(ctx), &t, &nt, ctx->arena);
         if (st != NL_OK)
             return nl_svc_store_error(ctx, st);
         if (nt > 0) {

@@ -21,12 +21,14 @@
  * - term: a term code YYYY-YYYY, required.
  * SetTarget answers the stored target with created / changed (a replay:
  * both false). DeleteTarget of a key without a target answers deleted =
- * false, not an error.
+ * false, not an error. ListTargets of a district (scope_auth.h) lists only
+ * the targets that concern it: no unit, its units, or its ancestors.
  */
 #include <string.h>
 
 #include "ind_catalog.h"
 #include "nhanluc/v1/indicators.pb-c.h"
+#include "scope_auth.h"
 #include "store.h"
 #include "store_targets.h"
 #include "svc_indicators.h"
@@ -246,7 +248,8 @@ enum nl_status nl_ind_list_targets(struct nl_ctx *ctx, const ProtobufCMessage *r
         return st;
 
     /* proceed */
-    st = nl_store_target_list(ctx->store, req->indicator, req->term, &rows, &n, ctx->arena);
+    st = nl_store_target_list_scoped(ctx->store, req->indicator, req->term, nl_auth_scope(ctx),
+                                     &rows, &n, ctx->arena);
     if (st == NL_RESOURCE_EXHAUSTED)
         return nl_ctx_errorf(ctx, st, "too many targets: filter by indicator or term");
     if (st != NL_OK)

@@ -15,6 +15,7 @@
  */
 #include <string.h>
 
+#include "scope_auth.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_targets.h"
@@ -43,9 +44,29 @@ static const char SQL_TARGET_DELETE[] = "DELETE FROM target WHERE indicator = ?1
 #define TARGET_COLS                                                                                \
     "SELECT t.indicator, t.op, t.value, COALESCE(u.code, ''), t.term_code"                         \
     " FROM target AS t LEFT JOIN unit AS u ON u.id = t.unit_id"
-static const char SQL_TARGET_LIST[] =
-    TARGET_COLS " WHERE (?1 = '' OR t.indicator = ?1) AND (?2 = '' OR t.term_code = ?2)"
-                " ORDER BY t.indicator, t.term_code, COALESCE(u.code, '')";
+/*
+ * SQL: the unit ids at and above unit id `param` in the standing tree of
+ * scope_auth.h (each unit under the parent of its latest version that
+ * started on or before today): the unit, its parent, the parent's parent...
+ * UNION stops a cycle.
+ */
+#define TARGET_UP_SQL(param)                                                                       \
+    "(WITH RECURSIVE nl_up(id) AS (SELECT " param                                                  \
+    " UNION SELECT sv.parent_id FROM unit_version AS sv JOIN nl_up ON sv.unit_id = nl_up.id"       \
+    " WHERE sv.parent_id IS NOT NULL AND sv.valid_from = (SELECT max(sw.valid_from)"               \
+    " FROM unit_version AS sw WHERE sw.unit_id = sv.unit_id AND sw.valid_from <= date('now')))"    \
+    " SELECT id FROM nl_up)"
+
+/*
+ * ?3 the caller's scope root (0 = unconfined): a confined caller sees the
+ * targets naming no unit, a unit of its scope, or one of its ancestors.
+ */
+#define TARGET_SCOPE_SQL                                                                           \
+    " AND (?3 = 0 OR t.unit_id IS NULL OR" NL_AUTH_SCOPE_SQL(                                      \
+        "t.unit_id", "?3") "OR t.unit_id IN " TARGET_UP_SQL("?3") ")"
+static const char SQL_TARGET_LIST[] = TARGET_COLS
+    " WHERE (?1 = '' OR t.indicator = ?1) AND (?2 = '' OR t.term_code = ?2)" TARGET_SCOPE_SQL
+    " ORDER BY t.indicator, t.term_code, COALESCE(u.code, '')";
 /*
  * The lookup: the target naming unit ?3, else the one naming no unit. Only
  * the exact unit is matched, so a target never passes to the units under
@@ -180,6 +201,14 @@ static enum nl_status target_row(sqlite3_stmt *s, void *out, struct nl_arena *a)
 enum nl_status nl_store_target_list(struct nl_store *st, const char *indicator, const char *term,
                                     struct nl_target_rec **rows, size_t *n, struct nl_arena *a)
 {
+    return nl_store_target_list_scoped(st, indicator, term, 0, rows, n, a);
+}
+
+enum nl_status nl_store_target_list_scoped(struct nl_store *st, const char *indicator,
+                                           const char *term, int64_t scope,
+                                           struct nl_target_rec **rows, size_t *n,
+                                           struct nl_arena *a)
+{
     enum nl_status res = NL_OK;
     sqlite3_stmt *s = nl_store_stmt(st, SQL_TARGET_LIST, &res);
     void *arr = NULL;
@@ -189,7 +218,8 @@ enum nl_status nl_store_target_list(struct nl_store *st, const char *indicator, 
     if (s == NULL)
         return res;
     if (nl_store_bind_text(s, 1, indicator != NULL ? indicator : "") != SQLITE_OK ||
-        nl_store_bind_text(s, 2, term != NULL ? term : "") != SQLITE_OK) {
+        nl_store_bind_text(s, 2, term != NULL ? term : "") != SQLITE_OK ||
+        sqlite3_bind_int64(s, 3, scope) != SQLITE_OK) {
         res = nl_store_bind_fail(st, "bind target list");
     } else {
         res = nl_store_collect_rows(st, s, target_row, sizeof(**rows), TARGET_LIST_MAX, &arr, n,

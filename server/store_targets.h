@@ -10,6 +10,7 @@
 #define NL_STORE_TARGETS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -40,6 +41,21 @@ enum nl_status nl_store_target_set(struct nl_store *st, const struct nl_target_r
  */
 enum nl_status nl_store_target_list(struct nl_store *st, const char *indicator, const char *term,
                                     struct nl_target_rec **rows, size_t *n, struct nl_arena *a);
+
+/*
+ * nl_store_target_list for a caller confined to the scope rooted at unit id
+ * `scope` (nl_auth_scope(); 0 = unconfined: every target, as above). A
+ * confined caller sees only the targets that concern it: those naming no
+ * unit, those naming a unit of its scope (its unit or one under it, the
+ * standing tree of scope_auth.h), and those naming one of its ancestors in
+ * the same tree (the city's, the province's). Targets of sibling or other
+ * units are filtered out in SQL, before the row limit. Same order and
+ * limit as nl_store_target_list.
+ */
+enum nl_status nl_store_target_list_scoped(struct nl_store *st, const char *indicator,
+                                           const char *term, int64_t scope,
+                                           struct nl_target_rec **rows, size_t *n,
+                                           struct nl_arena *a);
 
 /*
  * Deletes the target of that key (inside a write transaction); *deleted 0

@@ -16,6 +16,8 @@ per district. Then:
 - The admin sees both districts; central sees both without any full_name.
 - SetTarget: a central token granted target writes may, one without the
   grant is PERMISSION_DENIED; the grant is for central tokens only.
+- ListTargets: a district sees the targets naming no unit, its own units and
+  its ancestors (the city's), never a sibling district's or its ward's.
 Every call has a deadline; every loop is bounded.
 """
 
@@ -410,6 +412,42 @@ class IdorTest(AuthServerCase):
             indicator=req.target.indicator, unit="d-a", term="2020-2025"),
             ind.DeleteTargetResponse, self.central)
         self.assertEqual(code, PERMISSION_DENIED)
+
+    def test_list_targets_scoped(self):
+        ind = self.s.indicators_pb2
+        code = self.an_indicator()
+        for unit, value in (("", "10"), ("hn", "11"), ("d-a", "12"), ("w-a", "13"),
+                            ("d-b", "14"), ("w-b", "15")):
+            self.ok("Indicators", "SetTarget", ind.SetTargetRequest(target=ind.Target(
+                indicator=code, op=">=", value=value, unit=unit, term="2020-2025")),
+                ind.SetTargetResponse)
+
+        def listed(token):
+            r = self.ok("Indicators", "ListTargets",
+                        ind.ListTargetsRequest(indicator=code, term="2020-2025"),
+                        ind.ListTargetsResponse, token)
+            return sorted((t.unit, t.value) for t in r.targets)
+
+        everything = [("", "10"), ("d-a", "12"), ("d-b", "14"), ("hn", "11"), ("w-a", "13"),
+                      ("w-b", "15")]
+        self.assertEqual(listed(self.admin), everything)
+        self.assertEqual(listed(self.central), everything)
+        self.assertEqual(listed(self.dist_a), [("", "10"), ("d-a", "12"), ("hn", "11"),
+                                               ("w-a", "13")])
+        self.assertEqual(listed(self.dist_b), [("", "10"), ("d-b", "14"), ("hn", "11"),
+                                               ("w-b", "15")])
+        # Unfiltered, A's list carries no byte of B's targets (the seeded ones name no unit).
+        r = self.ok("Indicators", "ListTargets", ind.ListTargetsRequest(),
+                    ind.ListTargetsResponse, self.dist_a)
+        self.assertGreater(len(r.targets), 4)
+        self.assert_no_b(r, "ListTargets")
+        # The catalogue lists each indicator's targets: the same scope applies.
+        r = self.ok("Indicators", "ListIndicators", ind.ListIndicatorsRequest(),
+                    ind.ListIndicatorsResponse, self.dist_a)
+        (d,) = [d for d in r.indicators if d.code == code]
+        self.assertEqual(sorted((t.unit, t.value) for t in d.targets if t.term == "2020-2025"),
+                         [("", "10"), ("d-a", "12"), ("hn", "11"), ("w-a", "13")])
+        self.assert_no_b(r, "ListIndicators")
 
 
 if __name__ == "__main__":

@@ -124,6 +124,29 @@ static size_t list(const char *ind, const char *term, struct nl_target_rec **row
     return n;
 }
 
+/* nl_store_target_list_scoped for term 2020-2025: the unit codes listed, comma-separated. */
+static const char *scoped_units(int64_t scope, char *out, size_t outlen)
+{
+    struct nl_target_rec *rows = NULL;
+    struct nl_arena a;
+    size_t n = 0, len = 0;
+
+    nl_arena_init(&a, 1u << 16);
+    assert_int_equal(nl_store_begin_read(g->ro), NL_OK);
+    assert_int_equal(nl_store_target_list_scoped(g->ro, "", "2020-2025", scope, &rows, &n, &a),
+                     NL_OK);
+    assert_int_equal(nl_store_end_read(g->ro), NL_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        int w = snprintf(out + len, outlen - len, "%s%s", i ? "," : "",
+                         rows[i].unit[0] ? rows[i].unit : "-");
+        assert_true(w > 0 && (size_t)w < outlen - len);
+        len += (size_t)w;
+    }
+    nl_arena_release(&a);
+    return out;
+}
+
 static void assert_target(const struct nl_target_rec *t, const char *ind, const char *op,
                           const char *value, const char *unit, const char *term)
 {
@@ -493,6 +516,45 @@ static void test_rpc_list_and_delete(void **state)
     assert_int_equal(target_count(), SEEDED);
 }
 
+/*
+ * A district sees the targets naming no unit, its units and its ancestors,
+ * never a sibling's; the tree is the one standing today (a unit moved under
+ * d1 since 2020 counts there, a move planned for 9999 does not yet).
+ */
+static void test_list_scoped(void **state)
+{
+    struct nl_target_rec *rows;
+    struct nl_arena a;
+    char units[256];
+
+    (void)state;
+    sql("INSERT INTO unit(id, code) VALUES (5, 'w2'), (6, 'w3');"
+        "INSERT INTO unit_version(unit_id, name, kind, parent_id, valid_from, valid_to) VALUES"
+        " (5, 'Phường Hai', 6, 4, '0001-01-01', '2019-12-31'),"
+        " (5, 'Phường Hai', 6, 2, '2020-01-01', NULL),"
+        " (6, 'Phường Ba', 6, 4, '0001-01-01', NULL),"
+        " (6, 'Phường Ba', 6, 2, '9999-01-01', NULL);");
+    set_ok("postgraduate_share", ">=", "40", "", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "41", "hn", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "42", "d1", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "43", "w1", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "44", "d2", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "45", "w2", "2020-2025", 1, 1);
+    set_ok("postgraduate_share", ">=", "46", "w3", "2020-2025", 1, 1);
+
+    assert_string_equal(scoped_units(0, units, sizeof(units)), "-,d1,d2,hn,w1,w2,w3");
+    assert_string_equal(scoped_units(1, units, sizeof(units)), "-,d1,d2,hn,w1,w2,w3");
+    assert_string_equal(scoped_units(2, units, sizeof(units)), "-,d1,hn,w1,w2");
+    assert_string_equal(scoped_units(4, units, sizeof(units)), "-,d2,hn,w3");
+    assert_string_equal(scoped_units(3, units, sizeof(units)), "-,d1,hn,w1");
+    assert_string_equal(scoped_units(5, units, sizeof(units)), "-,d1,hn,w2");
+    /* The unscoped list is unchanged. */
+    nl_arena_init(&a, 1u << 16);
+    assert_int_equal(list("", "2020-2025", &rows, &a), 7);
+    assert_int_equal(list("", "", &rows, &a), SEEDED + 7);
+    nl_arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -502,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_find_precedence, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_delete, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_list_filters_and_order, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_list_scoped, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_rpc_set_normalises, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_rpc_set_refusals, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_rpc_list_and_delete, setup, sf_teardown),
