@@ -406,6 +406,11 @@ static int take_locked(const char *db_path, const char *dir, const char *reason,
     if (fd < 0)
         return errorf(err, errlen, "cannot create %s: %s", tmp, strerror(errno));
     close(fd);
+    /* The progress handler fires every 1000 steps: a small database would never see it. */
+    if (on_progress(pr)) {
+        errorf(err, errlen, "copying the database failed: cancelled or past its deadline");
+        goto fail;
+    }
     if (copy_db(db_path, tmp, pr, err, errlen) != 0)
         goto fail;
     if (fsync_path(tmp, 0) != 0 || fsync_path(dir, 1) != 0) {
@@ -821,6 +826,13 @@ int nl_backup_restore(const char *backup_path, const char *db_path, struct nl_ba
             goto fail;
         }
         snprintf(aside, asidelen, "%s", old);
+    } else if (exists(wal)) {
+        /* A log without its database would be replayed into the restored copy: keep it aside. */
+        if (exists(oldwal) || rename(wal, oldwal) != 0) {
+            errorf(err, errlen, "cannot move %s aside", wal);
+            goto fail;
+        }
+        snprintf(aside, asidelen, "%s", oldwal);
     }
     (void)unlink(shm);
     if (rename(tmp, db_path) != 0) {

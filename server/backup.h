@@ -99,7 +99,8 @@ int nl_backup_verify(const char *path, struct nl_backup_info *out, char *err, si
  * while no server runs on it: takes the server's lock (nl_backup_lock_db),
  * verifies the backup, copies it beside db_path (0600, fsync), moves the
  * current database and its -wal file aside as `<db>.replaced-<stamp>` (kept,
- * never deleted), removes the stale -shm, renames the copy into place and
+ * never deleted; a -wal without its database too, or SQLite would replay it
+ * into the copy), removes the stale -shm, renames the copy into place and
  * fsyncs the directory. On success fills *info from the backup's manifest,
  * writes what was moved aside to `aside` ("" when there was no database)
  * and returns 0; else -1 with a reason in err and the current database
