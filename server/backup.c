@@ -550,7 +550,7 @@ static int scan(const char *dir, struct entry **out, size_t *n, char *err, size_
             v = nv;
             cap = nc;
         }
-        snprintf(v[*n].name, sizeof(v->name), "%s", e->d_name);
+        memcpy(v[*n].name, e->d_name, strlen(e->d_name) + 1); /* fits: checked above */
         v[*n].t = t;
         v[*n].num = num;
         (*n)++;

@@ -464,6 +464,21 @@ void nl_conn_streams_changed(struct nl_conn *c)
         nl_conn_mark_dirty(c);
 }
 
+/* 1 for 127.0.0.0/8, ::1 and IPv4-mapped 127.0.0.0/8 (::ffff:127.x.y.z). */
+static int addr_is_loopback(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET)
+        return (ntohl(((const struct sockaddr_in *)(const void *)sa)->sin_addr.s_addr) >> 24) ==
+               127;
+    if (sa->sa_family == AF_INET6) {
+        static const uint8_t one[16] = {[15] = 1};
+        static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+        const uint8_t *a = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr.s6_addr;
+        return memcmp(a, one, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+    }
+    return 0;
+}
+
 static struct nl_conn *conn_alloc_struct(struct nl_server *srv)
 {
     struct nl_conn *c = calloc(1, sizeof(*c));
@@ -521,6 +536,7 @@ int nl_conn_accept(struct nl_server *srv)
             port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
         }
         snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+        c->loopback = addr_is_loopback((const struct sockaddr *)&ss);
     }
     if (srv->nconns > 2048) {
         nl_log_warnx("conn=%lu refused: too many connections", c->id);
@@ -548,6 +564,18 @@ int nl_conn_accept(struct nl_server *srv)
     return 0;
 }
 
+int nl_conn_mem_set_peer(struct nl_conn *c, const char *ip, int port)
+{
+    struct sockaddr_storage ss;
+
+    if (uv_ip4_addr(ip, port, (struct sockaddr_in *)&ss) != 0 &&
+        uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&ss) != 0)
+        return -1;
+    snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
+    c->loopback = addr_is_loopback((const struct sockaddr *)&ss);
+    return 0;
+}
+
 struct nl_conn *nl_conn_new_mem(struct nl_server *srv)
 {
     struct nl_conn *c = conn_alloc_struct(srv);
@@ -556,6 +584,7 @@ struct nl_conn *nl_conn_new_mem(struct nl_server *srv)
         return NULL;
     c->mem = 1;
     c->timer_closed = 1;
+    c->loopback = 1;
     snprintf(c->peer, sizeof(c->peer), "memory");
     conn_link(srv, c);
     if (nl_h2_session_new(c) != 0) {

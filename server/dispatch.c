@@ -232,6 +232,23 @@ static int auth_precheck(struct nl_call *call)
                       "malformed credential: expected authorization: Bearer nl_<id>_<secret>", -1);
         return -1;
     }
+    if (c->tls == NULL && !c->loopback) {
+        /*
+         * RELIABILITY.md 5.1: bearer tokens over TLS, on h2c only from
+         * loopback (an --insecure-listen server). The token crossed the
+         * network in clear: refused whatever it is, and the operator told.
+         */
+        audit_refusal(call, NL_UNAUTHENTICATED);
+        nl_log_warnx("conn=%lu call=%lu token id %s sent without TLS from %s: refused; "
+                     "revoke it if the network is not trusted",
+                     c->id, call->id, call->token.id, c->peer);
+        nl_token_wipe(&call->token);
+        trailers_only(call, NL_UNAUTHENTICATED,
+                      "credentials are accepted over TLS only (this connection is cleartext and "
+                      "not from loopback)",
+                      -1);
+        return -1;
+    }
     return 0;
 }
 

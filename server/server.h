@@ -69,6 +69,13 @@ uint64_t nl_server_calls(const struct nl_server *srv, enum nl_status st);
 struct nl_conn *nl_conn_new_mem(struct nl_server *srv);
 
 /*
+ * Gives an in-memory connection a peer address (tests): `ip` as text, IPv4
+ * or IPv6. A memory connection counts as loopback until told otherwise.
+ * Returns 0, or -1 when `ip` is not an address.
+ */
+int nl_conn_mem_set_peer(struct nl_conn *c, const char *ip, int port);
+
+/*
  * Feeds `len` bytes from the peer. Returns 0, or -1 when the connection hit a
  * fatal error (it is then closing; further feeds are ignored).
  */

@@ -96,6 +96,8 @@ struct nl_conn {
     unsigned ping_strikes;  /* idle PINGs closer than 30 s apart */
     uint64_t write_started; /* when the write in flight started (stall detection) */
     char peer[64];
+    /* The peer's address is a loopback one (127/8, ::1, ::ffff:127/104); memory connections too. */
+    unsigned loopback : 1;
     /*
      * The verified TLS client certificate (issue 5), set by the TLS layer once
      * the handshake is done; both "" without TLS or without a certificate.

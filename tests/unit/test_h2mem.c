@@ -30,7 +30,7 @@ struct fixture {
     struct h2peer peer;
 };
 
-static int setup(void **state)
+static int setup_with(void **state, const char *auth)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct nl_config cfg;
@@ -43,8 +43,7 @@ static int setup(void **state)
     assert_int_equal(nl_store_open(":memory:", NL_STORE_READWRITE, &f->store, err, sizeof(err)),
                      NL_OK);
     nl_config_defaults(&cfg);
-    /* The HTTP/2 glue is under test here, not credentials (tests/integration/test_auth.py). */
-    snprintf(cfg.auth, sizeof(cfg.auth), "off");
+    snprintf(cfg.auth, sizeof(cfg.auth), "%s", auth);
     assert_int_equal(nl_server_new(&f->loop, &cfg, f->store, &f->srv, err, sizeof(err)), 0);
     f->conn = nl_conn_new_mem(f->srv);
     assert_non_null(f->conn);
@@ -52,6 +51,18 @@ static int setup(void **state)
     h2peer_pump(&f->peer);
     *state = f;
     return 0;
+}
+
+/* The HTTP/2 glue is under test here, not credentials (tests/integration/test_auth.py)... */
+static int setup(void **state)
+{
+    return setup_with(state, "off");
+}
+
+/* ... except where the connection decides whether a bearer token may be used at all. */
+static int setup_auth(void **state)
+{
+    return setup_with(state, "required");
 }
 
 static int teardown(void **state)
@@ -343,6 +354,55 @@ static void test_bad_preface(void **state)
     assert_int_equal(health_check(f, "")->grpc_status, 0);
 }
 
+/* A GetUnit call with a well-formed (unknown) bearer token, from the connection's current peer. */
+static struct h2peer_stream *get_unit_with_token(struct fixture *f)
+{
+    static const char *const extra[] = {
+        "authorization", "Bearer nl_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        NULL};
+    Nhanluc__V1__GetUnitRequest req = NHANLUC__V1__GET_UNIT_REQUEST__INIT;
+    static uint8_t *body;
+    size_t len;
+
+    req.code = (char *)(uintptr_t) "ha-noi";
+    free(body);
+    body = h2peer_frame_message(&req, &len);
+    struct h2peer_stream *st = h2peer_request(&f->peer, "POST", "/nhanluc.v1.Registry/GetUnit",
+                                              "application/grpc", extra, body, len, 1);
+    assert_non_null(st);
+    h2peer_pump(&f->peer);
+    return st;
+}
+
+/*
+ * RELIABILITY.md 5.1: bearer tokens only over TLS, or on h2c from loopback.
+ * A cleartext connection from any other address (an --insecure-listen
+ * server) is refused before the token is looked at; loopback addresses, IPv6
+ * and IPv4-mapped ones included, get to the credential check.
+ */
+static void test_cleartext_token_only_from_loopback(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const afar[] = {"203.0.113.7", "10.0.0.1", "::ffff:10.0.0.1", "2001:db8::1",
+                                       "128.0.0.1"};
+    static const char *const near[] = {"127.0.0.1", "127.1.2.3", "::1", "::ffff:127.0.0.1"};
+    struct h2peer_stream *st;
+
+    for (size_t i = 0; i < sizeof(afar) / sizeof(afar[0]); i++) {
+        assert_int_equal(nl_conn_mem_set_peer(f->conn, afar[i], 40000), 0);
+        st = get_unit_with_token(f);
+        assert_int_equal(st->grpc_status, NL_UNAUTHENTICATED);
+        assert_non_null(strstr(st->grpc_message, "over TLS only"));
+    }
+    for (size_t i = 0; i < sizeof(near) / sizeof(near[0]); i++) {
+        assert_int_equal(nl_conn_mem_set_peer(f->conn, near[i], 40000), 0);
+        st = get_unit_with_token(f);
+        assert_int_equal(st->grpc_status, NL_UNAUTHENTICATED); /* the token is unknown */
+        assert_null(strstr(st->grpc_message, "TLS"));
+    }
+    assert_int_equal(nl_conn_mem_set_peer(f->conn, "not an address", 1), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -357,6 +417,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drain, setup, teardown),
         cmocka_unit_test_setup_teardown(test_teardown_with_open_streams, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_preface, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cleartext_token_only_from_loopback, setup_auth,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("h2mem", tests, NULL, NULL);
 }
