@@ -6,7 +6,8 @@
 # times GetReport for the city and for one district, ShowIndicator --by unit,
 # every catalogue indicator for the city, and a Query with two group-by
 # dimensions through the real server (tests/bench/ind_load.py, grpcio, one
-# call at a time). A benchmark, not a test: CTest never runs it. What it
+# call at a time); then the shutdown backup of that database and its
+# `nhanlucd --restore` (RELIABILITY.md 6). A benchmark, not a test: CTest never runs it. What it
 # measures, the aims and the figures: tests/bench/README.md.
 #
 # Generation: nhanlucd is started once on an empty database so that it
@@ -30,6 +31,8 @@
 #   NL_BENCH_NO_BUILD=1     use the binaries in the build directory as they are
 #   NL_BENCH_STRICT=1       exit 3 when an aim is missed
 #   NL_BENCH_KEEP=1         keep the temporary directory (database copy, server log)
+#   NL_BENCH_BACKUP=1       time the shutdown backup of the city database and its
+#                           --restore (0: backups off)
 # Exit: 0 done; 1 a call failed, an answer was wrong or the server misbehaved;
 # 2 setup failed; 3 strict and an aim missed.
 set -euo pipefail
@@ -99,11 +102,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# start_server DB LOG STARTUP_S: starts nhanlucd on DB, sets $server_pid and $addr.
+# start_server DB LOG STARTUP_S [BACKUP_DIR]: starts nhanlucd on DB, sets $server_pid
+# and $addr. Backups (at shutdown only) go to BACKUP_DIR when given, else are off.
 start_server() {
-    local db=$1 log=$2 limit=$3 port="" i
-    "$SERVER" --listen 127.0.0.1:0 --db "$db" --log-level info --auth off --backup-dir off \
-        </dev/null >"$log.out" 2>"$log.err" &
+    local db=$1 log=$2 limit=$3 bdir=${4:-off} port="" i
+    "$SERVER" --listen 127.0.0.1:0 --db "$db" --log-level info --auth off --backup-dir "$bdir" \
+        --backup-interval-s 0 </dev/null >"$log.out" 2>"$log.err" &
     server_pid=$!
     for ((i = 0; i < limit * 10; i++)); do
         if ! kill -0 "$server_pid" 2>/dev/null; then
@@ -168,7 +172,9 @@ fi
 # --- the run: a copy of the data set, so the cache stays as generated -----------
 cp "$city_db" "$tmp/city.db"
 t0=$(date +%s.%N)
-start_server "$tmp/city.db" "$tmp/server" 600
+bdir=off
+[ "${NL_BENCH_BACKUP:-1}" = 0 ] || bdir=$tmp/backups
+start_server "$tmp/city.db" "$tmp/server" 600 "$bdir"
 start_s=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
 rss_start_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server_pid/status")
 say "nhanlucd pid $server_pid on $addr, listening after $start_s s" \
@@ -187,6 +193,26 @@ rss_kb=$(sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server_pid/sta
 stop_server "$tmp/server"
 line=$(grep 'calls by status:' "$tmp/server.err" | tail -n 1 || true)
 counts=${line#*calls by status:}
+
+# --- the shutdown backup (RELIABILITY.md 6, F14: < 10 s per 100 MB) and its restore ---
+backup_note="backups off (NL_BENCH_BACKUP=0)"
+if [ "$bdir" != off ]; then
+    bline=$(grep -E 'INFO backup .* \(shutdown\): ' "$tmp/server.err" | tail -n 1 || true)
+    [ -n "$bline" ] || die "no shutdown backup in the server log" 1
+    bfile=$(sed -n 's/.*INFO backup \(.*\) (shutdown): .*/\1/p' <<<"$bline")
+    bbytes=$(sed -n 's/.*(shutdown): \([0-9]*\) bytes.*/\1/p' <<<"$bline")
+    bsecs=$(sed -n 's/.*, \([0-9.]*\) s$/\1/p' <<<"$bline")
+    mkdir "$tmp/restored"
+    t0=$(date +%s.%N)
+    "$SERVER" --db "$tmp/restored/city.db" --restore "$bfile" >"$tmp/restore.out" \
+        2>"$tmp/restore.err" || { cat "$tmp/restore.err" >&2; die "--restore failed" 1; }
+    rsecs=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+    per100=$(awk -v s="$bsecs" -v b="$bbytes" 'BEGIN { printf "%.2f", s * 100e6 / b }')
+    bverdict=$(awk -v p="$per100" 'BEGIN { print (p < 10 ? "ok" : "MISSED") }')
+    [ "$bverdict" = ok ] || missed_backup=1
+    backup_note=$(printf 'shutdown backup (VACUUM INTO, fsync, integrity_check, SHA-256): %d MB in %s s = %s s per 100 MB (aim < 10 s: %s); --restore (verify, copy, fsync): %s s' \
+        "$((bbytes / 1000000))" "$bsecs" "$per100" "$bverdict" "$rsecs")
+fi
 
 # --- report -------------------------------------------------------------------
 echo
@@ -207,12 +233,14 @@ if [ "$hwm_kb" -ge $((RSS_AIM_MIB * 1024)) ]; then
     hwm_verdict=MISSED
     missed=$((${missed:-0} + 1))
 fi
+[ -z "${missed_backup:-}" ] || missed=$((${missed:-0} + 1))
 printf '%s %.1f MiB (aim < %d MiB: %s); RSS after start %.1f MiB, at the end %.1f MiB\n' \
     'server peak RSS (VmHWM)' \
     "$(awk -v k="$hwm_kb" 'BEGIN { print k / 1024 }')" "$RSS_AIM_MIB" "$hwm_verdict" \
     "$(awk -v k="$rss_start_kb" 'BEGIN { print k / 1024 }')" \
     "$(awk -v k="$rss_kb" 'BEGIN { print k / 1024 }')"
 echo "server calls by status:${counts:- (no line)}"
+echo "$backup_note"
 if [ "$load_rc" != 0 ]; then
     cat "$tmp/load.err" >&2
     die "ind_load.py exited $load_rc: a call failed or an answer was wrong" 1
