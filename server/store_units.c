@@ -45,9 +45,14 @@
     " LEFT JOIN unit AS p ON p.id = v.parent_id"
 #define VALID_ON(d) " v.valid_from <= " d " AND (v.valid_to IS NULL OR v.valid_to >= " d ")"
 
-/* The version of a unit that is current (valid_to NULL), or else its latest one. */
+/*
+ * The version of a unit that is current (valid_to NULL), or else its latest
+ * one: the same row, since versions never overlap and a current version is
+ * open-ended. Ordered by valid_from alone, SQLite walks the (unit_id,
+ * valid_from) index backwards instead of sorting in a temporary B-tree.
+ */
 static const char SQL_UNIT_GET[] = "SELECT " VERSION_COLS VERSION_FROM " WHERE u.code = ?1"
-                                   " ORDER BY v.valid_to IS NULL DESC, v.valid_from DESC LIMIT 1";
+                                   " ORDER BY v.valid_from DESC LIMIT 1";
 /* Column 6: the version's id. */
 static const char SQL_VERSION_BY_FROM[] =
     "SELECT " VERSION_COLS ", v.id" VERSION_FROM " WHERE u.code = ?1 AND v.valid_from = ?2";
