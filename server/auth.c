@@ -105,22 +105,20 @@ enum nl_status nl_auth_identify(struct nl_store *st, const struct nl_token *t,
                                 const char *cert_unit, struct nl_identity *who,
                                 enum nl_token_verdict *verdict, char *msg, size_t msglen)
 {
-    unsigned char hash[NL_TOKEN_HASH_BYTES];
     struct nl_token_rec rec;
     struct nl_arena arena;
     enum nl_status res;
-    int found = 0;
 
     *verdict = NL_TOKEN_UNKNOWN;
-    (void)snprintf(msg, msglen, "%s", "");
+    if (msglen > 0)
+        msg[0] = '\0';
     nl_arena_init(&arena, 64u * 1024u);
-    res = nl_store_token_find_cached(st, t->id, &rec, hash, &found, &arena);
+    /* Constant-time comparison, an unknown id included (store_tokens.h). */
+    res = nl_store_token_verify_cached(st, t, &rec, verdict, &arena);
     if (res != NL_OK) {
         (void)snprintf(msg, msglen, "cannot check the credential: %s", nl_store_errmsg(res));
         goto out;
     }
-    /* The hash is compared (constant time) even for an unknown id: nl_token_check. */
-    *verdict = nl_token_check(t, found ? hash : NULL, rec.expires_at, rec.revoked_at, NULL);
     if (*verdict != NL_TOKEN_VALID) {
         (void)snprintf(msg, msglen, "invalid credential (unknown, expired or revoked token)");
         res = NL_UNAUTHENTICATED;
@@ -137,7 +135,6 @@ enum nl_status nl_auth_identify(struct nl_store *st, const struct nl_token *t,
     who->may_write_targets = rec.role == NL_ROLE_CENTRAL && rec.may_write_targets;
     (void)snprintf(who->token_id, sizeof(who->token_id), "%s", rec.id);
 out:
-    memset(hash, 0, sizeof(hash));
     nl_arena_release(&arena);
     return res;
 }

@@ -19,6 +19,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "../common/text.h"
 #include "store.h"
 #include "store_int.h"
@@ -355,7 +357,8 @@ void nl_store_tokens_changed(void)
     atomic_fetch_add(&token_generation, 1);
 }
 
-#define TEXT_CAP 72 /* unit codes (64), times (24): the strings a rec carries */
+#define TEXT_CAP    72 /* unit codes (64), times (24): the strings a rec carries */
+#define CACHE_PROBE 8  /* slots an id may take, from its home slot on */
 
 struct token_entry {
     char id[NL_TOKEN_ID_LEN + 1]; /* "" = free slot */
@@ -365,11 +368,12 @@ struct token_entry {
         revoked[TEXT_CAP];
     uint64_t loaded_ms;
     unsigned gen;
+    int has_secret;                              /* `secret` holds the last one verified */
+    unsigned char secret[NL_TOKEN_SECRET_BYTES]; /* wiped with the entry */
 };
 
 struct nl_token_cache {
     struct token_entry e[NL_TOKEN_CACHE_MAX];
-    size_t next; /* the slot a new id takes when none is free (round robin) */
 };
 
 static uint64_t mono_ms(void)
@@ -383,8 +387,8 @@ static uint64_t mono_ms(void)
 void nl_store_token_cache_free(struct nl_store *st)
 {
     if (st->tokens != NULL) {
-        /* The hashes are not secrets, but the cache is wiped like the rest of auth state. */
-        memset(st->tokens, 0, sizeof(*st->tokens));
+        /* Remembered secrets are secrets: cleansed, not just freed. */
+        OPENSSL_cleanse(st->tokens, sizeof(*st->tokens));
         free(st->tokens);
         st->tokens = NULL;
     }
@@ -395,20 +399,37 @@ static void keep_text(char *dst, size_t cap, const char *src)
     (void)snprintf(dst, cap, "%s", src != NULL ? src : "");
 }
 
-enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
-                                          struct nl_token_rec *out, unsigned char *hash, int *found,
-                                          struct nl_arena *a)
+/* An id's home slot: ids are random hex, so their first digits spread evenly. */
+static size_t home_slot(const char *id)
+{
+    size_t h = 0;
+
+    for (int i = 0; i < 6 && id[i] != '\0'; i++)
+        h = h * 16u + (size_t)(id[i] <= '9' ? id[i] - '0' : (id[i] | 0x20) - 'a' + 10);
+    return h % NL_TOKEN_CACHE_MAX;
+}
+
+/*
+ * The cache's part of a lookup: *ep = the live entry of `id` (fresh, same
+ * generation) or NULL after reading the table and caching what it found.
+ * Fills *out, hash and *found as nl_store_token_find.
+ */
+static enum nl_status cache_lookup(struct nl_store *st, const char *id, struct nl_token_rec *out,
+                                   unsigned char *hash, int *found, struct nl_arena *a,
+                                   struct token_entry **ep)
 {
     struct nl_token_cache *c = st->tokens;
     unsigned gen = atomic_load(&token_generation);
     uint64_t now = mono_ms();
     struct token_entry *e = NULL, *free_slot = NULL;
+    size_t home = home_slot(id);
     enum nl_status res;
 
+    *ep = NULL;
     if (c == NULL && (c = st->tokens = calloc(1, sizeof(*c))) == NULL)
         return nl_store_token_find(st, id, out, hash, found, a);
-    for (size_t i = 0; i < NL_TOKEN_CACHE_MAX; i++) {
-        struct token_entry *x = &c->e[i];
+    for (size_t k = 0; k < CACHE_PROBE; k++) {
+        struct token_entry *x = &c->e[(home + k) % NL_TOKEN_CACHE_MAX];
         if (x->id[0] == '\0') {
             if (free_slot == NULL)
                 free_slot = x;
@@ -421,22 +442,18 @@ enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
         *out = e->rec;
         memcpy(hash, e->hash, NL_TOKEN_HASH_BYTES);
         *found = 1;
+        *ep = e;
         return NL_OK;
     }
     res = nl_store_token_find(st, id, out, hash, found, a);
     if (res != NL_OK || !*found) {
         if (e != NULL)
-            memset(e, 0, sizeof(*e)); /* gone from the table: forget it */
+            OPENSSL_cleanse(e, sizeof(*e)); /* gone from the table: forget it */
         return res;
     }
-    if (e == NULL) {
-        e = free_slot;
-        if (e == NULL) {
-            e = &c->e[c->next];
-            c->next = (c->next + 1) % NL_TOKEN_CACHE_MAX;
-        }
-    }
-    memset(e, 0, sizeof(*e));
+    if (e == NULL)
+        e = free_slot != NULL ? free_slot : &c->e[home]; /* all probed slots taken: evict */
+    OPENSSL_cleanse(e, sizeof(*e));
     keep_text(e->id, sizeof(e->id), out->id);
     memcpy(e->hash, hash, NL_TOKEN_HASH_BYTES);
     e->rec = *out;
@@ -452,5 +469,45 @@ enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
     e->rec.revoked_at = e->revoked;
     e->loaded_ms = now;
     e->gen = gen;
+    *ep = e;
+    return NL_OK;
+}
+
+enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
+                                          struct nl_token_rec *out, unsigned char *hash, int *found,
+                                          struct nl_arena *a)
+{
+    struct token_entry *e;
+
+    return cache_lookup(st, id, out, hash, found, a, &e);
+}
+
+enum nl_status nl_store_token_verify_cached(struct nl_store *st, const struct nl_token *t,
+                                            struct nl_token_rec *out,
+                                            enum nl_token_verdict *verdict, struct nl_arena *a)
+{
+    static const unsigned char none[NL_TOKEN_HASH_BYTES];
+    unsigned char hash[NL_TOKEN_HASH_BYTES];
+    struct token_entry *e = NULL;
+    int found = 0, match;
+    enum nl_status res;
+
+    *verdict = NL_TOKEN_UNKNOWN;
+    res = cache_lookup(st, t->id, out, hash, &found, a, &e);
+    if (res != NL_OK)
+        return res;
+    if (e != NULL && e->has_secret &&
+        CRYPTO_memcmp(e->secret, t->secret, NL_TOKEN_SECRET_BYTES) == 0) {
+        match = 1; /* the secret this credential verified before: no hash needed */
+    } else {
+        /* Hashed and compared for an unknown id too: the work does not tell them apart. */
+        match = nl_token_secret_matches(t->secret, found ? hash : none);
+        if (match && found && e != NULL) {
+            memcpy(e->secret, t->secret, NL_TOKEN_SECRET_BYTES);
+            e->has_secret = 1;
+        }
+    }
+    OPENSSL_cleanse(hash, sizeof(hash));
+    *verdict = nl_token_verdict_of(found, match, out->expires_at, out->revoked_at, NULL);
     return NL_OK;
 }

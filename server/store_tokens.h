@@ -75,15 +75,6 @@ enum nl_status nl_store_token_find(struct nl_store *st, const char *id, struct n
                                    unsigned char *hash, int *found, struct nl_arena *a);
 
 /*
- * nl_store_token_find through the connection's credential cache: the same
- * answer, from memory when this connection read the id less than
- * NL_TOKEN_CACHE_TTL_MS ago and no token was revoked in this process
- * since (a revocation bumps a process-wide generation). So a revocation
- * made through this server takes effect on the next call, and one made by
- * another process within the TTL (RELIABILITY.md 5.1 allows 60 s). Unknown
- * ids are not cached, so a new token works at once. Used on every authenticated call (auth.c).
- */
-/*
  * Makes every connection's cached credentials stale: for changes made to
  * auth_token other than through nl_store_token_revoke (raw SQL in tests,
  * maintenance tools in this process). Any thread.
@@ -92,9 +83,33 @@ void nl_store_tokens_changed(void);
 
 #define NL_TOKEN_CACHE_TTL_MS 30000u
 #define NL_TOKEN_CACHE_MAX    1024u
+
+/*
+ * nl_store_token_find through the connection's credential cache: the same
+ * answer, from memory when this connection read the id less than
+ * NL_TOKEN_CACHE_TTL_MS ago and no token was revoked in this process
+ * since (a revocation bumps a process-wide generation). So a revocation
+ * made through this server takes effect on the next call, and one made by
+ * another process within the TTL (RELIABILITY.md 5.1 allows 60 s). Unknown
+ * ids are not cached, so a new token works at once.
+ */
 enum nl_status nl_store_token_find_cached(struct nl_store *st, const char *id,
                                           struct nl_token_rec *out, unsigned char *hash, int *found,
                                           struct nl_arena *a);
+
+/*
+ * The credential check of every authenticated call (auth.c): looks t->id up
+ * through the cache (nl_store_token_find_cached; *out as there) and gives
+ * the verdict of nl_token_check. A cached credential remembers the secret
+ * it last verified, so the same token again is compared with it in constant
+ * time without hashing; any other secret is hashed and compared with the
+ * stored SHA-256 as always (an unknown id too). The remembered secret goes
+ * with its cache entry (TTL, revocation) and is wiped when the connection
+ * closes.
+ */
+enum nl_status nl_store_token_verify_cached(struct nl_store *st, const struct nl_token *t,
+                                            struct nl_token_rec *out,
+                                            enum nl_token_verdict *verdict, struct nl_arena *a);
 
 /*
  * Verifies a presented token: `len` bytes at `text` (the value after

@@ -119,6 +119,14 @@ enum nl_token_verdict nl_token_check(const struct nl_token *t, const unsigned ch
                                      const char *expires_at, const char *revoked_at,
                                      const char *now);
 
+/*
+ * The same verdict when the secret comparison is already done: `found` =
+ * a credential has the id, `match` = the secret matched it. nl_token_check
+ * is this after its constant-time comparison.
+ */
+enum nl_token_verdict nl_token_verdict_of(int found, int match, const char *expires_at,
+                                          const char *revoked_at, const char *now);
+
 /* "valid", "malformed", "unknown id", "wrong secret", "revoked", "expired". Static. */
 const char *nl_token_verdict_name(enum nl_token_verdict v);
 

@@ -300,6 +300,70 @@ static enum nl_token_verdict verify(const char *text, const char *now, struct nl
     return v;
 }
 
+/* nl_store_token_verify_cached of `text` on the fixture's connection. */
+static enum nl_token_verdict verify_cached(const char *text, struct nl_arena *a)
+{
+    enum nl_token_verdict v = NL_TOKEN_MALFORMED;
+    struct nl_token_rec rec;
+    struct nl_token t;
+
+    assert_int_equal(nl_token_parse(text, strlen(text), &t), 0);
+    assert_int_equal(nl_store_token_verify_cached(g->rw, &t, &rec, &v, a), NL_OK);
+    nl_token_wipe(&t);
+    return v;
+}
+
+/*
+ * The per-connection check remembers the secret it verified, and nothing it
+ * did not: the same token again is valid; a wrong secret under the same id
+ * is not taken for it; a revocation, and an expiry written behind its back
+ * (with nl_store_tokens_changed), end it at once; an unknown id is unknown.
+ */
+static void test_verify_cached_remembers_only_verified_secrets(void **state)
+{
+    char text[NL_TOKEN_TEXT_LEN + 1], wrong[NL_TOKEN_TEXT_LEN + 1], q[256];
+    struct nl_token_rec rec;
+    struct nl_arena a;
+    int revoked = 0;
+
+    (void)state;
+    nl_arena_init(&a, 1u << 20);
+    create_ok(NL_ROLE_CENTRAL, "", "office", 0, text, &rec, &a);
+    /* The same id with the last secret character changed (still base64url, 43 chars). */
+    memcpy(wrong, text, sizeof(wrong));
+    wrong[NL_TOKEN_TEXT_LEN - 1] = wrong[NL_TOKEN_TEXT_LEN - 1] == 'A' ? 'E' : 'A';
+    assert_int_equal(verify_cached(wrong, &a), NL_TOKEN_BAD_SECRET); /* before any success */
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(verify_cached(text, &a), NL_TOKEN_VALID);
+        assert_int_equal(verify_cached(wrong, &a), NL_TOKEN_BAD_SECRET);
+    }
+    /* Expired behind the cache's back: stale once told. */
+    (void)snprintf(q, sizeof(q),
+                   "UPDATE auth_token SET expires_at = '2000-01-01T00:00:00.000Z' WHERE id = '%s'",
+                   rec.id);
+    sql(q);
+    nl_store_tokens_changed();
+    assert_int_equal(verify_cached(text, &a), NL_TOKEN_EXPIRED);
+    (void)snprintf(q, sizeof(q),
+                   "UPDATE auth_token SET expires_at = '2999-01-01T00:00:00.000Z' WHERE id = '%s'",
+                   rec.id);
+    sql(q);
+    nl_store_tokens_changed();
+    assert_int_equal(verify_cached(text, &a), NL_TOKEN_VALID);
+    /* Revoked through the store: the next check says so. */
+    assert_int_equal(nl_store_begin_write(g->rw), NL_OK);
+    assert_int_equal(nl_store_token_revoke(g->rw, rec.id, &revoked), NL_OK);
+    assert_int_equal(nl_store_commit(g->rw), NL_OK);
+    assert_true(revoked);
+    assert_int_equal(verify_cached(text, &a), NL_TOKEN_REVOKED);
+    assert_int_equal(verify_cached(wrong, &a), NL_TOKEN_BAD_SECRET);
+    /* Unknown id. */
+    memcpy(wrong, text, sizeof(wrong));
+    memcpy(wrong + 3, "000000000000", 12);
+    assert_int_equal(verify_cached(wrong, &a), NL_TOKEN_UNKNOWN);
+    nl_arena_release(&a);
+}
+
 static void test_create_and_verify(void **state)
 {
     char text[NL_TOKEN_TEXT_LEN + 1], msg[256];
@@ -689,6 +753,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_admin_exists, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_schema_checks, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_no_secret_in_the_database_file, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_verify_cached_remembers_only_verified_secrets, setup,
+                                        sf_teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
