@@ -13,7 +13,9 @@
  * a write or person-level read refused RESOURCE_EXHAUSTED for a full
  * queue. Reads and refusals finish on the loop thread: their entries are
  * queued to the writer (nl_writer_audit), which appends them in its next
- * transaction. Local administrative actions: nl_store_audit_local.
+ * transaction; refusals pass through audit_agg.h first, which writes the
+ * first of each source, token, method and reason per window and one
+ * summary for the rest. Local administrative actions: nl_store_audit_local.
  *
  * An entry names the request's record keys only: the values of fields whose
  * name is on a fixed allow-list (unit codes, class refs, cadre codes, years,

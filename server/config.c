@@ -89,6 +89,8 @@ static const struct opt opts[] = {
          "seconds between backups (0 = only at shutdown and on request)"),
     UINT("backup-keep-daily", backup_keep_daily, 1, 3650, 14, "keep the newest backup of N days"),
     UINT("backup-keep-weekly", backup_keep_weekly, 0, 520, 8, "and the newest of N ISO weeks"),
+    UINT("audit-denial-window-s", audit_denial_window_s, 1, 3600, 60,
+         "refused calls of one source, token, method and reason: audit the first, count the rest"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

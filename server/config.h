@@ -33,19 +33,20 @@ struct nl_config {
     unsigned read_batch_max;   /* read jobs per pool hand-off (0 = no limit; 1 = one hop a call) */
     unsigned write_queue_max;  /* write jobs queued for the writer thread */
     unsigned group_commit_max; /* jobs per write transaction */
-    unsigned group_commit_wait_ms; /* wait this long for more jobs after the first (0 = none) */
-    unsigned misbehaviour_max;     /* protocol abuse events per 10 s before GOAWAY */
-    unsigned server_input_max;     /* request bytes buffered, all connections (MiB) */
-    unsigned write_stall_ms;       /* output pending without progress this long -> close */
-    char tls_cert[1024];           /* PEM certificate chain; "" = no TLS (h2c) */
-    char tls_key[1024];            /* PEM private key of tls_cert */
-    char tls_client_ca[1024];      /* PEM CA(s): client certificates required; "" = not asked */
-    unsigned insecure_listen;      /* 1: h2c allowed off loopback (a switch, no value) */
-    char auth[16];                 /* "required" (default) or "off": tokens and roles */
-    char backup_dir[1024];         /* "" = "backups" beside the db; "off" = no backups at all */
-    unsigned backup_interval_s;    /* between scheduled backups; 0 = only at shutdown/on request */
-    unsigned backup_keep_daily;    /* retention: newest backup of this many days */
-    unsigned backup_keep_weekly;   /* ... and of this many ISO weeks */
+    unsigned group_commit_wait_ms;  /* wait this long for more jobs after the first (0 = none) */
+    unsigned misbehaviour_max;      /* protocol abuse events per 10 s before GOAWAY */
+    unsigned server_input_max;      /* request bytes buffered, all connections (MiB) */
+    unsigned write_stall_ms;        /* output pending without progress this long -> close */
+    char tls_cert[1024];            /* PEM certificate chain; "" = no TLS (h2c) */
+    char tls_key[1024];             /* PEM private key of tls_cert */
+    char tls_client_ca[1024];       /* PEM CA(s): client certificates required; "" = not asked */
+    unsigned insecure_listen;       /* 1: h2c allowed off loopback (a switch, no value) */
+    char auth[16];                  /* "required" (default) or "off": tokens and roles */
+    char backup_dir[1024];          /* "" = "backups" beside the db; "off" = no backups at all */
+    unsigned backup_interval_s;     /* between scheduled backups; 0 = only at shutdown/on request */
+    unsigned backup_keep_daily;     /* retention: newest backup of this many days */
+    unsigned backup_keep_weekly;    /* ... and of this many ISO weeks */
+    unsigned audit_denial_window_s; /* denials per source, identity, method aggregated this long */
 };
 
 /* Fills every field with its default. */

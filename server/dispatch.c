@@ -129,7 +129,24 @@ static void audit_call(struct nl_server *srv, const char *path, const struct nl_
         return;
     }
     nl_audit_item_fill(it, path, who, keys, st);
+    /* A flood of refusals is counted, not written one by one (audit_agg.h). */
+    if (srv->denials != NULL && nl_audit_agg_applies(st) &&
+        !nl_audit_agg_admit(srv->denials, it, nl_now_ms())) {
+        free(it);
+        return;
+    }
     nl_writer_audit(srv->writer, it);
+}
+
+static void audit_emit(void *ud, struct nl_audit_item *it)
+{
+    nl_writer_audit(ud, it);
+}
+
+void nl_dispatch_audit_flush(struct nl_server *srv, int all)
+{
+    if (srv->denials != NULL && srv->writer != NULL)
+        nl_audit_agg_flush(srv->denials, nl_now_ms(), all, audit_emit, srv->writer);
 }
 
 /* The audit entry of a call refused at the end of its headers (no job, no request read). */

@@ -19,6 +19,9 @@
 #include "store.h"
 #include "store_audit.h"
 
+/* Keys (source, token, method, reason) of refused calls aggregated per window. */
+#define NL_AUDIT_AGG_KEYS 1024
+
 static void server_on_job_done(struct nl_job *job, void *ud)
 {
     struct nl_server *srv = ud;
@@ -58,6 +61,8 @@ static void server_on_sweep(uv_timer_t *t)
     struct nl_server *srv = t->data;
     uint64_t now = nl_now_ms();
     struct nl_conn *c = srv->conns, *next;
+
+    nl_dispatch_audit_flush(srv, 0); /* summaries of the denial windows that ended */
 
     for (; c != NULL; c = next) {
         next = c->next;
@@ -129,7 +134,9 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
         }
         srv->readers = nl_readers_new(loop, cfg->db, threads, cfg->read_queue_max,
                                       cfg->read_batch_max, server_on_job_done, srv);
-        if (srv->readers == NULL) {
+        srv->denials =
+            nl_audit_agg_new(NL_AUDIT_AGG_KEYS, (uint64_t)cfg->audit_denial_window_s * 1000u);
+        if (srv->readers == NULL || srv->denials == NULL) {
             snprintf(err, errlen, "out of memory");
             goto fail;
         }
@@ -152,6 +159,8 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     *out = srv;
     return 0;
 fail:
+    nl_audit_agg_free(srv->denials);
+    nl_readers_free(srv->readers);
     if (srv->writer != NULL)
         nl_writer_stop(srv->writer);
     nl_backup_sched_close(srv);
@@ -314,6 +323,7 @@ void nl_server_maybe_finish(struct nl_server *srv)
     uv_check_stop(&srv->check);
     uv_close((uv_handle_t *)&srv->check, NULL);
     nl_deadlines_close(srv);
+    nl_dispatch_audit_flush(srv, 1); /* the open denial windows, before the writer's last batch */
     if (srv->writer != NULL)
         nl_writer_stop(srv->writer);
 }
@@ -340,6 +350,7 @@ void nl_server_free(struct nl_server *srv)
     nl_readers_free(srv->readers);
     nl_writer_free(srv->writer);
     nl_backup_sched_final(srv); /* after the writer's last checkpoint */
+    nl_audit_agg_free(srv->denials);
     for (int st = 0; st < NL_STATUS_COUNT; st++) {
         if (srv->calls_by_status[st] == 0 || n >= sizeof(line))
             continue;

@@ -18,6 +18,7 @@
 
 #include "../common/buf.h"
 #include "../common/wire.h"
+#include "audit_agg.h"
 #include "auth.h"
 #include "backup.h"
 #include "config.h"
@@ -145,6 +146,7 @@ struct nl_server {
     struct nl_lockout lockout; /* failed authentications per peer address (auth.h) */
     struct nl_tls_ctx *tls;    /* NULL: h2c */
     uint64_t tls_handshakes, tls_failures, tls_no_h2; /* done, failed, closed for lack of h2 */
+    struct nl_audit_agg *denials; /* refused calls aggregated for the audit (NULL: no writer) */
     int db_lock;      /* nl_backup_lock_db's descriptor, -1 for none (in-memory servers) */
     unsigned started; /* listening succeeded: a shutdown backup is worth taking */
     /* Backups (backup_sched.c); `on` = 0 with backup-dir = off and for in-memory servers. */
@@ -200,6 +202,12 @@ void nl_dispatch_count(struct nl_server *srv, enum nl_status st);
 int nl_backup_sched_init(struct nl_server *srv, char *err, size_t errlen);
 void nl_backup_sched_close(struct nl_server *srv);
 void nl_backup_sched_final(struct nl_server *srv);
+
+/*
+ * Closes the denial windows that ended by now (all of them when all != 0)
+ * and queues their summaries to the writer (audit_agg.h). dispatch.c.
+ */
+void nl_dispatch_audit_flush(struct nl_server *srv, int all);
 
 /* deadline.c */
 int nl_deadlines_init(struct nl_server *srv);

@@ -54,8 +54,8 @@ def sqlite(db, sql):
 
 class AuditCase(unittest.TestCase):
 
-    def start(self, auth, db=None):
-        srv = nlserver.NlServer(args=["--auth", "required"] if auth else [])
+    def start(self, auth, db=None, extra=()):
+        srv = nlserver.NlServer(args=(["--auth", "required"] if auth else []) + list(extra))
         if db is not None:
             srv.db = db  # outlives the server's own temp directory
         self.token = None
@@ -235,7 +235,7 @@ class AuditCase(unittest.TestCase):
         self.assertIn("missing", err)
 
     def test_writes_refused_for_a_full_queue_are_audited(self):
-        srv = nlserver.NlServer(args=["--write-queue-max", "1"],
+        srv = nlserver.NlServer(args=["--write-queue-max", "1", "--audit-denial-window-s", "1"],
                                 env={"NL_TEST_HANDLER_DELAY_MS": "500"})
         self.token = None
         srv.start()
@@ -260,18 +260,54 @@ class AuditCase(unittest.TestCase):
             refused += 1
         self.assertGreaterEqual(refused, 1)
         self.assertLessEqual(refused, len(codes) - 1)
-        rows = self.entries(len(codes))
+        # The first refusal is audited as it comes; the others of its 1 s window are
+        # counted and summarised in one entry once the window closes (audit_agg.h).
+        want = len(codes) - refused + 1 + (refused > 1)
+        rows = self.entries(want)
         outcomes = sorted(r["outcome"] for r in rows)
         self.assertEqual(outcomes, ["OK"] * (len(codes) - refused) +
-                         ["RESOURCE_EXHAUSTED"] * refused, rows)
+                         ["RESOURCE_EXHAUSTED"] * (1 + (refused > 1)), rows)
+        refusals = [r for r in rows if r["outcome"] == "RESOURCE_EXHAUSTED"]
         for r in rows:
             self.assertEqual(r["method"], "/nhanluc.v1.Registry/CreateTerm")
-            self.assertTrue(r["peer"].startswith("127.0.0.1:"), r)
-            if r["outcome"] == "RESOURCE_EXHAUSTED":
-                self.assertEqual((r["role"], r["token_id"], r["keys"]), ("", "", ""))
+            self.assertTrue(r["peer"].startswith("127.0.0.1"), r)
+            self.assertEqual((r["role"], r["token_id"]), ("", ""))
+        self.assertEqual(refusals[0]["keys"], "")
+        self.assertRegex(refusals[0]["peer"], r"^127\.0\.0\.1:\d+$")
+        if refused > 1:
+            self.assertEqual((refusals[1]["keys"], refusals[1]["peer"]),
+                             ("repeated=%d window=1s" % (refused - 1), "127.0.0.1"))
         rc, v, err = self.verify()
         self.assertEqual(rc, EXIT_OK, err)
         self.assertEqual((v["checked"], v["first_broken_seq"]), (len(rows), 0))
+
+
+    def test_a_flood_of_refused_calls_is_counted_not_written(self):
+        """RELIABILITY.md 5.3: 300 calls without a token append two entries, not 300."""
+        self.start(auth=True, extra=["--audit-denial-window-s", "1"])
+        chan = grpc.insecure_channel(self.srv.addr, options=nlserver.GRPC_CHANNEL_OPTIONS)
+        self.addCleanup(chan.close)
+        reg = nlserver.stubs().registry_pb2
+        get = chan.unary_unary("/nhanluc.v1.Registry/ListUnits",
+                               request_serializer=lambda m: m.SerializeToString(),
+                               response_deserializer=reg.ListUnitsResponse.FromString)
+        n = 300
+        for _ in range(n):  # bounded: n calls, each with a timeout
+            with self.assertRaises(grpc.RpcError) as cm:
+                get(reg.ListUnitsRequest(), timeout=10)
+            self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        rows = [r for r in self.entries(2) if r["outcome"] == "UNAUTHENTICATED"]
+        deadline = time.monotonic() + WAIT_S
+        while len(rows) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            rows = [r for r in self.entries(2) if r["outcome"] == "UNAUTHENTICATED"]
+        self.assertEqual(len(rows), 2, rows)
+        self.assertEqual([r["method"] for r in rows], ["/nhanluc.v1.Registry/ListUnits"] * 2)
+        self.assertEqual(rows[0]["keys"], "")
+        self.assertEqual(rows[1]["keys"], "repeated=%d window=1s" % (n - 1))
+        self.assertEqual(rows[1]["peer"], "127.0.0.1")
+        rc, v, err = self.verify()
+        self.assertEqual(rc, EXIT_OK, err)
 
 
 if __name__ == "__main__":
