@@ -84,13 +84,13 @@ static const struct opt opts[] = {
            "allow cleartext HTTP/2 (no TLS) on a non-loopback address"),
     STR(auth, "required", "required (every call but Health/Check needs a token), or off"),
     PATH("backup-dir", backup_dir,
-         "backup directory (default: 'backups' beside the database; 'off' = no backups)"),
+         "backup directory; none: backups/ beside the database; off: no backups"),
     UINT("backup-interval-s", backup_interval_s, 0, 30u * 86400, 6u * 3600,
          "seconds between backups (0 = only at shutdown and on request)"),
     UINT("backup-keep-daily", backup_keep_daily, 1, 3650, 14, "keep the newest backup of N days"),
     UINT("backup-keep-weekly", backup_keep_weekly, 0, 520, 8, "and the newest of N ISO weeks"),
     UINT("audit-denial-window-s", audit_denial_window_s, 1, 3600, 60,
-         "refused calls of one source, token, method and reason: audit the first, count the rest"),
+         "window in which repeated refused calls are counted, not each audited"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
