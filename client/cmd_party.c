@@ -584,6 +584,9 @@ static void violation_warnings(const Nhanluc__V1__ListPlanningEntriesResponse *r
         free(term);
         free(cadre);
     }
+    if (resp->violations_truncated)
+        fprintf(stderr, "nhanluc: warning: more planning rule violations than the %zu shown\n",
+                resp->n_violations);
 }
 
 /* Writes records `r` as JSON into a parsed jansson value (*out); 0 or -1. */
@@ -606,9 +609,12 @@ static int records_json(const struct nl_records *r, json_t **out)
     return rc;
 }
 
-/* {"entries": [...], "violations": [...]} on the CLI's output. */
+/*
+ * {"entries": [...], "violations": [...], "violations_truncated": false} on
+ * the CLI's output (truncated: the server listed its maximum, there are more).
+ */
 static int print_planning_json(struct nl_cli *cli, const struct nl_records *entries,
-                               const struct nl_records *violations)
+                               const struct nl_records *violations, int truncated)
 {
     json_t *doc = json_object(), *e = NULL, *v = NULL;
     int rc = NL_EXIT_IO;
@@ -620,7 +626,8 @@ static int print_planning_json(struct nl_cli *cli, const struct nl_records *entr
         json_decref(v);
         return nl_cli_fail(NL_INTERNAL, "out of memory");
     }
-    if (json_object_set_new(doc, "violations", v) != 0) {
+    if (json_object_set_new(doc, "violations", v) != 0 ||
+        json_object_set_new(doc, "violations_truncated", json_boolean(truncated)) != 0) {
         json_decref(doc);
         return nl_cli_fail(NL_INTERNAL, "out of memory");
     }
@@ -651,7 +658,7 @@ static int planning_list(struct nl_cli *cli, int argc, char **argv)
         if (cli->output == NL_OUTPUT_JSON) {
             rc = violation_records(resp, &vr);
             if (rc == 0)
-                rc = print_planning_json(cli, &r, &vr);
+                rc = print_planning_json(cli, &r, &vr, resp->violations_truncated);
         } else {
             rc = nl_cli_print(cli, &r, 0);
             violation_warnings(resp);

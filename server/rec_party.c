@@ -654,6 +654,7 @@ static enum nl_status add_violations(struct nl_ctx *ctx, const struct nl_party_s
 
     if (st != NL_OK)
         return store_error(ctx, st);
+    resp->violations_truncated = truncated != 0;
     if (n == 0)
         return NL_OK;
     resp->violations = nl_arena_alloc(ctx->arena, n * sizeof(*resp->violations));

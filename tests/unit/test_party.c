@@ -740,6 +740,52 @@ static void expect_violations(const char *unit, int subtree, const char *want)
         fail_msg("violations(%s, %d): got '%s', want '%s'", unit, subtree, got, want);
 }
 
+/*
+ * n cadres "vNNNN" of d1, each planned for SECRETARY, DEPUTY_SECRETARY and
+ * both chairs in 2020-2025: n cadre breaches and 4 title breaches (n > 3).
+ */
+static void seed_breaches(int n)
+{
+    char q[1024];
+
+    (void)snprintf(q, sizeof(q),
+                   "INSERT INTO cadre(cadre_code, sex, birth_year)"
+                   " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %d)"
+                   " SELECT printf('v%%04d', i), 1, 1970 FROM n;"
+                   "INSERT INTO planning_entry(cadre_id, unit_id, term_id, body_or_title, added_on)"
+                   " SELECT c.id, 2, t.id, b.v, '2021-01-01' FROM cadre AS c, term AS t,"
+                   " (SELECT 3 AS v UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6) AS b"
+                   " WHERE c.cadre_code LIKE 'v%%' AND t.code = '2020-2025';",
+                   n);
+    sql(q);
+}
+
+/* The first page's violations: how many, and whether the reply says more exist. */
+static void expect_violation_count(size_t want, int truncated)
+{
+    struct sf_result r;
+
+    list_call(L_PLAN, "d1", 0, "2020-2025", 0, 0, "", &r);
+    assert_int_equal(r.status, NL_OK);
+    Nhanluc__V1__ListPlanningEntriesResponse *lr =
+        (Nhanluc__V1__ListPlanningEntriesResponse *)r.resp;
+    assert_int_equal(lr->n_violations, want);
+    assert_int_equal(lr->violations_truncated, truncated);
+    sf_call_done(&r);
+}
+
+/* At most NL_PARTY_VIOLATION_MAX violations are listed; the reply says when more exist. */
+static void test_planning_violations_truncated(void **state)
+{
+    (void)state;
+    seed();
+    seed_breaches(996); /* 996 + 4 = exactly the maximum */
+    expect_violation_count(1000, 0);
+    sql("DELETE FROM planning_entry; DELETE FROM cadre WHERE cadre_code LIKE 'v%';");
+    seed_breaches(997);
+    expect_violation_count(1000, 1);
+}
+
 static void test_planning_violations(void **state)
 {
     struct sf_result r;
@@ -904,6 +950,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_lists_scope, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_lists_paging, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_planning_violations, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_planning_violations_truncated, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_reviews_by_unit_of_31_dec, setup, sf_teardown),
     };
 
