@@ -26,10 +26,9 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60
 WAIT_S = 15
 EXIT_OK, EXIT_DATA_LOSS, EXIT_UNAUTHENTICATED = 0, 15, 16
 TOKEN_RE = re.compile(r"^nl_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$")
@@ -42,8 +41,7 @@ RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set (run through ctest)")
+    nlcli.require_nhanluc()
 
 
 def sqlite(db, sql):
@@ -52,7 +50,7 @@ def sqlite(db, sql):
                           text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
-class AuditCase(unittest.TestCase):
+class AuditCase(nlcli.CliMixin, unittest.TestCase):
 
     def start(self, auth, db=None, extra=()):
         srv = nlserver.NlServer(args=(["--auth", "required"] if auth else []) + list(extra))
@@ -77,24 +75,6 @@ class AuditCase(unittest.TestCase):
         self.assertEqual(rc, 0, err[-4000:])
         self.assertNotIn("audit backlog", err)
         self.assertNotIn(FULL_NAME, err)
-
-    def cli(self, *args, token=True):
-        env = dict(os.environ)
-        for k in ("NHANLUC_SERVER", "NHANLUC_TOKEN", "NHANLUC_TOKEN_FILE"):
-            env.pop(k, None)
-        if token and self.token:
-            env["NHANLUC_TOKEN"] = self.token
-        p = subprocess.run([NHANLUC, "--server", self.srv.addr] + list(args),
-                           stdin=subprocess.DEVNULL, capture_output=True, env=env,
-                           timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        self.assertEqual(nlserver.sanitizer_findings(err), [], err)
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, %s" % (" ".join(args), rc, err))
-        return out
 
     def entries(self, want):
         """The audit rows once at least `want` are listed (reads are appended asynchronously)."""

@@ -28,9 +28,9 @@ import unittest
 import grpc
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
 CLI_TIMEOUT_S = 120
 WAIT_S = 20
 LOAD_MAX_S = 20        # the write load's hard stop
@@ -41,8 +41,7 @@ TOKEN_RE = re.compile(r"^nl_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$")
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set (run through ctest)")
+    nlcli.require_nhanluc()
 
 
 def nhanlucd(*args, timeout=60):
@@ -77,7 +76,10 @@ def manifests(d):
     return out
 
 
-class BackupCase(unittest.TestCase):
+class BackupCase(nlcli.CliMixin, unittest.TestCase):
+    cli_options = ("--output", "json")
+    cli_timeout = CLI_TIMEOUT_S
+
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="nl-backup-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
@@ -104,25 +106,6 @@ class BackupCase(unittest.TestCase):
         self.assertEqual(nlserver.sanitizer_findings(err), [], err[-4000:])
         self.assertEqual(rc, 0, err[-4000:])
         return err
-
-    def cli(self, *args, token=None):
-        env = dict(os.environ)
-        for k in ("NHANLUC_SERVER", "NHANLUC_TOKEN", "NHANLUC_TOKEN_FILE"):
-            env.pop(k, None)
-        tok = token or self.token
-        if tok:
-            env["NHANLUC_TOKEN"] = tok
-        p = subprocess.run([NHANLUC, "--server", self.srv.addr, "--output", "json", *args],
-                           stdin=subprocess.DEVNULL, capture_output=True, env=env,
-                           timeout=CLI_TIMEOUT_S)
-        err = p.stderr.decode("utf-8", "replace")
-        self.assertEqual(nlserver.sanitizer_findings(err), [], err)
-        return p.returncode, p.stdout.decode("utf-8"), err
-
-    def ok(self, *args, token=None):
-        rc, out, err = self.cli(*args, token=token)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: exit %d, %s" % (" ".join(args), rc, err))
-        return out
 
     def check_backup_files(self, name):
         """S13 and the manifest's own claims, for backup `name` in self.bdir."""

@@ -9,21 +9,15 @@ loaded over gRPC with stubs generated from records.proto), usage errors
 (label integration); skips when NHANLUC is unset.
 """
 
-import atexit
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
-
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60  # wall-clock bound on any one CLI run
 
 EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_NOT_FOUND, EXIT_USAGE = 0, 3, 5, 64
 
@@ -32,10 +26,7 @@ PROFILE_FLAGS = ["--level", "DISTRICT", "--mgmt", "DISTRICT_STANDING", "--educat
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
 _records = None
@@ -51,7 +42,7 @@ def records_pb2():
     return mod
 
 
-class CadreCliTest(nlserver.ServerTestCase):
+class CadreCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
         self.ok("unit", "add", "ha-noi", "Thành phố Hà Nội", "--kind", "city")
@@ -61,30 +52,6 @@ class CadreCliTest(nlserver.ServerTestCase):
                 "--parent", "hoan-kiem")
         self.ok("unit", "add", "ba-dinh", "Quận Ba Đình", "--kind", "urban_district",
                 "--parent", "ha-noi")
-
-    def cli(self, *args):
-        """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", self.srv.addr] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        bad = nlserver.sanitizer_findings(err)
-        if bad:
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
-
-    def fails(self, want_rc, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, want_rc, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        self.assertEqual(out, "")
-        return err
 
     def test_set_show_with_vietnamese_labels(self):
         # decomposed name and labels, DD/MM/YYYY date: stored composed, printed as codes

@@ -23,6 +23,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
 NHANLUC = os.environ.get("NHANLUC", "")
@@ -34,10 +35,7 @@ EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_NOT_FOUND, EXIT_USAGE, EXIT_NOINPUT = 0, 3,
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
     p = subprocess.run([NHANLUC, "help", "cadre"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=CLI_TIMEOUT_S)
     if p.returncode != 0:
@@ -66,7 +64,7 @@ def line_of(path, text):
     raise AssertionError("%r not in %s" % (text, path))
 
 
-class ClassCliTest(nlserver.ServerTestCase):
+class ClassCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
         self.tmp = tempfile.mkdtemp(prefix="nlclasses-")
@@ -80,30 +78,6 @@ class ClassCliTest(nlserver.ServerTestCase):
         self.ok("term", "add", "2020-2025", "--kind", "party_congress")
         for i in range(1, 6):
             self.ok("cadre", "set", "HBT-%04d" % i, "--sex", "M", "--born", "1980")
-
-    def cli(self, *args):
-        """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", self.srv.addr] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        bad = nlserver.sanitizer_findings(err)
-        if bad:
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
-
-    def fails(self, want_rc, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, want_rc, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        self.assertEqual(out, "")
-        return err
 
     def write(self, name, text):
         path = os.path.join(self.tmp, name)

@@ -13,17 +13,14 @@ import csv
 import io
 import json
 import os
-import subprocess
 import sys
 import time
 import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
-
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60  # wall-clock bound on any one CLI run
 
 EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_DEADLINE_EXCEEDED, EXIT_NOT_FOUND = 0, 3, 4, 5
 EXIT_ALREADY_EXISTS, EXIT_UNAVAILABLE, EXIT_USAGE = 6, 14, 64
@@ -32,36 +29,20 @@ Run = collections.namedtuple("Run", "rc out err elapsed")
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
-class CliTestCase(nlserver.ServerTestCase):
+class CliTestCase(nlcli.CliMixin, nlserver.ServerTestCase):
     server_env = None
 
     def setUp(self):
         self.srv = self.start_server(env=self.server_env)
 
-    def cli(self, *args, server=True, env=None):
-        """Runs nhanluc [--server ADDR] ARGS...; returns Run(rc, stdout, stderr, seconds)."""
-        argv = [NHANLUC]
-        if server:
-            argv += ["--server", self.srv.addr]
-        argv += list(args)
-        e = dict(os.environ)
-        e.pop("NHANLUC_SERVER", None)
-        e.update(env or {})
+    def cli(self, *args, **kw):
+        """nlcli.CliMixin.cli timed (server=False: no --server); returns Run(rc, out, err, s)."""
         t0 = time.monotonic()
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=e, timeout=CLI_TIMEOUT_S)
-        r = Run(p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace"),
-                time.monotonic() - t0)
-        bad = nlserver.sanitizer_findings(r.err)
-        if bad:
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), r.err[-6000:]))
-        return r
+        rc, out, err = super().cli(*args, **kw)
+        return Run(rc, out, err, time.monotonic() - t0)
 
     def ok(self, *args, **kw):
         r = self.cli(*args, **kw)

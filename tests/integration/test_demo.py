@@ -27,9 +27,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
 GEN = os.path.join(nlserver.SOURCE_DIR, "deploy", "demo", "gen_demo.py")
 PYTHON = "/usr/bin/python3"
 CLI_TIMEOUT_S = 240
@@ -40,8 +40,7 @@ TERM1 = ("2015-01-01", "2019-12-31")
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
+    nlcli.require_nhanluc()
 
 
 def pct(num, den):
@@ -89,12 +88,7 @@ class DemoTest(unittest.TestCase):
     @classmethod
     def cli(cls, *args):
         """Runs the CLI with --output csv; returns (rc, stdout text, stderr text)."""
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run([NHANLUC, "--server", cls.srv.addr, "--output", "csv"] + list(args),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        return (p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace"))
+        return nlcli.run_cli(cls.srv.addr, "--output", "csv", *args, timeout=CLI_TIMEOUT_S)
 
     @classmethod
     def rows(cls, *args):

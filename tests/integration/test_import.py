@@ -43,6 +43,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
 NHANLUC = os.environ.get("NHANLUC", "")
@@ -57,36 +58,17 @@ MAX_REQUEST = 4 * 1024 * 1024
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
-def run_cli(addr, *args, timeout=CLI_TIMEOUT_S):
-    """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout bytes, stderr text)."""
-    argv = [NHANLUC, "--server", addr] + list(args)
-    env = dict(os.environ)
-    env.pop("NHANLUC_SERVER", None)
-    p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=env, timeout=timeout)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
-
-
-class CliMixin:
+class ImportCliMixin(nlcli.CliMixin):
+    """nlcli.CliMixin against self.addr (a fake or a real server), stdout as bytes."""
     addr = None
+    cli_timeout = CLI_TIMEOUT_S
+    cli_text = False
 
-    def cli(self, *args, timeout=CLI_TIMEOUT_S):
-        rc, out, err = run_cli(self.addr, *args, timeout=timeout)
-        bad = nlserver.sanitizer_findings(err)
-        if bad:
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return rc, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
+    def cli_server(self):
+        return self.addr
 
     def summary(self, *args):
         """The JSON summary of `nhanluc import ARGS` (exit 0 required)."""
@@ -181,7 +163,7 @@ class FakeRecords:
         return [r for r in self.requests if r.dry_run]
 
 
-class ClientImportTest(CliMixin, unittest.TestCase):
+class ClientImportTest(ImportCliMixin, unittest.TestCase):
     def setUp(self):
         import grpc
         st = nlserver.stubs()
@@ -335,7 +317,7 @@ class ClientImportTest(CliMixin, unittest.TestCase):
 # --- the client against the real server ------------------------------------------------------
 
 
-class ServerImportTest(CliMixin, nlserver.ServerTestCase):
+class ServerImportTest(ImportCliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
         self.addr = self.srv.addr

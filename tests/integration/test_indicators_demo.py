@@ -24,9 +24,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
 GEN = os.path.join(nlserver.SOURCE_DIR, "deploy", "demo", "gen_demo.py")
 PYTHON = "/usr/bin/python3"
 CLI_TIMEOUT_S = 240
@@ -40,8 +40,7 @@ END1, END2 = "2019-12-31", "2024-12-31"
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
+    nlcli.require_nhanluc()
 
 
 def rounded(q, places):
@@ -88,12 +87,7 @@ class IndicatorsDemoTest(unittest.TestCase):
 
     @classmethod
     def cli(cls, *args):
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run([NHANLUC, "--server", cls.srv.addr] + list(args),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
+        return nlcli.run_cli(cls.srv.addr, *args, timeout=CLI_TIMEOUT_S)
 
     def json_of(self, *args):
         rc, out, err = self.cli("--output", "json", *args)

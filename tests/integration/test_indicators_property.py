@@ -39,9 +39,9 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import indicator_oracle  # noqa: E402
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
 GEN_DEMO = os.path.join(nlserver.SOURCE_DIR, "deploy", "demo", "gen_demo.py")
 PYTHON = "/usr/bin/python3"
 CLI_TIMEOUT_S = 120
@@ -95,8 +95,7 @@ def day_before(s):
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
+    nlcli.require_nhanluc()
 
 
 # --- random data sets ------------------------------------------------------------------------
@@ -579,12 +578,8 @@ def describe(code, sel):
 # --- the tests -------------------------------------------------------------------------------
 
 def run_cli(addr, *args):
-    env = dict(os.environ)
-    env.pop("NHANLUC_SERVER", None)
-    p = subprocess.run([NHANLUC, "--server", addr, "--timeout", "2m"] + list(args),
-                       stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=env, timeout=CLI_TIMEOUT_S)
-    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+    """nhanluc --server ADDR --timeout 2m ARGS...; returns (rc, stdout bytes, stderr text)."""
+    return nlcli.run_cli(addr, "--timeout", "2m", *args, timeout=CLI_TIMEOUT_S, text=False)
 
 
 def load_and_export(addr, src, dst):

@@ -12,16 +12,14 @@ debug. Run by CTest (label integration); skips when NHANLUC is unset.
 
 import json
 import os
-import subprocess
 import sys
 import unicodedata
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60  # wall-clock bound on any one CLI run
 RPC_TIMEOUT_S = 30
 MAX_PAGES = 100  # bound on any paging loop here
 
@@ -33,13 +31,10 @@ def nfd(s):
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
-class NameSearchTest(nlserver.ServerTestCase):
+class NameSearchTest(nlcli.CliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
         self.ok("unit", "add", "ha-noi", "Thành phố Hà Nội", "--kind", "city")
@@ -53,23 +48,6 @@ class NameSearchTest(nlserver.ServerTestCase):
                 "--parent", "tay-ho")
 
     # --- helpers ---
-
-    def cli(self, *args):
-        """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", self.srv.addr] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        if nlserver.sanitizer_findings(err):
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
 
     def unit_codes(self, *args):
         return [u["code"] for u in json.loads(self.ok("unit", "list", *args))]

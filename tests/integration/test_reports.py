@@ -22,6 +22,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
 
 NHANLUC = os.environ.get("NHANLUC", "")
@@ -33,10 +34,7 @@ LOCKED_2020 = "class is locked: the unit's report for 2020 is approved"
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
     for cmd in ("annual", "class", "cadre"):
         p = subprocess.run([NHANLUC, "help", cmd], stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, timeout=CLI_TIMEOUT_S)
@@ -58,7 +56,9 @@ def class_doc(ref, end, sessions=10):
     }
 
 
-class AnnualCliTest(nlserver.ServerTestCase):
+class AnnualCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
+    cli_options = ("--output", "json")
+
     def setUp(self):
         self.srv = self.start_server()
         self.tmp = tempfile.mkdtemp(prefix="nlreports-")
@@ -74,31 +74,9 @@ class AnnualCliTest(nlserver.ServerTestCase):
         for i in (1, 2):
             self.ok("cadre", "set", "HBT-%04d" % i, "--sex", "F", "--born", "1982")
 
-    def cli(self, *args):
-        """Runs nhanluc --server ADDR --output json ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", self.srv.addr, "--output", "json"] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        if nlserver.sanitizer_findings(err):
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
-
     def okj(self, *args):
+        """ok() parsed as JSON (cli_options already asks for JSON)."""
         return json.loads(self.ok(*args))
-
-    def fails(self, want_rc, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, want_rc, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        self.assertEqual(out, "")
-        return err
 
     def class_file(self, ref, end, sessions=10):
         path = os.path.join(self.tmp, "%s-%d.json" % (ref.replace("/", "_"), sessions))

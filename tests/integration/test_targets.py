@@ -14,19 +14,15 @@ Run by CTest (label integration); skips when NHANLUC is unset.
 
 import csv
 import io
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
-
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60  # wall-clock bound on any one CLI run
 
 EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_USAGE = 0, 3, 64
 
@@ -46,13 +42,10 @@ SEEDED = [
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
-class TargetCliTest(nlserver.ServerTestCase):
+class TargetCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
         self.tmp = tempfile.mkdtemp(prefix="nltargets-")
@@ -68,37 +61,9 @@ class TargetCliTest(nlserver.ServerTestCase):
         self.ok_on(srv, "term", "add", "2015-2020", "--kind", "party_congress")
         self.ok_on(srv, "term", "add", "2020-2025", "--kind", "party_congress")
 
-    def cli_on(self, srv, *args):
-        """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", srv.addr] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        if nlserver.sanitizer_findings(err):
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
     def ok_on(self, srv, *args):
-        rc, out, err = self.cli_on(srv, *args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        return out
-
-    def cli(self, *args):
-        return self.cli_on(self.srv, *args)
-
-    def ok(self, *args):
-        return self.ok_on(self.srv, *args)
-
-    def okj(self, *args):
-        return json.loads(self.ok("--output", "json", *args))
-
-    def fails(self, want_rc, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, want_rc, "nhanluc %s: rc %d, stderr %r" % (" ".join(args), rc, err))
-        self.assertEqual(out, "")
-        return err
+        """ok() against server `srv` (an nlserver.NlServer) instead of self.srv."""
+        return self.ok(*args, server=srv.addr)
 
     def targets(self, *args):
         return self.okj("target", "list", *args)

@@ -11,52 +11,28 @@ Run by CTest (label integration); skips when NHANLUC is unset.
 
 import csv
 import io
-import json
 import os
-import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+import nlcli  # noqa: E402
 import nlserver  # noqa: E402
-
-NHANLUC = os.environ.get("NHANLUC", "")
-CLI_TIMEOUT_S = 60  # wall-clock bound on any one CLI run
 
 EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_NOT_FOUND, EXIT_FAILED_PRECONDITION = 0, 3, 5, 9
 EXIT_USAGE = 64
 
 
 def setUpModule():
-    if not NHANLUC:
-        raise unittest.SkipTest("NHANLUC is not set: the nhanluc CLI target is not built")
-    if not os.access(NHANLUC, os.X_OK):
-        raise AssertionError("NHANLUC=%s is not executable" % NHANLUC)
+    nlcli.require_nhanluc()
 
 
-class UnitHistoryTest(nlserver.ServerTestCase):
+class UnitHistoryTest(nlcli.CliMixin, nlserver.ServerTestCase):
     def setUp(self):
         self.srv = self.start_server()
 
-    def cli(self, *args):
-        """Runs nhanluc --server ADDR ARGS...; returns (rc, stdout, stderr)."""
-        argv = [NHANLUC, "--server", self.srv.addr] + list(args)
-        env = dict(os.environ)
-        env.pop("NHANLUC_SERVER", None)
-        p = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=env, timeout=CLI_TIMEOUT_S)
-        out, err = p.stdout.decode("utf-8"), p.stderr.decode("utf-8", "replace")
-        if nlserver.sanitizer_findings(err):
-            self.fail("sanitizer report from nhanluc %s:\n%s" % (" ".join(args), err[-6000:]))
-        return p.returncode, out, err
-
-    def ok(self, *args):
-        rc, out, err = self.cli(*args)
-        self.assertEqual(rc, EXIT_OK, "nhanluc %s: %s %s" % (" ".join(args), out, err))
-        return out
-
     def js(self, *args):
-        return json.loads(self.ok("--output", "json", *args))
+        return self.okj(*args)
 
     def codes(self, *args):
         return [u["code"] for u in self.js("unit", "list", *args)]
