@@ -8,7 +8,7 @@
  *   admin token list
  *   admin token revoke ID
  *   admin audit list [--after SEQ] [--limit N]
- *   admin audit verify
+ *   admin audit verify [--anchor SEQ:HASH] [--backups]
  *   admin backup create
  *   admin backup list
  *
@@ -206,7 +206,8 @@ static const struct nl_col audit_cols[] = {
 
 static const struct nl_col verify_cols[] = {
     {"checked", NL_COL_INT},  {"first_broken_seq", NL_COL_INT}, {"reason", NL_COL_STR},
-    {"head_seq", NL_COL_INT}, {"head_hash", NL_COL_STR},
+    {"head_seq", NL_COL_INT}, {"head_hash", NL_COL_STR},        {"anchors_checked", NL_COL_INT},
+    {"anchor", NL_COL_STR},
 };
 #define VERIFY_NCOLS (sizeof(verify_cols) / sizeof(verify_cols[0]))
 
@@ -287,10 +288,30 @@ static int audit_list(struct nl_cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* "SEQ:HASH" into req's anchor fields (hash borrowed from `text`); 0 or -1. */
+static int parse_anchor(char *text, Nhanluc__V1__VerifyAuditRequest *req)
+{
+    char *colon = strchr(text, ':');
+    long long seq;
+
+    if (colon == NULL)
+        return -1;
+    *colon = '\0';
+    if (parse_num(text, 0, INT64_MAX, &seq) != 0 || strlen(colon + 1) != 64) {
+        *colon = ':';
+        return -1;
+    }
+    req->anchor_seq = seq;
+    req->anchor_hash = colon + 1;
+    return 0;
+}
+
 static int audit_verify(struct nl_cli *cli, int argc, char **argv)
 {
-    char err[256], checked[24], broken[24], head[24], msg[256];
-    const struct nl_opt opts[] = {{NULL, 0, NULL}};
+    char *anchor = NULL, *backups = NULL;
+    char err[256], checked[24], broken[24], head[24], anchors[24], msg[512];
+    const struct nl_opt opts[] = {
+        {"anchor", 1, &anchor}, {"backups", 0, &backups}, {NULL, 0, NULL}};
     Nhanluc__V1__VerifyAuditRequest req;
     ProtobufCMessage *m;
     const char *v[VERIFY_NCOLS];
@@ -299,6 +320,13 @@ static int audit_verify(struct nl_cli *cli, int argc, char **argv)
     nhanluc__v1__verify_audit_request__init(&req);
     if (n < 0)
         return nl_cli_usage_error("admin", "admin audit verify: %s", err);
+    if (anchor != NULL && parse_anchor(anchor, &req) != 0)
+        return nl_cli_usage_error(
+            "admin",
+            "admin audit verify: bad --anchor '%s': SEQ:HASH (64 hex digits), "
+            "as a backup's manifest or the start-up log gives them",
+            anchor);
+    req.backups = backups != NULL;
     rc = nl_cli_call_or_fail(cli, "/nhanluc.v1.Admin/VerifyAudit", &req.base,
                              &nhanluc__v1__verify_audit_response__descriptor, &m);
     if (rc != 0)
@@ -307,15 +335,23 @@ static int audit_verify(struct nl_cli *cli, int argc, char **argv)
     (void)snprintf(checked, sizeof(checked), "%lld", (long long)resp->checked);
     (void)snprintf(broken, sizeof(broken), "%lld", (long long)resp->first_broken_seq);
     (void)snprintf(head, sizeof(head), "%lld", (long long)resp->head_seq);
+    (void)snprintf(anchors, sizeof(anchors), "%d", (int)resp->anchors_checked);
     v[0] = checked;
     v[1] = broken;
     v[2] = resp->reason;
     v[3] = head;
     v[4] = resp->head_hash;
+    v[5] = anchors;
+    v[6] = resp->anchor;
     rc = nl_cli_print_row(cli, verify_cols, VERIFY_NCOLS, v);
     if (rc == 0 && resp->first_broken_seq != 0) {
-        (void)snprintf(msg, sizeof(msg), "the audit trail is broken at entry %lld: %s",
-                       (long long)resp->first_broken_seq, resp->reason);
+        if (resp->anchor[0] != '\0')
+            (void)snprintf(msg, sizeof(msg),
+                           "the audit trail is broken at entry %lld: %s (anchor: %s)",
+                           (long long)resp->first_broken_seq, resp->reason, resp->anchor);
+        else
+            (void)snprintf(msg, sizeof(msg), "the audit trail is broken at entry %lld: %s",
+                           (long long)resp->first_broken_seq, resp->reason);
         rc = nl_cli_fail(NL_DATA_LOSS, msg);
     }
     protobuf_c_message_free_unpacked(m, NULL);

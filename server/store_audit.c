@@ -34,6 +34,7 @@ static const char SQL_AUDIT_INSERT[] =
     " prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
 static const char SQL_AUDIT_PAGE[] = AUDIT_COLS " WHERE seq > ?1 ORDER BY seq LIMIT ?2";
 static const char SQL_AUDIT_ALL[] = AUDIT_COLS " ORDER BY seq";
+static const char SQL_AUDIT_HASH_AT[] = "SELECT hash FROM audit WHERE seq = ?1";
 
 static const char *str_or_empty(const char *s)
 {
@@ -106,6 +107,26 @@ static int col_hash(sqlite3_stmt *s, int col, unsigned char out[NL_AUDIT_HASH_BY
     }
     memcpy(out, b, NL_AUDIT_HASH_BYTES);
     return 0;
+}
+
+enum nl_status nl_store_audit_hash_at(struct nl_store *st, int64_t seq,
+                                      unsigned char hash[NL_AUDIT_HASH_BYTES], int *found)
+{
+    enum nl_status res;
+    sqlite3_stmt *s = nl_store_stmt(st, SQL_AUDIT_HASH_AT, &res);
+    int row = 0;
+
+    *found = 0;
+    if (s == NULL)
+        return res;
+    if (sqlite3_bind_int64(s, 1, seq) != SQLITE_OK)
+        res = nl_store_bind_fail(st, "bind audit seq");
+    else
+        res = nl_store_step_once(st, s, &row);
+    if (res == NL_OK && row)
+        *found = col_hash(s, 0, hash) == 0;
+    nl_store_stmt_done(s);
+    return res;
 }
 
 enum nl_status nl_store_audit_head(struct nl_store *st, int64_t *seq,

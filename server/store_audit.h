@@ -117,6 +117,17 @@ struct nl_audit_check {
 #define NL_AUDIT_GAP      "missing entry (a gap in seq)"
 #define NL_AUDIT_PREV     "prev_hash differs from the previous entry's hash"
 #define NL_AUDIT_MISMATCH "hash differs from the entry's content"
+/* Against an anchor (a head kept elsewhere: a backup's manifest, a start-up log line). */
+#define NL_AUDIT_TRUNCATED                                                                         \
+    "missing entry: the trail ends before an anchor (entries removed from its end)"
+#define NL_AUDIT_ANCHOR "hash differs from an anchor's (the trail was rewritten up to here)"
+
+/*
+ * The stored hash of entry `seq`: *found = 1 and hash filled, or *found = 0
+ * when no entry has that seq. NL_OK or a mapped status.
+ */
+enum nl_status nl_store_audit_hash_at(struct nl_store *st, int64_t seq,
+                                      unsigned char hash[NL_AUDIT_HASH_BYTES], int *found);
 
 /*
  * Walks the whole chain in seq order from 1: an entry whose seq is not the

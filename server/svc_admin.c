@@ -192,26 +192,126 @@ static enum nl_status svc_admin_list_audit(struct nl_ctx *ctx, const ProtobufCMe
     return NL_OK;
 }
 
+static enum nl_status backups_off(struct nl_ctx *ctx)
+{
+    return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION,
+                         "backups are off on this server (backup-dir = off)");
+}
+
+/* 0 and the 32 bytes of 64 hex digits `hex`, or -1. */
+static int hash_from_hex(const char *hex, unsigned char out[NL_AUDIT_HASH_BYTES])
+{
+    if (strlen(hex) != 2 * NL_AUDIT_HASH_BYTES)
+        return -1;
+    for (size_t i = 0; i < 2 * NL_AUDIT_HASH_BYTES; i++) {
+        int c = hex[i], v;
+        if (c >= '0' && c <= '9')
+            v = c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v = c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v = c - 'A' + 10;
+        else
+            return -1;
+        if (i % 2 == 0)
+            out[i / 2] = (unsigned char)(v << 4);
+        else
+            out[i / 2] |= (unsigned char)v;
+    }
+    return 0;
+}
+
+/*
+ * Checks one anchor against an intact chain whose head is chk->head_seq:
+ * entry `seq` must exist and carry `hash`. On a failure fills chk (broken
+ * seq and reason) and returns 1; 0 when it holds; a status below 0 never:
+ * store errors come back through *st.
+ */
+static int anchor_fails(struct nl_ctx *ctx, struct nl_audit_check *chk, int64_t seq,
+                        const unsigned char hash[NL_AUDIT_HASH_BYTES], enum nl_status *st)
+{
+    unsigned char got[NL_AUDIT_HASH_BYTES];
+    int found = 0;
+
+    *st = NL_OK;
+    if (seq <= 0)
+        return 0; /* the anchor of an empty trail: anything extends it */
+    if (seq > chk->head_seq) {
+        chk->broken_seq = chk->head_seq + 1;
+        chk->reason = NL_AUDIT_TRUNCATED;
+        return 1;
+    }
+    *st = nl_store_audit_hash_at(ctx->store, seq, got, &found);
+    if (*st != NL_OK)
+        return 0;
+    if (!found || memcmp(got, hash, NL_AUDIT_HASH_BYTES) != 0) {
+        chk->broken_seq = seq;
+        chk->reason = found ? NL_AUDIT_ANCHOR : NL_AUDIT_TRUNCATED;
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * Walks the chain, then (when it is intact) compares it with the anchors:
+ * the request's, then each backup's manifest head, oldest backup first, so
+ * the earliest damage is named. A restore from an older backup leaves newer
+ * backups whose anchors the trail no longer contains: reported like any
+ * other mismatch, naming the backup.
+ */
 static enum nl_status svc_admin_verify_audit(struct nl_ctx *ctx, const ProtobufCMessage *m,
                                              ProtobufCMessage *out)
 {
+    const Nhanluc__V1__VerifyAuditRequest *req = (const Nhanluc__V1__VerifyAuditRequest *)m;
     Nhanluc__V1__VerifyAuditResponse *resp = (Nhanluc__V1__VerifyAuditResponse *)out;
+    unsigned char want[NL_AUDIT_HASH_BYTES];
     struct nl_audit_check chk;
+    struct nl_backup_info *bk = NULL;
+    size_t nbk = 0;
     char *head = nl_arena_alloc(ctx->arena, 2 * NL_AUDIT_HASH_BYTES + 1);
+    const char *source = "";
     enum nl_status st;
+    int anchors = 0, has_anchor = req->anchor_seq != 0 || req->anchor_hash[0] != '\0';
 
-    (void)m;
     if (head == NULL)
         return nl_svc_out_of_memory(ctx);
+    if (has_anchor && (req->anchor_seq < 0 || hash_from_hex(req->anchor_hash, want) != 0))
+        return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                             "anchor: a seq (0 or more) and a hash of 64 hex digits");
+    if (req->backups) {
+        const struct nl_backup_conf *conf = nl_backup_conf_get();
+        char err[512];
+        if (conf == NULL)
+            return backups_off(ctx);
+        if (nl_backup_list(conf->dir, &bk, &nbk, err, sizeof(err)) != 0)
+            return nl_ctx_errorf(ctx, NL_INTERNAL, "cannot list the backups: %s", err);
+    }
     st = nl_store_audit_verify(ctx->store, &chk);
+    if (st == NL_OK && chk.broken_seq == 0 && has_anchor) {
+        anchors++;
+        if (anchor_fails(ctx, &chk, req->anchor_seq, want, &st))
+            source = "request";
+    }
+    for (size_t i = nbk; st == NL_OK && chk.broken_seq == 0 && i-- > 0;) {
+        if (hash_from_hex(bk[i].audit_hash, want) != 0)
+            continue; /* a manifest without a readable head anchors nothing */
+        anchors++;
+        if (anchor_fails(ctx, &chk, bk[i].audit_seq, want, &st))
+            source = nl_arena_strdup(ctx->arena, bk[i].name);
+    }
+    free(bk);
     if (st != NL_OK)
         return nl_svc_store_error(ctx, st);
+    if (source == NULL)
+        return nl_svc_out_of_memory(ctx);
     nl_audit_hex(chk.head_hash, head);
     resp->checked = chk.checked;
     resp->first_broken_seq = chk.broken_seq;
     resp->reason = nl_svc_unconst(chk.reason);
     resp->head_seq = chk.head_seq;
     resp->head_hash = head;
+    resp->anchors_checked = anchors;
+    resp->anchor = nl_svc_unconst(source);
     return NL_OK;
 }
 
@@ -238,12 +338,6 @@ static Nhanluc__V1__BackupInfo *backup_info(struct nl_ctx *ctx, const struct nl_
     bi->schema_version = b->schema_version;
     bi->seconds = b->seconds;
     return bi;
-}
-
-static enum nl_status backups_off(struct nl_ctx *ctx)
-{
-    return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION,
-                         "backups are off on this server (backup-dir = off)");
 }
 
 /*

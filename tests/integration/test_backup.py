@@ -342,5 +342,68 @@ class LockAndRestoreTest(BackupCase):
         self.assertEqual(sorted(u["code"] for u in units), ["ha-noi", "tay-ho"])
 
 
+class AnchorTest(BackupCase):
+    """The audit head in a backup's manifest catches entries removed from the trail's end."""
+
+    def verify(self, *args):
+        rc, out, err = self.cli("admin", "audit", "verify", *args)
+        return rc, (json.loads(out) if out.strip() else None), err
+
+    def test_truncated_trail_is_caught_by_the_backups_anchor(self):
+        self.start()
+        self.ok("unit", "add", "ha-noi", "Hà Nội", "--kind", "city")
+        for code in ("tay-ho", "ba-dinh", "cau-giay"):
+            self.ok("unit", "add", code, code, "--kind", "urban_district", "--parent", "ha-noi")
+        b = json.loads(self.ok("admin", "backup", "create"))
+        anchor = "%d:%s" % (b["audit_seq"], b["audit_hash"])
+        self.assertGreaterEqual(b["audit_seq"], 4)
+        rc, v, err = self.verify("--backups", "--anchor", anchor)
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual((v["first_broken_seq"], v["anchor"]), (0, ""))
+        self.assertEqual(v["anchors_checked"], 2)
+        # A wrong hash for that seq, or a seq the trail has not reached, fails (DATA_LOSS).
+        rc, v, err = self.verify("--anchor", "%d:%s" % (b["audit_seq"], "0" * 64))
+        self.assertEqual(rc, 15, err)
+        self.assertEqual((v["first_broken_seq"], v["anchor"]), (b["audit_seq"], "request"))
+        self.assertIn("(anchor: request)", err)
+        rc, v, err = self.verify("--anchor", "9999:%s" % ("a" * 64))
+        self.assertEqual(rc, 15, err)
+        self.assertEqual(v["first_broken_seq"], v["head_seq"] + 1)
+        self.assertIn("the trail ends before an anchor", v["reason"])
+        rc, _, err = self.verify("--anchor", "12:xyz")
+        self.assertEqual(rc, 64, err)
+        self.assertIn("--anchor", err)
+        db = self.srv.db
+        self.stop(self.srv)
+
+        # An attacker drops the trigger and deletes the last two entries: the chain of
+        # what is left is intact, so only an anchor can tell.
+        con = sqlite3.connect(db)
+        try:
+            con.executescript("DROP TRIGGER audit_no_delete;"
+                              "DELETE FROM audit WHERE seq > (SELECT max(seq) - 2 FROM audit);")
+        finally:
+            con.close()
+        self.start(db=db)
+        rc, v, err = self.verify()
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(v["first_broken_seq"], 0)
+        head = v["head_seq"]
+        rc, v, err = self.verify("--backups")
+        self.assertEqual(rc, 15, err)
+        self.assertEqual(v["first_broken_seq"], head + 1)
+        self.assertRegex(v["anchor"], NAME_RE)
+        self.assertIn("the trail ends before an anchor", v["reason"])
+        self.assertIn("(anchor: %s)" % v["anchor"], err)
+        rc, v, err = self.verify("--anchor", anchor)
+        self.assertEqual(rc, 15, err)
+        self.assertEqual(v["anchor"], "request")
+
+    def test_backups_anchor_needs_backups(self):
+        self.start(args=["--backup-dir", "off"])
+        rc, _, err = self.cli("admin", "audit", "verify", "--backups")
+        self.assertEqual(rc, EXIT_FAILED_PRECONDITION, err)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
