@@ -782,6 +782,14 @@ static int exists(const char *path)
 int nl_backup_restore(const char *backup_path, const char *db_path, struct nl_backup_info *info,
                       char *aside, size_t asidelen, char *err, size_t errlen)
 {
+    return nl_backup_restore_with(backup_path, db_path, NULL, NULL, info, aside, asidelen, err,
+                                  errlen);
+}
+
+int nl_backup_restore_with(const char *backup_path, const char *db_path,
+                           nl_backup_prepare_fn prepare, void *ud, struct nl_backup_info *info,
+                           char *aside, size_t asidelen, char *err, size_t errlen)
+{
     char tmp[NL_BACKUP_PATH_MAX], wal[NL_BACKUP_PATH_MAX], shm[NL_BACKUP_PATH_MAX];
     char old[NL_BACKUP_PATH_MAX], oldwal[NL_BACKUP_PATH_MAX], dir[NL_BACKUP_PATH_MAX];
     char stamp[BK_STAMP + 1];
@@ -810,6 +818,8 @@ int nl_backup_restore(const char *backup_path, const char *db_path, struct nl_ba
         goto out;
     if (copy_file(backup_path, tmp, err, errlen) != 0)
         goto out;
+    if (prepare != NULL && prepare(tmp, info, ud, err, errlen) != 0)
+        goto fail;
     if (exists(db_path)) {
         if (exists(old)) {
             errorf(err, errlen, "%s exists already; retry in a second", old);
@@ -867,4 +877,63 @@ void nl_backup_conf_set(const struct nl_backup_conf *conf)
 const struct nl_backup_conf *nl_backup_conf_get(void)
 {
     return conf_set ? &conf_copy : NULL;
+}
+
+int nl_backup_supersede(const char *dir, const struct nl_backup_info *restored, char *moved_to,
+                        size_t movedlen, char *err, size_t errlen)
+{
+    struct entry *v;
+    size_t n;
+    time_t t0;
+    unsigned num0;
+    int moved = 0;
+    char sub[NL_BACKUP_PATH_MAX], from[NL_BACKUP_PATH_MAX], to[NL_BACKUP_PATH_MAX];
+    char stamp[BK_STAMP + 1];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    moved_to[0] = '\0';
+    if (parse_name(restored->name, ".db", &t0, &num0) != 0)
+        return errorf(err, errlen, "%s is not a backup's name", restored->name);
+    if (scan(dir, &v, &n, err, errlen) != 0)
+        return -1;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+    if (snprintf(sub, sizeof(sub), "%s/superseded-%s", dir, stamp) >= (int)sizeof(sub)) {
+        free(v);
+        return errorf(err, errlen, "backup directory path too long");
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (v[i].t < t0 || (v[i].t == t0 && v[i].num <= num0))
+            continue; /* the restored backup and older ones stay */
+        if (moved == 0 && mkdir(sub, 0700) != 0 && errno != EEXIST) {
+            errorf(err, errlen, "cannot create %s: %s", sub, strerror(errno));
+            free(v);
+            return -1;
+        }
+        for (int k = 0; k < 2; k++) {
+            const char *name = v[i].name;
+            char base[sizeof(v[i].name)];
+            if (k == 1) { /* its manifest */
+                size_t len = strlen(name) - 3;
+                (void)snprintf(base, sizeof(base), "%.*s.manifest", (int)len, name);
+                name = base;
+            }
+            if (snprintf(from, sizeof(from), "%s/%s", dir, name) >= (int)sizeof(from) ||
+                snprintf(to, sizeof(to), "%s/%s", sub, name) >= (int)sizeof(to))
+                continue;
+            if (rename(from, to) != 0 && errno != ENOENT) {
+                errorf(err, errlen, "cannot move %s to %s: %s", from, sub, strerror(errno));
+                free(v);
+                return -1;
+            }
+        }
+        moved++;
+    }
+    free(v);
+    if (moved > 0) {
+        (void)fsync_path(dir, 1);
+        (void)snprintf(moved_to, movedlen, "%s", sub);
+    }
+    return moved;
 }

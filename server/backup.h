@@ -110,6 +110,31 @@ int nl_backup_restore(const char *backup_path, const char *db_path, struct nl_ba
                       char *aside, size_t asidelen, char *err, size_t errlen);
 
 /*
+ * A step nl_backup_restore_with runs on the verified copy (`tmp`, not yet
+ * in place) before it replaces the database: 0 to go on, or -1 with a
+ * reason in err to abandon the restore (the database untouched). `info` is
+ * the backup's manifest.
+ */
+typedef int (*nl_backup_prepare_fn)(const char *tmp, const struct nl_backup_info *info, void *ud,
+                                    char *err, size_t errlen);
+
+/* nl_backup_restore with a prepare step (NULL: none); main.c audits the restore there. */
+int nl_backup_restore_with(const char *backup_path, const char *db_path,
+                           nl_backup_prepare_fn prepare, void *ud, struct nl_backup_info *info,
+                           char *aside, size_t asidelen, char *err, size_t errlen);
+
+/*
+ * After a restore from `restored`: moves the backups of `dir` taken after it
+ * (and their manifests) into a new `dir`/superseded-<time>/, written to
+ * moved_to ("" when none moved). Their audit heads belong to the timeline
+ * the restore abandoned, so they must not anchor the restored trail
+ * (audit verify --backups); retention and listings no longer see them,
+ * and nothing is deleted. Returns how many moved, or -1 with a reason.
+ */
+int nl_backup_supersede(const char *dir, const struct nl_backup_info *restored, char *moved_to,
+                        size_t movedlen, char *err, size_t errlen);
+
+/*
  * The lock one nhanlucd holds on its database for its lifetime (flock on
  * `<db>.lock`, created 0600), so that a second server or a restore cannot
  * run on a database in use. Returns the lock's file descriptor (>= 0; give

@@ -137,16 +137,54 @@ static void boot_usage(FILE *f)
 }
 
 /*
- * --restore FILE: checks the backup against its manifest and integrity_check
- * and puts it in place of cfg->db (backup.h). Returns the exit code: 0, or
- * 1 with the reason on stderr (a running server, a damaged backup, ...).
+ * The restore's prepare step (backup.h): the verified copy, before it
+ * replaces the database, gets the audit entry of its own restore, so the
+ * trail says when and from which backup the data came back. Migrations
+ * run here if the backup is of an older schema, as at any start.
+ */
+static int audit_restore(const char *tmp, const struct nl_backup_info *info, void *ud, char *err,
+                         size_t errlen)
+{
+    struct nl_store *st = NULL;
+    struct nl_arena arena;
+    char keys[128];
+    enum nl_status res;
+
+    (void)ud;
+    (void)snprintf(keys, sizeof(keys), "backup=%s seq=%lld", info->name,
+                   (long long)info->audit_seq);
+    nl_arena_init(&arena, 1u << 20);
+    res = nl_store_open(tmp, NL_STORE_READWRITE, &st, err, errlen);
+    if (res == NL_OK)
+        res = nl_store_begin_write(st);
+    if (res == NL_OK) {
+        res = nl_store_audit_local_keys(st, NL_AUDIT_RESTORE, "", keys, &arena);
+        res = res == NL_OK ? nl_store_commit(st) : (nl_store_rollback(st), res);
+        if (res != NL_OK)
+            (void)snprintf(err, errlen, "cannot audit the restore in the copy: %s",
+                           nl_store_errmsg(res));
+    }
+    nl_store_close(st);
+    nl_arena_release(&arena);
+    return res == NL_OK ? 0 : -1;
+}
+
+/*
+ * --restore FILE: checks the backup against its manifest and integrity_check,
+ * audits the restore in the copy and puts it in place of cfg->db (backup.h);
+ * then moves the server's backups taken after that one aside, since their
+ * audit heads belong to the timeline the restore abandoned. Returns the exit
+ * code: 0, or 1 with the reason on stderr (a running server, a damaged
+ * backup, ...).
  */
 static int restore_backup(const struct nl_config *cfg, const char *file)
 {
     struct nl_backup_info info;
-    char aside[NL_BACKUP_PATH_MAX], err[1024];
+    char aside[NL_BACKUP_PATH_MAX], moved[NL_BACKUP_PATH_MAX], dir[1024], err[1024];
+    int n;
 
-    if (nl_backup_restore(file, cfg->db, &info, aside, sizeof(aside), err, sizeof(err)) != 0) {
+    if (nl_backup_restore_with(file, cfg->db, audit_restore, NULL, &info, aside, sizeof(aside), err,
+                               sizeof(err)) != 0) {
         fprintf(stderr, "nhanlucd: cannot restore: %s\n", err);
         return 1;
     }
@@ -154,6 +192,16 @@ static int restore_backup(const struct nl_config *cfg, const char *file)
            (long long)info.audit_seq, info.audit_hash, cfg->db);
     if (aside[0] != '\0')
         printf("the database it replaced is kept as %s\n", aside);
+    if (strcmp(cfg->backup_dir, "off") != 0 &&
+        nl_backup_dir_for(cfg->backup_dir, cfg->db, dir, sizeof(dir)) == 0) {
+        n = nl_backup_supersede(dir, &info, moved, sizeof(moved), err, sizeof(err));
+        if (n < 0)
+            fprintf(stderr, "nhanlucd: warning: newer backups not moved aside: %s\n", err);
+        else if (n > 0)
+            printf("%d backup(s) taken after it moved to %s (their audit heads are of the "
+                   "abandoned timeline)\n",
+                   n, moved);
+    }
     return fflush(stdout) == 0 ? 0 : 1;
 }
 

@@ -217,20 +217,30 @@ enum nl_status nl_store_audit_append(struct nl_store *st, struct nl_audit_rec *r
 enum nl_status nl_store_audit_local(struct nl_store *st, const char *action, const char *token_id,
                                     struct nl_arena *a)
 {
+    char keys[64];
+
+    token_id = str_or_empty(token_id);
+    if (token_id[0] != '\0')
+        (void)snprintf(keys, sizeof(keys), "token=%.32s", token_id);
+    else
+        keys[0] = '\0';
+    return nl_store_audit_local_keys(st, action, token_id, keys, a);
+}
+
+enum nl_status nl_store_audit_local_keys(struct nl_store *st, const char *action,
+                                         const char *token_id, const char *keys, struct nl_arena *a)
+{
     struct nl_audit_rec r;
-    char at[32], keys[64];
+    char at[32];
 
     if (!nl_store_txn_active(st)) {
         nl_log_error("audit: the entry of '%s' needs the caller's write transaction", action);
         return NL_FAILED_PRECONDITION;
     }
     token_id = str_or_empty(token_id);
+    keys = str_or_empty(keys);
     if (nl_token_time_now(at, sizeof(at)) != 0)
         (void)snprintf(at, sizeof(at), "unknown");
-    if (token_id[0] != '\0')
-        (void)snprintf(keys, sizeof(keys), "token=%.32s", token_id);
-    else
-        keys[0] = '\0';
     memset(&r, 0, sizeof(r));
     r.at = at;
     r.token_id = token_id;

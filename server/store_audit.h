@@ -72,6 +72,8 @@ enum nl_status nl_store_audit_append(struct nl_store *st, struct nl_audit_rec *r
 
 /* The method of the entry nl_store_audit_local writes for `nhanlucd --bootstrap-admin`. */
 #define NL_AUDIT_BOOTSTRAP "nhanlucd --bootstrap-admin"
+/* ... and for `nhanlucd --restore` (nl_store_audit_local_keys, keys "backup=NAME seq=N"). */
+#define NL_AUDIT_RESTORE "nhanlucd --restore"
 
 /*
  * Appends the entry of an administrative action taken on the server machine
@@ -87,6 +89,11 @@ enum nl_status nl_store_audit_append(struct nl_store *st, struct nl_audit_rec *r
  */
 enum nl_status nl_store_audit_local(struct nl_store *st, const char *action, const char *token_id,
                                     struct nl_arena *a);
+
+/* nl_store_audit_local with the entry's keys given (borrowed; "" or NULL for none). */
+enum nl_status nl_store_audit_local_keys(struct nl_store *st, const char *action,
+                                         const char *token_id, const char *keys,
+                                         struct nl_arena *a);
 
 /*
  * The head of the chain: *seq (0 when empty) and its hash (zeros when empty).

@@ -192,9 +192,16 @@ class F14RestoreTest(BackupCase):
         self.assertEqual(stat.S_IMODE(os.stat(fresh).st_mode), 0o600)
         # PC1 on the restored file, and rows >= acked at backup start.
         self.assertEqual(db_query(fresh, "PRAGMA integrity_check"), [("ok",)])
+        # The restored trail is the backup's, then the restore's own entry chained to its head.
+        seq = m["audit"]["seq"]
+        self.assertEqual(db_query(fresh, "SELECT lower(hex(hash)) FROM audit WHERE seq = %d" % seq),
+                         [(m["audit"]["hash"],)])
+        self.assertEqual(db_query(fresh, "SELECT method, peer, keys, outcome, lower(hex(prev_hash))"
+                                         " FROM audit WHERE seq > %d" % seq),
+                         [("nhanlucd --restore", "local", "backup=%s seq=%d" % (b["name"], seq),
+                           "OK", m["audit"]["hash"])])
         srv = self.start(db=fresh, auth=True)
-        self.assertIn("audit head: seq %d hash %s" % (m["audit"]["seq"], m["audit"]["hash"]),
-                      srv.stderr_text())
+        self.assertIn("audit head: seq %d hash " % (seq + 1), srv.stderr_text())
         stub = nlserver.stubs()
         got = set()
         ch = grpc.insecure_channel(srv.addr)
@@ -215,7 +222,7 @@ class F14RestoreTest(BackupCase):
         # PC5: the restored chain verifies; its head is the manifest's, then new entries follow.
         v = json.loads(self.ok("admin", "audit", "verify"))
         self.assertEqual(v["first_broken_seq"], 0, v)
-        self.assertGreaterEqual(v["head_seq"], m["audit"]["seq"])
+        self.assertGreaterEqual(v["head_seq"], m["audit"]["seq"] + 1)
 
 
 class BackupLifecycleTest(BackupCase):
@@ -283,6 +290,40 @@ class BackupLifecycleTest(BackupCase):
 
 
 class LockAndRestoreTest(BackupCase):
+    def test_restore_moves_newer_backups_aside(self):
+        """Backups taken after the restored one belong to the abandoned timeline."""
+        self.start()
+        self.ok("unit", "add", "ha-noi", "Hà Nội", "--kind", "city")
+        b = json.loads(self.ok("admin", "backup", "create"))
+        keep = os.path.join(self.tmp, "keep")
+        os.mkdir(keep, 0o700)
+        for ext in (".db", ".manifest"):
+            shutil.copy2(os.path.join(self.bdir, b["name"][:-3] + ext), keep)
+        self.ok("unit", "add", "tay-ho", "Tây Hồ", "--kind", "urban_district", "--parent",
+                "ha-noi")
+        db = self.srv.db
+        self.stop(self.srv)  # its shutdown backup is newer than b
+        newer = [n for n in manifests(self.bdir) if n != b["name"]]
+        self.assertEqual(len(newer), 1, manifests(self.bdir))
+
+        p = nhanlucd("--db", db, "--backup-dir", self.bdir, "--restore",
+                     os.path.join(keep, b["name"]))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        m = re.search(r"^1 backup\(s\) taken after it moved to (\S+) ", p.stdout, re.M)
+        self.assertIsNotNone(m, p.stdout)
+        sub = m.group(1)
+        self.assertEqual(os.path.dirname(sub), self.bdir)
+        self.assertEqual(sorted(os.listdir(sub)), sorted([newer[0], newer[0][:-3] + ".manifest"]))
+        self.assertEqual(stat.S_IMODE(os.stat(sub).st_mode), 0o700)
+        self.assertNotIn(newer[0], manifests(self.bdir))
+        # The restored trail verifies against what is left: no false alarm from the moved one.
+        self.start(db=db)
+        rc, out, err = self.cli("admin", "audit", "verify", "--backups")
+        self.assertEqual(rc, EXIT_OK, err)
+        self.assertEqual(json.loads(out)["first_broken_seq"], 0)
+        units = json.loads(self.ok("unit", "list"))
+        self.assertEqual([u["code"] for u in units], ["ha-noi"])
+
     def test_second_server_and_restore_refused_while_running(self):
         srv = self.start()
         self.ok("unit", "add", "ha-noi", "Hà Nội", "--kind", "city")
