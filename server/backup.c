@@ -792,6 +792,7 @@ int nl_backup_restore_with(const char *backup_path, const char *db_path,
 {
     char tmp[NL_BACKUP_PATH_MAX], wal[NL_BACKUP_PATH_MAX], shm[NL_BACKUP_PATH_MAX];
     char old[NL_BACKUP_PATH_MAX], oldwal[NL_BACKUP_PATH_MAX], dir[NL_BACKUP_PATH_MAX];
+    char tmpwal[NL_BACKUP_PATH_MAX], tmpshm[NL_BACKUP_PATH_MAX];
     char stamp[BK_STAMP + 1];
     const char *slash = strrchr(db_path, '/');
     time_t now = time(NULL);
@@ -802,6 +803,8 @@ int nl_backup_restore_with(const char *backup_path, const char *db_path,
     gmtime_r(&now, &tm);
     strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
     if (snprintf(tmp, sizeof(tmp), "%s.restore-tmp", db_path) >= (int)sizeof(tmp) ||
+        snprintf(tmpwal, sizeof(tmpwal), "%s-wal", tmp) >= (int)sizeof(tmpwal) ||
+        snprintf(tmpshm, sizeof(tmpshm), "%s-shm", tmp) >= (int)sizeof(tmpshm) ||
         snprintf(wal, sizeof(wal), "%s-wal", db_path) >= (int)sizeof(wal) ||
         snprintf(shm, sizeof(shm), "%s-shm", db_path) >= (int)sizeof(shm) ||
         snprintf(old, sizeof(old), "%s.replaced-%s", db_path, stamp) >= (int)sizeof(old) ||
@@ -820,6 +823,16 @@ int nl_backup_restore_with(const char *backup_path, const char *db_path,
         goto out;
     if (prepare != NULL && prepare(tmp, info, ud, err, errlen) != 0)
         goto fail;
+    if (prepare != NULL) {
+        /* Whatever the step wrote must be in the file we move, not in a log beside it. */
+        struct stat sb;
+        if (stat(tmpwal, &sb) == 0 && sb.st_size > 0) {
+            errorf(err, errlen, "%s was left behind by the restore's preparation", tmpwal);
+            goto fail;
+        }
+        (void)unlink(tmpwal);
+        (void)unlink(tmpshm);
+    }
     if (exists(db_path)) {
         if (exists(old)) {
             errorf(err, errlen, "%s exists already; retry in a second", old);
@@ -862,6 +875,8 @@ int nl_backup_restore_with(const char *backup_path, const char *db_path,
     goto out;
 fail:
     (void)unlink(tmp);
+    (void)unlink(tmpwal);
+    (void)unlink(tmpshm);
 out:
     nl_backup_unlock_db(lock);
     return rv;

@@ -160,6 +160,9 @@ static int audit_restore(const char *tmp, const struct nl_backup_info *info, voi
     if (res == NL_OK) {
         res = nl_store_audit_local_keys(st, NL_AUDIT_RESTORE, "", keys, &arena);
         res = res == NL_OK ? nl_store_commit(st) : (nl_store_rollback(st), res);
+        /* Into the file itself: only the main file is moved into place. */
+        if (res == NL_OK)
+            res = nl_store_checkpoint(st);
         if (res != NL_OK)
             (void)snprintf(err, errlen, "cannot audit the restore in the copy: %s",
                            nl_store_errmsg(res));
