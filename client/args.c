@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static int is_digit(char c)
 {
@@ -311,4 +312,20 @@ uint64_t nl_backoff_cap_ms(unsigned attempt)
         return max;
     uint64_t v = 1000ull << (attempt - 1);
     return v < max ? v : max;
+}
+
+int nl_bool_parse(const char *s)
+{
+    static const char *const on[] = {"1", "true", "yes", "on"};
+    static const char *const off[] = {"0", "false", "no", "off"};
+
+    if (s == NULL)
+        return -1;
+    for (size_t i = 0; i < sizeof(on) / sizeof(on[0]); i++) {
+        if (strcasecmp(s, on[i]) == 0)
+            return 1;
+        if (strcasecmp(s, off[i]) == 0)
+            return 0;
+    }
+    return -1;
 }

@@ -27,6 +27,12 @@
 int nl_duration_parse(const char *s, uint64_t *out_ms);
 
 /*
+ * A yes/no word, any case: 1 for 1, true, yes, on; 0 for 0, false, no, off;
+ * -1 for anything else (NULL included).
+ */
+int nl_bool_parse(const char *s);
+
+/*
  * Formats milliseconds the short way a user would type them: "1h", "2m",
  * "5s" when exact, else "1500ms". Writes at most `len` bytes including the
  * NUL and returns `out`.

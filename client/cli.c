@@ -56,9 +56,10 @@ void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty)
 {
     memset(cli, 0, sizeof(*cli));
     cli->scheme = -1;
-    if (env_server != NULL && *env_server != '\0')
+    if (env_server != NULL && *env_server != '\0') {
         cli->server = strip_scheme(env_server, &cli->scheme);
-    else
+        cli->server_set = 1;
+    } else
         cli->server = NL_CLI_DEFAULT_SERVER;
     cli->timeout_ms = NL_CLI_DEFAULT_TIMEOUT;
     cli->output = stdout_tty ? NL_OUTPUT_TABLE : NL_OUTPUT_JSON;
@@ -86,8 +87,9 @@ static int match_opt(const char *arg, const char *name, const char **inline_valu
 int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest, char *err,
                          size_t errlen)
 {
-    static const char *const valued[] = {"--server", "--timeout", "--output", "--ca",
-                                         "--cert",   "--key",     "--token",  "--token-file"};
+    static const char *const valued[] = {"--server", "--timeout",    "--output",
+                                         "--ca",     "--cert",       "--key",
+                                         "--token",  "--token-file", "--config"};
     const int nvalued = (int)(sizeof(valued) / sizeof(valued[0]));
     int nrest = 0, done = 0;
 
@@ -141,6 +143,13 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
             }
             cli->server = addr;
             cli->scheme = scheme;
+            cli->server_set = 1;
+        } else if (which == 8) {
+            if (*v == '\0') {
+                snprintf(err, errlen, "option '--config' needs a non-empty value");
+                return -1;
+            }
+            cli->config_file = v;
         } else if (which >= 3) {
             /* The token is never echoed, not even when it is empty. */
             if (*v == '\0') {
@@ -162,6 +171,7 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
                 snprintf(err, errlen, "bad --output '%s': expected table, json or csv", v);
                 return -1;
             }
+            cli->output_set = 1;
         }
     }
     return nrest;
@@ -248,28 +258,41 @@ out:
     return tok;
 }
 
-/* Parses NHANLUC_TLS. Returns 0 or 1, or -1 for anything else. */
-static int parse_bool_env(const char *v)
-{
-    static const char *const on[] = {"1", "true", "yes", "on"};
-    static const char *const off[] = {"0", "false", "no", "off"};
-
-    if (v == NULL)
-        return 0;
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(v, on[i]) == 0)
-            return 1;
-        if (strcasecmp(v, off[i]) == 0)
-            return 0;
-    }
-    return -1;
-}
-
 /* Prints "nhanluc: <err>" without a usage hint; returns NL_EXIT_USAGE. */
 static int setup_error(const char *err)
 {
     fprintf(stderr, "nhanluc: %s\n", err);
     return NL_EXIT_USAGE;
+}
+
+int nl_cli_load_config(struct nl_cli *cli)
+{
+    char path[NL_CLI_CONFIG_PATH_MAX], err[NL_CLI_CONFIG_PATH_MAX + 512];
+    const char *named = cli->config_file != NULL ? cli->config_file : env("NHANLUC_CONFIG");
+    struct nl_cli_config *c = &cli->config;
+
+    if (named != NULL) {
+        if (nl_cli_config_load(c, named, 1, err, sizeof(err)) != 0)
+            return setup_error(err);
+    } else if (nl_cli_config_default_path(path, sizeof(path)) == 0) {
+        if (nl_cli_config_load(c, path, 0, err, sizeof(err)) != 0)
+            return setup_error(err);
+    }
+    if (c->server[0] != '\0' && !cli->server_set)
+        cli->server = strip_scheme(c->server, &cli->scheme);
+    if (c->timeout_set && !cli->timeout_set) {
+        cli->timeout_ms = c->timeout_ms;
+        cli->timeout_set = 1;
+    }
+    if (c->output_set && !cli->output_set)
+        cli->output = c->output;
+    return 0;
+}
+
+/* The config file's value of a file key, or NULL when it set none. */
+static const char *config_file_value(const char *v)
+{
+    return v[0] != '\0' ? v : NULL;
 }
 
 int nl_cli_prepare(struct nl_cli *cli)
@@ -291,9 +314,11 @@ int nl_cli_prepare(struct nl_cli *cli)
     } else if (cli->tls_flag) {
         tls = 1;
     } else {
-        tls = parse_bool_env(tls_env);
+        tls = tls_env == NULL ? 0 : nl_bool_parse(tls_env);
         if (tls < 0)
             return nl_cli_usage_error(NULL, "bad NHANLUC_TLS '%s': expected 1 or 0", tls_env);
+        if (tls_env == NULL && cli->config.tls_set)
+            tls = cli->config.tls;
     }
     if (!tls && (cli->ca_file != NULL || cli->cert_file != NULL || cli->key_file != NULL))
         return nl_cli_usage_error(NULL, "--ca, --cert and --key are for TLS: add --tls or give "
@@ -303,6 +328,12 @@ int nl_cli_prepare(struct nl_cli *cli)
         o.ca_file = cli->ca_file != NULL ? cli->ca_file : env("NHANLUC_CA");
         o.cert_file = cli->cert_file != NULL ? cli->cert_file : env("NHANLUC_CERT");
         o.key_file = cli->key_file != NULL ? cli->key_file : env("NHANLUC_KEY");
+        if (o.ca_file == NULL)
+            o.ca_file = config_file_value(cli->config.ca);
+        if (o.cert_file == NULL && o.key_file == NULL) {
+            o.cert_file = config_file_value(cli->config.cert);
+            o.key_file = config_file_value(cli->config.key);
+        }
         if ((o.cert_file == NULL) != (o.key_file == NULL))
             return nl_cli_usage_error(NULL, "a client certificate needs its key: give both "
                                             "--cert and --key (or NHANLUC_CERT and NHANLUC_KEY)");
@@ -320,6 +351,11 @@ int nl_cli_prepare(struct nl_cli *cli)
         o.token = env("NHANLUC_TOKEN");
     } else if (env("NHANLUC_TOKEN_FILE") != NULL) {
         file_token = read_token_file(env("NHANLUC_TOKEN_FILE"), err, sizeof(err));
+        if (file_token == NULL)
+            return setup_error(err);
+        o.token = file_token;
+    } else if (cli->config.token_file[0] != '\0') {
+        file_token = read_token_file(cli->config.token_file, err, sizeof(err));
         if (file_token == NULL)
             return setup_error(err);
         o.token = file_token;

@@ -17,6 +17,7 @@
 
 #include "output.h"
 #include "rpc_client.h"
+#include "config.h"
 #include "status.h"
 
 #define NL_EXIT_USAGE 64 /* sysexits EX_USAGE */
@@ -26,16 +27,20 @@
 #define NL_CLI_DEFAULT_TIMEOUT (10u * 1000u)
 
 struct nl_cli {
-    const char *server;     /* borrowed (argv, environment or the default), without its scheme */
-    int scheme;             /* the server's prefix: -1 none, 0 "http://", 1 "https://" */
-    int tls_flag;           /* --tls given */
-    const char *ca_file;    /* --ca FILE (borrowed) or NULL */
-    const char *cert_file;  /* --cert FILE (borrowed) or NULL */
-    const char *key_file;   /* --key FILE (borrowed) or NULL */
-    const char *token;      /* --token TOKEN (borrowed) or NULL; never printed */
-    const char *token_file; /* --token-file FILE (borrowed) or NULL */
-    uint64_t timeout_ms;    /* --timeout: covers the whole command */
-    int timeout_set;        /* --timeout was given (even if it names the default) */
+    const char *server;      /* borrowed (argv, environment or the default), without its scheme */
+    int scheme;              /* the server's prefix: -1 none, 0 "http://", 1 "https://" */
+    int tls_flag;            /* --tls given */
+    const char *ca_file;     /* --ca FILE (borrowed) or NULL */
+    const char *cert_file;   /* --cert FILE (borrowed) or NULL */
+    const char *key_file;    /* --key FILE (borrowed) or NULL */
+    const char *token;       /* --token TOKEN (borrowed) or NULL; never printed */
+    const char *token_file;  /* --token-file FILE (borrowed) or NULL */
+    const char *config_file; /* --config FILE (borrowed) or NULL */
+    int server_set;          /* --server given or $NHANLUC_SERVER set: the config's yields */
+    int output_set;          /* --output given */
+    struct nl_cli_config config; /* the config file's values (config.h); zero when none */
+    uint64_t timeout_ms;         /* --timeout: covers the whole command */
+    int timeout_set;             /* --timeout was given (even if it names the default) */
     enum nl_output output;
     int help;                  /* --help / -h seen */
     int version;               /* --version seen */
@@ -76,6 +81,15 @@ void nl_cli_init(struct nl_cli *cli, const char *env_server, int stdout_tty);
 int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest, char *err,
                          size_t errlen);
 
+/*
+ * Reads the config file (config.h: --config FILE, else $NHANLUC_CONFIG, else
+ * the default path) into cli->config and applies its server, timeout and
+ * output where neither an option nor an environment variable set them (its
+ * tls, ca, cert, key and token-file are read by nl_cli_prepare). Returns 0,
+ * or NL_EXIT_USAGE after printing the reason (file and line).
+ */
+int nl_cli_load_config(struct nl_cli *cli);
+
 /* Token files larger than this are refused (a token is one short line). */
 #define NL_CLI_TOKEN_FILE_MAX 4096
 
@@ -83,18 +97,19 @@ int nl_cli_parse_globals(struct nl_cli *cli, int argc, char **argv, char **rest,
  * Settles transport and credentials from the options and the environment,
  * and creates cli->rpc with them (files are read now):
  *  - TLS when the server is "https://..." or --tls is given or NHANLUC_TLS is
- *    1/true/yes/on; "http://..." means h2c (and conflicts with --tls).
- *  - With TLS: --ca/--cert/--key, else NHANLUC_CA/NHANLUC_CERT/NHANLUC_KEY;
- *    no CA means the system's store; a certificate needs its key. Without
- *    TLS, --ca/--cert/--key are a usage error (the variables are ignored).
+ *    1/true/yes/on (else the config's `tls`); "http://..." means h2c (and
+ *    conflicts with --tls).
+ *  - With TLS: --ca/--cert/--key, else NHANLUC_CA/NHANLUC_CERT/NHANLUC_KEY,
+ *    else the config's ca/cert/key; no CA means the system's store; a
+ *    certificate needs its key. Without TLS, --ca/--cert/--key are a usage
+ *    error (the variables and the config's keys are ignored).
  *  - The token: --token, else --token-file FILE, else NHANLUC_TOKEN, else
- *    the file NHANLUC_TOKEN_FILE names; giving both --token and --token-file
- *    is a usage error. A token file must be a regular file that group and
- *    others cannot read or write (mode 0600 or stricter) holding the token on
- *    one line (a final newline is allowed), at most NL_CLI_TOKEN_FILE_MAX bytes.
- * Returns 0; or NL_EXIT_USAGE after printing the reason, which names the file
- * and its mode but never the token (with the 'nhanluc help' hint for a
- * conflict of options). A second call does nothing.
+ *    the file NHANLUC_TOKEN_FILE names, else the config's token-file; giving both --token and
+ * --token-file is a usage error. A token file must be a regular file that group and others cannot
+ * read or write (mode 0600 or stricter) holding the token on one line (a final newline is allowed),
+ * at most NL_CLI_TOKEN_FILE_MAX bytes. Returns 0; or NL_EXIT_USAGE after printing the reason, which
+ * names the file and its mode but never the token (with the 'nhanluc help' hint for a conflict of
+ * options). A second call does nothing.
  */
 int nl_cli_prepare(struct nl_cli *cli);
 

@@ -339,6 +339,10 @@ static void print_main_help(FILE *f)
         "                      $NHANLUC_TOKEN, else the file $NHANLUC_TOKEN_FILE names\n"
         "  --timeout DUR       deadline of the whole command: 500ms, 5s, 2m, 1h (default 10s)\n"
         "  --output FORMAT     table, json or csv (default: table on a terminal, else json)\n"
+        "  --config FILE       defaults for these options, `key = value` lines (server, tls,\n"
+        "                      ca, cert, key, token-file, timeout, output); default\n"
+        "                      $NHANLUC_CONFIG, else ~/.config/nhanluc/config if it exists.\n"
+        "                      Options win over variables, variables over the file\n"
         "  --help, --version\n"
         "\n"
         "The exit code is the gRPC status of a failed call (0 on success), 64 for a\n"
@@ -356,7 +360,7 @@ static void print_command_help(FILE *f, const struct nl_cli_cmd *cmd)
                 nl_enum_names(cmd->enum_desc, names, sizeof(names)));
     fputs("\nglobal options: --server [https://]HOST:PORT, --tls, --ca FILE, --cert FILE,\n"
           "--key FILE, --token TOKEN, --token-file FILE, --timeout DUR,\n"
-          "--output table|json|csv (see 'nhanluc help')\n",
+          "--output table|json|csv, --config FILE (see 'nhanluc help')\n",
           f);
 }
 
@@ -422,7 +426,9 @@ int main(int argc, char **argv)
         free(rest);
         return rc;
     }
-    rc = nl_cli_prepare(&cli);
+    rc = nl_cli_load_config(&cli);
+    if (rc == 0)
+        rc = nl_cli_prepare(&cli);
     if (rc != 0) {
         free(rest);
         return rc;

@@ -5,7 +5,7 @@ own (tests/support/nlserver.py) or an in-process fake. One CLI run here is
 always `$NHANLUC [--server ADDR] [OPTIONS...] ARGS...` with stdin from
 /dev/null, a wall-clock bound, and an environment from which the variables
 that could point the CLI at another server or lend it a token
-(NHANLUC_SERVER, NHANLUC_TOKEN, NHANLUC_TOKEN_FILE) are dropped, so that
+(NHANLUC_SERVER, NHANLUC_TOKEN, NHANLUC_TOKEN_FILE, NHANLUC_CONFIG) are dropped, so that
 only what the test passes reaches it.
 
 - require_nhanluc() is the setUpModule check: skip when NHANLUC is unset.
@@ -28,7 +28,7 @@ import nlserver
 NHANLUC = os.environ.get("NHANLUC", "")
 CLI_TIMEOUT_S = 60  # default wall-clock bound on any one CLI run
 EXIT_OK = 0
-DROPPED_ENV = ("NHANLUC_SERVER", "NHANLUC_TOKEN", "NHANLUC_TOKEN_FILE")
+DROPPED_ENV = ("NHANLUC_SERVER", "NHANLUC_TOKEN", "NHANLUC_TOKEN_FILE", "NHANLUC_CONFIG")
 
 
 def require_nhanluc():
