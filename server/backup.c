@@ -379,6 +379,23 @@ static int manifest_path(const char *db_file, char *out, size_t outlen)
     return snprintf(out, outlen, "%.*s.manifest", (int)(n - 3), db_file) < (int)outlen ? 0 : -1;
 }
 
+#ifdef NL_TEST_HOOKS
+/*
+ * Test builds only: NL_TEST_BACKUP_DELAY_MS holds a backup that long after
+ * its copy is written and before it is checked and named, so a test can
+ * kill the server in the middle (RELIABILITY.md F2, the "backup" point).
+ */
+static void backup_test_delay(struct progress *pr)
+{
+    const char *v = getenv("NL_TEST_BACKUP_DELAY_MS");
+    long ms = v != NULL ? strtol(v, NULL, 10) : 0;
+    uint64_t end = nl_now_ms() + (uint64_t)(ms > 0 ? ms : 0);
+
+    while (nl_now_ms() < end && !on_progress(pr))
+        uv_sleep(5);
+}
+#endif
+
 static int take_locked(const char *db_path, const char *dir, const char *reason,
                        struct progress *pr, struct nl_backup_info *out, char *err, size_t errlen)
 {
@@ -417,6 +434,9 @@ static int take_locked(const char *db_path, const char *dir, const char *reason,
         errorf(err, errlen, "cannot sync the copy: %s", strerror(errno));
         goto fail;
     }
+#ifdef NL_TEST_HOOKS
+    backup_test_delay(pr);
+#endif
     if (check_copy(tmp, &info, err, errlen) != 0 ||
         hash_file(tmp, info.sha256, &info.size, err, errlen) != 0)
         goto fail;
