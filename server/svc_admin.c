@@ -192,6 +192,13 @@ static enum nl_status svc_admin_list_audit(struct nl_ctx *ctx, const ProtobufCMe
     return NL_OK;
 }
 
+/* The backup directory could not be read: the reason (a path) goes to the log only (S12). */
+static enum nl_status list_failed(struct nl_ctx *ctx, const char *err)
+{
+    nl_log_error("cannot list the backups: %s", err);
+    return nl_ctx_errorf(ctx, NL_INTERNAL, "cannot list the backups (the server log says why)");
+}
+
 static enum nl_status backups_off(struct nl_ctx *ctx)
 {
     return nl_ctx_errorf(ctx, NL_FAILED_PRECONDITION,
@@ -284,7 +291,7 @@ static enum nl_status svc_admin_verify_audit(struct nl_ctx *ctx, const ProtobufC
         if (conf == NULL)
             return backups_off(ctx);
         if (nl_backup_list(conf->dir, &bk, &nbk, err, sizeof(err)) != 0)
-            return nl_ctx_errorf(ctx, NL_INTERNAL, "cannot list the backups: %s", err);
+            return list_failed(ctx, err);
     }
     st = nl_store_audit_verify(ctx->store, &chk);
     if (st == NL_OK && chk.broken_seq == 0 && has_anchor) {
@@ -364,7 +371,8 @@ static enum nl_status svc_admin_create_backup(struct nl_ctx *ctx, const Protobuf
         if (ctx->deadline_ms != 0 && nl_now_ms() >= ctx->deadline_ms)
             return nl_ctx_errorf(ctx, NL_DEADLINE_EXCEEDED, "backup not finished by the deadline");
         nl_log_error("backup failed: %s", err);
-        return nl_ctx_errorf(ctx, NL_INTERNAL, "backup failed: %s", err);
+        /* The details (paths, SQLite's words) go to the log only (RELIABILITY.md S12). */
+        return nl_ctx_errorf(ctx, NL_INTERNAL, "backup failed (the server log says why)");
     }
     nl_log_info("backup %s/%s (requested): %lld bytes, audit head seq %lld hash %s, %.2f s",
                 conf->dir, info.name, (long long)info.size, (long long)info.audit_seq,
@@ -394,7 +402,7 @@ static enum nl_status svc_admin_list_backups(struct nl_ctx *ctx, const ProtobufC
     if (conf == NULL)
         return backups_off(ctx);
     if (nl_backup_list(conf->dir, &v, &n, err, sizeof(err)) != 0)
-        return nl_ctx_errorf(ctx, NL_INTERNAL, "cannot list the backups: %s", err);
+        return list_failed(ctx, err);
     resp->dir = nl_arena_strdup(ctx->arena, conf->dir);
     if (n > 0)
         resp->backups = nl_arena_alloc(ctx->arena, n * sizeof(*resp->backups));

@@ -271,6 +271,22 @@ class BackupLifecycleTest(BackupCase):
         self.stop(self.srv)
         self.assertFalse(os.path.exists(self.bdir))
 
+    def test_a_failed_backup_tells_the_admin_without_paths(self):
+        """S12: the reason, with its paths, goes to the server log; the reply says where to look."""
+        blocker = os.path.join(self.tmp, "not-a-dir")
+        with open(blocker, "w") as f:
+            f.write("x")
+        self.start(args=["--backup-dir", blocker])
+        rc, out, err = self.cli("admin", "backup", "create")
+        self.assertEqual(rc, 13, err)  # INTERNAL
+        self.assertIn("backup failed (the server log says why)", err)
+        self.assertNotIn(blocker, err + out)
+        rc, out, err = self.cli("admin", "backup", "list")
+        self.assertEqual(rc, 13, err)
+        self.assertNotIn(blocker, err + out)
+        log = self.stop(self.srv)
+        self.assertIn("backup failed: cannot read %s" % blocker, log)
+
     def test_only_admin_takes_backups(self):
         self.start(auth=True)
         self.ok("unit", "add", "ha-noi", "Hà Nội", "--kind", "city")
