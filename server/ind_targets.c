@@ -151,14 +151,6 @@ static enum nl_status key_check(struct nl_ctx *ctx, const char *unit, const char
     return NL_OK;
 }
 
-/* Fills ctx->msg for a store status: the store's message, or its generic one. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    if (ctx->msg[0] == '\0')
-        return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-    return st;
-}
-
 /* A Target message of record r in the arena (strings borrowed); NULL when out of memory. */
 static Nhanluc__V1__Target *target_msg(struct nl_ctx *ctx, const struct nl_target_rec *r)
 {
@@ -218,7 +210,7 @@ enum nl_status nl_ind_set_target(struct nl_ctx *ctx, const ProtobufCMessage *req
     /* proceed */
     st = nl_store_target_set(ctx->store, &rec, &created, &changed, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->target = target_msg(ctx, &rec);
     if (resp->target == NULL)
         return nl_svc_out_of_memory(ctx);

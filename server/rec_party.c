@@ -119,14 +119,6 @@ static enum nl_status date_check(struct nl_ctx *ctx, const char *s, int optional
     return NL_OK;
 }
 
-/* Fills ctx->msg for a store status: the store's message, or its generic one. */
-static enum nl_status store_error(struct nl_ctx *ctx, enum nl_status st)
-{
-    if (ctx->msg[0] == '\0')
-        return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-    return st;
-}
-
 /* --- messages from records --- */
 
 static Nhanluc__V1__CommitteeMembership *membership_msg(struct nl_ctx *ctx,
@@ -238,7 +230,7 @@ enum nl_status nl_rec_upsert_committee_membership(struct nl_ctx *ctx, const Prot
         return st;
     st = nl_store_membership_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->membership = membership_msg(ctx, &rec);
     if (resp->membership == NULL)
         return nl_svc_out_of_memory(ctx);
@@ -278,7 +270,7 @@ enum nl_status nl_rec_set_seat_quota(struct nl_ctx *ctx, const ProtobufCMessage 
         return st;
     st = nl_store_seat_quota_set(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->quota = quota_msg(ctx, &rec);
     if (resp->quota == NULL)
         return nl_svc_out_of_memory(ctx);
@@ -326,7 +318,7 @@ enum nl_status nl_rec_upsert_planning_entry(struct nl_ctx *ctx, const ProtobufCM
         return st;
     st = nl_store_planning_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->entry = planning_msg(ctx, &rec);
     if (resp->entry == NULL)
         return nl_svc_out_of_memory(ctx);
@@ -385,7 +377,7 @@ enum nl_status nl_rec_upsert_review(struct nl_ctx *ctx, const ProtobufCMessage *
         return st;
     st = nl_store_review_upsert(ctx->store, &rec, &outcome, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->review = review_msg(ctx, &rec);
     if (resp->review == NULL)
         return nl_svc_out_of_memory(ctx);
@@ -591,7 +583,7 @@ enum nl_status nl_rec_list_committee_memberships(struct nl_ctx *ctx, const Proto
     st = nl_store_membership_list(ctx->store, &lr.scope, &lr.after, lr.limit, &rows, &n, &more,
                                   ctx->arena, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->memberships = nl_arena_alloc(ctx->arena, n * sizeof(*resp->memberships));
         if (resp->memberships == NULL)
@@ -626,7 +618,7 @@ enum nl_status nl_rec_list_seat_quotas(struct nl_ctx *ctx, const ProtobufCMessag
     st = nl_store_seat_quota_list(ctx->store, &lr.scope, &lr.after, lr.limit, &rows, &n, &more,
                                   ctx->arena, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->quotas = nl_arena_alloc(ctx->arena, n * sizeof(*resp->quotas));
         if (resp->quotas == NULL)
@@ -653,7 +645,7 @@ static enum nl_status add_violations(struct nl_ctx *ctx, const struct nl_party_s
                                                      ctx->msg, sizeof(ctx->msg));
 
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     resp->violations_truncated = truncated != 0;
     if (n == 0)
         return NL_OK;
@@ -695,7 +687,7 @@ enum nl_status nl_rec_list_planning_entries(struct nl_ctx *ctx, const ProtobufCM
     st = nl_store_planning_list(ctx->store, &lr.scope, &lr.after, lr.limit, &rows, &n, &more,
                                 ctx->arena, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->entries = nl_arena_alloc(ctx->arena, n * sizeof(*resp->entries));
         if (resp->entries == NULL)
@@ -735,7 +727,7 @@ enum nl_status nl_rec_list_reviews(struct nl_ctx *ctx, const ProtobufCMessage *r
     st = nl_store_review_list(ctx->store, &lr.scope, &lr.after, lr.limit, &rows, &n, &more,
                               ctx->arena, ctx->msg, sizeof(ctx->msg));
     if (st != NL_OK)
-        return store_error(ctx, st);
+        return nl_svc_store_error(ctx, st);
     if (n > 0) {
         resp->reviews = nl_arena_alloc(ctx->arena, n * sizeof(*resp->reviews));
         if (resp->reviews == NULL)

@@ -96,11 +96,8 @@ static enum nl_status report_reply(struct nl_ctx *ctx, enum nl_status st,
                                    const struct nl_report_rec *rec, int outcome,
                                    Nhanluc__V1__ReportResponse *resp)
 {
-    if (st != NL_OK) {
-        if (ctx->msg[0] == '\0')
-            return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
-        return st;
-    }
+    if (st != NL_OK)
+        return nl_svc_store_error(ctx, st);
     resp->report = report_msg(ctx, rec);
     if (resp->report == NULL)
         return nl_svc_out_of_memory(ctx);

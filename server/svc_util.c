@@ -46,5 +46,7 @@ enum nl_status nl_svc_out_of_memory(struct nl_ctx *ctx)
 
 enum nl_status nl_svc_store_error(struct nl_ctx *ctx, enum nl_status st)
 {
+    if (ctx->msg[0] != '\0')
+        return st;
     return nl_ctx_errorf(ctx, st, "%s", nl_store_errmsg(st));
 }

@@ -27,7 +27,10 @@ char *nl_svc_unconst(const char *s);
 /* Sets "out of memory" and returns NL_RESOURCE_EXHAUSTED. */
 enum nl_status nl_svc_out_of_memory(struct nl_ctx *ctx);
 
-/* Sets the client message of a store status (nl_store_errmsg) and returns `st`. */
+/*
+ * Returns `st` with its client message: the one a store function already
+ * wrote into ctx->msg (a field path, a rule), else nl_store_errmsg(st).
+ */
 enum nl_status nl_svc_store_error(struct nl_ctx *ctx, enum nl_status st);
 
 #endif
