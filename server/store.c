@@ -674,6 +674,28 @@ int nl_store_bind_text(sqlite3_stmt *s, int i, const char *v)
     return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
 }
 
+enum nl_status nl_store_bind_folded(struct nl_store *st, sqlite3_stmt *s, int i, const char *name)
+{
+    char *folded = NULL;
+    size_t flen = 0;
+    int rc;
+
+    if (name == NULL || name[0] == '\0') {
+        rc = nl_store_bind_text(s, i, "");
+    } else {
+        rc = nl_text_fold(name, strlen(name), &folded, &flen);
+        if (rc == NL_TEXT_NOMEM)
+            return NL_RESOURCE_EXHAUSTED;
+        if (rc != NL_TEXT_OK || flen > (size_t)INT_MAX) {
+            free(folded);
+            return NL_INVALID_ARGUMENT;
+        }
+        /* SQLite owns `folded` from here, even when the bind fails. */
+        rc = sqlite3_bind_text(s, i, folded, (int)flen, free);
+    }
+    return rc == SQLITE_OK ? NL_OK : nl_store_bind_fail(st, "bind name filter");
+}
+
 /* Copies text column `col` of the current row into the arena. */
 char *nl_store_col_text(sqlite3_stmt *s, int col, struct nl_arena *a)
 {

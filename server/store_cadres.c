@@ -506,34 +506,6 @@ out:
     return res;
 }
 
-/*
- * Binds `name` case-folded (nl_text_fold) as parameter i of `s`, "" when name
- * is empty: the query side of NAME_HAS. NL_INVALID_ARGUMENT for text that is
- * not UTF-8 (callers validate first).
- */
-static enum nl_status bind_name_filter(struct nl_store *st, sqlite3_stmt *s, int i,
-                                       const char *name)
-{
-    char *folded = NULL;
-    size_t flen = 0;
-    int rc;
-
-    if (name == NULL || name[0] == '\0') {
-        rc = nl_store_bind_text(s, i, "");
-    } else {
-        rc = nl_text_fold(name, strlen(name), &folded, &flen);
-        if (rc == NL_TEXT_NOMEM)
-            return NL_RESOURCE_EXHAUSTED;
-        if (rc != NL_TEXT_OK || flen > (size_t)INT_MAX) {
-            free(folded);
-            return NL_INVALID_ARGUMENT;
-        }
-        /* SQLite owns `folded` from here, even when the bind fails. */
-        rc = sqlite3_bind_text(s, i, folded, (int)flen, free);
-    }
-    return rc == SQLITE_OK ? NL_OK : nl_store_bind_fail(st, "bind name filter");
-}
-
 enum nl_status nl_store_cadre_list(struct nl_store *st, const char *unit, const char *as_of,
                                    const char *name, const char *after, size_t limit,
                                    struct nl_cadre_at_rec **rows, size_t *n, int *more,
@@ -579,7 +551,7 @@ enum nl_status nl_store_cadre_list_scoped(struct nl_store *st, int64_t scope, co
         sqlite3_bind_int64(s, 9, scope) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind cadre list");
     else
-        res = bind_name_filter(st, s, 5, name);
+        res = nl_store_bind_folded(st, s, 5, name);
     if (res == NL_OK)
         res = nl_store_collect_rows(st, s, cadre_at_row, sizeof(struct nl_cadre_at_rec), limit,
                                     &arr, n, more, a);

@@ -75,6 +75,14 @@ enum nl_status nl_store_bind_fail(struct nl_store *st, const char *what);
 /* Binds NUL-terminated text that outlives the step (SQLITE_STATIC). SQLite's return code. */
 int nl_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 
+/*
+ * Binds `name` case-folded (nl_text_fold) as parameter i of `s`, "" when name
+ * is NULL or empty: the query side of a name search (nl_fold() in SQL).
+ * NL_INVALID_ARGUMENT for text that is not UTF-8 (callers validate first),
+ * NL_RESOURCE_EXHAUSTED out of memory, else NL_OK or the bind failure.
+ */
+enum nl_status nl_store_bind_folded(struct nl_store *st, sqlite3_stmt *s, int i, const char *name);
+
 /* Copies text column `col` ("" for NULL) into the arena; NULL when out of memory. */
 char *nl_store_col_text(sqlite3_stmt *s, int col, struct nl_arena *a);
 

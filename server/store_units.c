@@ -624,34 +624,6 @@ enum nl_status nl_store_unit_valid_on(struct nl_store *st, const char *code, con
     return res;
 }
 
-/*
- * Binds `name` case-folded (nl_text_fold) as parameter i of `s`, "" when name
- * is empty: the query side of NAME_HAS. NL_INVALID_ARGUMENT for text that is
- * not UTF-8 (callers validate first).
- */
-static enum nl_status bind_name_filter(struct nl_store *st, sqlite3_stmt *s, int i,
-                                       const char *name)
-{
-    char *folded = NULL;
-    size_t flen = 0;
-    int rc;
-
-    if (opt(name)[0] == '\0') {
-        rc = nl_store_bind_text(s, i, "");
-    } else {
-        rc = nl_text_fold(name, strlen(name), &folded, &flen);
-        if (rc == NL_TEXT_NOMEM)
-            return NL_RESOURCE_EXHAUSTED;
-        if (rc != NL_TEXT_OK || flen > (size_t)INT_MAX) {
-            free(folded);
-            return NL_INVALID_ARGUMENT;
-        }
-        /* SQLite owns `folded` from here, even when the bind fails. */
-        rc = sqlite3_bind_text(s, i, folded, (int)flen, free);
-    }
-    return rc == SQLITE_OK ? NL_OK : nl_store_bind_fail(st, "bind name filter");
-}
-
 enum nl_status nl_store_unit_list(struct nl_store *st, const char *parent, const char *as_of,
                                   const char *name, const char *after, size_t limit,
                                   struct nl_unit_rec **rows, size_t *n, int *more,
@@ -690,7 +662,7 @@ enum nl_status nl_store_unit_list_scoped(struct nl_store *st, int64_t scope, con
         sqlite3_bind_int64(s, 9, scope) != SQLITE_OK)
         res = nl_store_bind_fail(st, "bind unit list");
     else
-        res = bind_name_filter(st, s, i, name);
+        res = nl_store_bind_folded(st, s, i, name);
     if (res == NL_OK)
         res = nl_store_collect_rows(st, s, unit_row, sizeof(struct nl_unit_rec), limit, &arr, n,
                                     more, a);
