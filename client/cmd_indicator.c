@@ -176,6 +176,18 @@ int nl_ind_jset(json_t *o, const char *key, json_t *v)
     return json_object_set_new(o, key, v) == 0 ? 0 : -1;
 }
 
+int nl_ind_jgroup(json_t *o, Nhanluc__V1__GroupValue *const *g, size_t n)
+{
+    json_t *obj = json_object();
+
+    if (nl_ind_jset(o, "group", obj) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if (nl_ind_jset(obj, g[i]->dimension, nl_ind_jstr(g[i]->value)) != 0)
+            return -1;
+    return 0;
+}
+
 int nl_ind_print_json(struct nl_cli *cli, json_t *doc)
 {
     int rc = 0;
@@ -275,14 +287,8 @@ json_t *nl_ind_value_json(const Nhanluc__V1__IndicatorValue *v, int grouped, int
     met = NULL;
     if (nl_ind_jset(o, "met", x) != 0)
         goto oom;
-    if (grouped) {
-        json_t *g = json_object();
-        if (nl_ind_jset(o, "group", g) != 0)
-            goto oom;
-        for (size_t i = 0; i < v->n_group; i++)
-            if (nl_ind_jset(g, v->group[i]->dimension, nl_ind_jstr(v->group[i]->value)) != 0)
-                goto oom;
-    }
+    if (grouped && nl_ind_jgroup(o, v->group, v->n_group) != 0)
+        goto oom;
     *rc = 0;
     return o;
 oom:

@@ -121,6 +121,12 @@ json_t *nl_ind_jstr(const char *s);
 int nl_ind_jset(json_t *o, const char *key, json_t *v);
 
 /*
+ * Sets o["group"] = {dimension: value, ...} of the n group values g (a
+ * grouped indicator value or query row). Returns 0, or -1 out of memory.
+ */
+int nl_ind_jgroup(json_t *o, Nhanluc__V1__GroupValue *const *g, size_t n);
+
+/*
  * Prints `doc` on the CLI's output (nl_output_json) and releases it.
  * Returns 0 or NL_EXIT_IO after reporting the write failure.
  */

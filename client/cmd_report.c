@@ -313,7 +313,7 @@ static const char *row_group(const Nhanluc__V1__QueryRow *r, const char *dim)
 static json_t *query_row_json(const Nhanluc__V1__QueryResponse *resp, const char *measure,
                               const Nhanluc__V1__QueryRow *r, int grouped)
 {
-    json_t *o = json_object(), *g;
+    json_t *o = json_object();
 
     if (o == NULL || nl_ind_jset(o, "code", nl_ind_jstr(measure)) != 0 ||
         nl_ind_jset(o, "unit", nl_ind_jstr(resp->unit)) != 0 ||
@@ -324,14 +324,8 @@ static json_t *query_row_json(const Nhanluc__V1__QueryResponse *resp, const char
         nl_ind_jset(o, "value", json_integer(r->value)) != 0 ||
         nl_ind_jset(o, "target", json_null()) != 0 || nl_ind_jset(o, "met", json_null()) != 0)
         goto fail;
-    if (grouped) {
-        g = json_object();
-        if (nl_ind_jset(o, "group", g) != 0)
-            goto fail;
-        for (size_t i = 0; i < r->n_group; i++)
-            if (nl_ind_jset(g, r->group[i]->dimension, nl_ind_jstr(r->group[i]->value)) != 0)
-                goto fail;
-    }
+    if (grouped && nl_ind_jgroup(o, r->group, r->n_group) != 0)
+        goto fail;
     return o;
 fail:
     json_decref(o);
