@@ -187,6 +187,8 @@ static int auth_required(const struct nl_server *srv)
 
 void nl_dispatch_authorization(struct nl_call *call, const uint8_t *value, size_t len)
 {
+    if (!auth_required(call->conn->srv))
+        return; /* `auth = off`: a credential is never looked at, so not even parsed */
     if (call->auth_seen) {
         call->auth_bad = 1; /* two credentials: which one would be meant? */
         nl_token_wipe(&call->token);
