@@ -421,24 +421,29 @@ struct groups {
     int by_unit;
 };
 
-/* The scope of every group for a base. */
+/*
+ * The scope of every group for a base. By unit, one call splits the unit's
+ * scope into its rows so that they add up to the whole (nl_scope_rows);
+ * with --own, a term-scoped base's rows are each unit's own bodies.
+ */
 static int build_scope(struct nl_ind_env *e, const struct nl_ind_sel *sel, int base,
                        const struct groups *g, struct nl_scope *s)
 {
     const struct nl_scope_tree *t = &e->w.tree;
     int own_only = sel->own && term_base(base);
+    int rc = 0;
 
-    for (size_t i = 0; i < g->n; i++) {
-        int self = g->by_unit && i == g->n - 1; /* the asked unit's own records */
-        int rc;
-        if (flow_base(base))
-            rc = self ? nl_scope_own(t, g->unit[i], sel->pfrom, sel->pto, (int)i, s)
-                      : nl_scope_flow(t, g->unit[i], sel->pfrom, sel->pto, (int)i, s);
-        else
-            rc = nl_scope_stock(t, g->unit[i], sel->d, self || own_only, (int)i, s);
-        if (rc != 0)
-            return -1;
+    if (g->by_unit && !own_only) {
+        rc = flow_base(base)
+                 ? nl_scope_rows(t, sel->unit_id, sel->pfrom, sel->pto, 0, g->unit, g->n - 1, s)
+                 : nl_scope_rows(t, sel->unit_id, sel->d, sel->d, 1, g->unit, g->n - 1, s);
+    } else {
+        for (size_t i = 0; i < g->n && rc == 0; i++)
+            rc = flow_base(base) ? nl_scope_flow(t, g->unit[i], sel->pfrom, sel->pto, (int)i, s)
+                                 : nl_scope_stock(t, g->unit[i], sel->d, own_only, (int)i, s);
     }
+    if (rc != 0)
+        return -1;
     nl_scope_normalise(s);
     return 0;
 }
@@ -904,11 +909,17 @@ static enum nl_status needs(struct nl_ind_env *e, const struct nl_ind_sel *sel, 
     return NL_OK;
 }
 
+/*
+ * The groups of a computation over `base`. By unit: the children of the
+ * unit in the tree of the relevant date (a flow: any day of the period, as
+ * each record is dated by its own day; a stock: D), then the unit itself.
+ */
 static enum nl_status make_groups(struct nl_ind_env *e, const struct nl_ind_sel *sel, unsigned by,
-                                  struct groups *g)
+                                  int base, struct groups *g)
 {
     int64_t *kids = NULL;
     size_t nk = 0;
+    int flow = flow_base(base);
 
     memset(g, 0, sizeof(*g));
     if (by != NL_DIM_UNIT) {
@@ -919,7 +930,8 @@ static enum nl_status make_groups(struct nl_ind_env *e, const struct nl_ind_sel 
         g->n = 1;
         return NL_OK;
     }
-    if (nl_scope_children(&e->w.tree, sel->unit_id, sel->d, &kids, &nk) != 0)
+    if (nl_scope_children(&e->w.tree, sel->unit_id, flow ? sel->pfrom : sel->d,
+                          flow ? sel->pto : sel->d, &kids, &nk) != 0)
         return NL_RESOURCE_EXHAUSTED;
     g->unit = nl_arena_alloc(e->a, (nk + 1) * sizeof(int64_t));
     if (g->unit == NULL) {
@@ -1027,7 +1039,7 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
                     nl_ind_dim_name(by) ? nl_ind_dim_name(by) : "that");
     if ((res = needs(e, sel, def->base)) != NL_OK || (res = needs(e, sel, def->den_base)) != NL_OK)
         return res;
-    if ((res = make_groups(e, sel, by, &g)) != NL_OK)
+    if ((res = make_groups(e, sel, by, q_def.base, &g)) != NL_OK)
         return res;
     if (build_scope(e, sel, q_def.base, &g, &s1) != 0 ||
         (split && build_scope(e, sel, q_def.den_base, &g, &s2) != 0)) {
@@ -1154,7 +1166,7 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
     *out = NULL;
     *nout = 0;
     if ((res = needs(e, sel, NL_BASE_REPORT)) != NL_OK ||
-        (res = make_groups(e, sel, 0, &g)) != NL_OK)
+        (res = make_groups(e, sel, 0, NL_BASE_REPORT, &g)) != NL_OK)
         return res;
     if (build_scope(e, sel, NL_BASE_REPORT, &g, &s) != 0) {
         nl_scope_free(&s);
@@ -1292,7 +1304,7 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
         (dims[0] && dims[0]->dim == NL_DIM_UNIT) || (dims[1] && dims[1]->dim == NL_DIM_UNIT);
     struct groups g;
     struct nl_scope s = {0};
-    if ((res = make_groups(e, sel, by_unit ? NL_DIM_UNIT : 0, &g)) != NL_OK)
+    if ((res = make_groups(e, sel, by_unit ? NL_DIM_UNIT : 0, m->base, &g)) != NL_OK)
         return res;
     if (build_scope(e, sel, m->base, &g, &s) != 0 || s.overflow) {
         nl_scope_free(&s);

@@ -90,9 +90,21 @@ int nl_scope_flow(const struct nl_scope_tree *t, int64_t u, int32_t from, int32_
 int nl_scope_stock(const struct nl_scope_tree *t, int64_t u, int32_t day, int own, int group,
                    struct nl_scope *s);
 
-/* Appends unit `u` alone (none under it) within [from, to]: its own records. Returns 0 or -1. */
-int nl_scope_own(const struct nl_scope_tree *t, int64_t u, int32_t from, int32_t to, int group,
-                 struct nl_scope *s);
+/*
+ * Appends the scope of unit `u` split into the rows of "--by unit"
+ * (DOMAIN.md 4): kids[0..nk-1] are the children of u (nl_scope_children),
+ * row i is kids[i]'s part and row nk is u's own. A record of a unit on day d
+ * goes to the row of the child of u that holds the unit in the tree of day d;
+ * u's own records and everything that reaches u only through lineage go to
+ * row nk. Flow (stock = 0): over [from, to], lineage as nl_scope_flow. Stock
+ * (stock = 1, from = to = the day): as nl_scope_stock without `own`; when u
+ * is not valid that day, its predecessors all go to row nk. Every (unit, day)
+ * of u's flow or stock scope lands in exactly one row, so the rows add up to
+ * the whole. A child in kids that holds nothing gets no interval. Returns 0,
+ * or -1 when out of memory (s->overflow as for the others).
+ */
+int nl_scope_rows(const struct nl_scope_tree *t, int64_t u, int32_t from, int32_t to, int stock,
+                  const int64_t *kids, size_t nk, struct nl_scope *s);
 
 /*
  * Sorts `s` by (group, unit, from) and merges the overlapping or adjacent
@@ -101,11 +113,12 @@ int nl_scope_own(const struct nl_scope_tree *t, int64_t u, int32_t from, int32_t
 void nl_scope_normalise(struct nl_scope *s);
 
 /*
- * The units whose version valid on `day` names `u` as parent, by code:
+ * The units with a version that names `u` as parent on some day of
+ * [from, to] (from = to: the children on that day), each once, by code:
  * *out is a malloc'd array of *n ids (free() it). Returns 0 or -1.
  */
-int nl_scope_children(const struct nl_scope_tree *t, int64_t u, int32_t day, int64_t **out,
-                      size_t *n);
+int nl_scope_children(const struct nl_scope_tree *t, int64_t u, int32_t from, int32_t to,
+                      int64_t **out, size_t *n);
 
 /* The root CITY unit valid on `day` (kind 1, no parent), or 0 when none. */
 int64_t nl_scope_city(const struct nl_scope_tree *t, int32_t day);

@@ -6,9 +6,9 @@
  * between two terms, one person in two classes, a cadre planned for two
  * titles, zero denominators, cancelled classes and withdrawn enrolments,
  * rounding half away from zero, targets and `met` on the exact value,
- * --by unit, --own, report completeness over a term, the change of a
- * comparison, the general aggregate query, and a few handler calls
- * (CompareIndicator, ShowIndicator, GetReport) the way the server runs them.
+ * --by unit (rows that add up across a merge), --own, report completeness over a term, the change
+ * of a comparison, the general aggregate query, and a few handler calls (CompareIndicator,
+ * ShowIndicator, GetReport) the way the server runs them.
  *
  * Every test starts from a fresh store holding the unit tree below (raw SQL
  * through the test-only store hooks) and inserts its own small records; the
@@ -461,15 +461,24 @@ static void test_flow_by_unit(void **state)
     expect_count("d1", &v[0], 4);
     assert_string_equal(v[1].unit, "d2");
     expect_count("d2", &v[1], 2);
-    /* d2, 2019: children c1, t1, xab; xab's row holds K5 of xa through the merge, and K6. */
+    /*
+     * d2, 2019: a flow's rows are the children in the tree of each class's
+     * end date: c1, t1, xa, xab, xb (by code). K5 (xa, April) is in xa's row,
+     * K6 in xab's; the rows add up to d2's 2 classes.
+     */
     v = rows_of(&r, "classes", (struct q){.unit = "d2", .year = 2019}, NL_DIM_UNIT, &n);
-    assert_int_equal(n, 3);
-    assert_string_equal(v[0].unit, "c1");
-    expect_count("c1", &v[0], 0);
-    assert_string_equal(v[1].unit, "t1");
-    expect_count("t1", &v[1], 0);
-    assert_string_equal(v[2].unit, "xab");
-    expect_count("xab", &v[2], 2);
+    assert_int_equal(n, 5);
+    const char *d2_units[] = {"c1", "t1", "xa", "xab", "xb"};
+    const int64_t d2_classes[] = {0, 0, 1, 1, 0};
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(v[i].unit, d2_units[i]);
+        expect_count(d2_units[i], &v[i], d2_classes[i]);
+    }
+    /* xab alone: no children; its own row holds K6 and, through the merge, K5. */
+    v = rows_of(&r, "classes", (struct q){.unit = "xab", .year = 2019}, NL_DIM_UNIT, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].unit, "xab");
+    expect_count("xab own and lineage", &v[0], 2);
     /* A ratio by unit: completion d1 2019 -> ps1 0/1, ps2 null, w1 3/4, w2 null, d1 1/1. */
     v = rows_of(&r, "completion_rate", (struct q){.unit = "d1", .year = 2019}, NL_DIM_UNIT, &n);
     assert_int_equal(n, 5);

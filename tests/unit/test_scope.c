@@ -357,7 +357,7 @@ static void test_stock_before_the_unit_existed(void **state)
     nl_scope_free(&s);
 }
 
-/* --own: the unit itself, none under it (stocks and nl_scope_own). */
+/* --own: the unit itself, none under it. */
 static void test_own(void **state)
 {
     struct nl_scope s = {0};
@@ -372,12 +372,6 @@ static void test_own(void **state)
     assert_int_equal(nl_scope_stock(&T, HN, d, 1, 0, &s), 0);
     const struct iv city[] = {{HN, d, d, 0}};
     expect_scope(&s, city, 1);
-    nl_scope_free(&s);
-
-    /* nl_scope_own over a window: the unit's own days only, no lineage. */
-    assert_int_equal(nl_scope_own(&T, PAB, day(2020, 1, 1), day(2024, 12, 31), 0, &s), 0);
-    const struct iv ab[] = {{PAB, day(2021, 7, 1), day(2023, 12, 31), 0}};
-    expect_scope(&s, ab, 1);
     nl_scope_free(&s);
 }
 
@@ -406,7 +400,7 @@ static void test_children_by_code(void **state)
     (void)state;
 
     /* 2021-06-01: quan-b (2), quan-a (3), quan-x (12) -> quan-a, quan-b, quan-x. */
-    assert_int_equal(nl_scope_children(&T, HN, day(2021, 6, 1), &kids, &n), 0);
+    assert_int_equal(nl_scope_children(&T, HN, day(2021, 6, 1), day(2021, 6, 1), &kids, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(kids[0], QA);
     assert_int_equal(kids[1], QB);
@@ -414,7 +408,7 @@ static void test_children_by_code(void **state)
     free(kids);
 
     /* 2022-06-01: quan-x dissolved, p-x moved up: p-x < quan-a < quan-b. */
-    assert_int_equal(nl_scope_children(&T, HN, day(2022, 6, 1), &kids, &n), 0);
+    assert_int_equal(nl_scope_children(&T, HN, day(2022, 6, 1), day(2022, 6, 1), &kids, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(kids[0], PX);
     assert_int_equal(kids[1], QA);
@@ -422,17 +416,144 @@ static void test_children_by_code(void **state)
     free(kids);
 
     /* quan-b in 2019: p-a (5), p-b (6), p-move (4) by code. */
-    assert_int_equal(nl_scope_children(&T, QB, day(2019, 6, 1), &kids, &n), 0);
+    assert_int_equal(nl_scope_children(&T, QB, day(2019, 6, 1), day(2019, 6, 1), &kids, &n), 0);
     assert_int_equal(n, 3);
     assert_int_equal(kids[0], PA);
     assert_int_equal(kids[1], PB);
     assert_int_equal(kids[2], PMOVE);
     free(kids);
 
+    /* Over a period: every unit that was a child on some day, once (p-x had two versions). */
+    assert_int_equal(nl_scope_children(&T, HN, day(2021, 1, 1), day(2022, 12, 31), &kids, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(kids[0], PX);
+    assert_int_equal(kids[1], QA);
+    assert_int_equal(kids[2], QB);
+    assert_int_equal(kids[3], QX);
+    free(kids);
+
     /* A unit without children. */
-    assert_int_equal(nl_scope_children(&T, PS1, day(2024, 6, 1), &kids, &n), 0);
+    assert_int_equal(nl_scope_children(&T, PS1, day(2024, 6, 1), day(2024, 6, 1), &kids, &n), 0);
     assert_int_equal(n, 0);
     free(kids);
+}
+
+/*
+ * "--by unit" rows of a flow across a dissolution: each record goes to the
+ * child that held its unit on its own day (p-x: quan-x's row in 2021, its
+ * own row from 2022), the city's own records to the last row; the rows hold
+ * exactly the city's flow scope, each (unit, day) once.
+ */
+static void test_rows_flow_follow_each_day(void **state)
+{
+    struct nl_scope s = {0}, whole = {0};
+    int32_t f = day(2021, 1, 1), t = day(2022, 12, 31);
+    int64_t *kids = NULL;
+    size_t nk = 0;
+    (void)state;
+
+    assert_int_equal(nl_scope_children(&T, HN, f, t, &kids, &nk), 0);
+    assert_int_equal(nk, 4); /* p-x 0, quan-a 1, quan-b 2, quan-x 3; hn itself 4 */
+    assert_int_equal(nl_scope_rows(&T, HN, f, t, 0, kids, nk, &s), 0);
+    const struct iv want[] = {
+        {PX, day(2022, 1, 1), t, 0},
+        {QA, f, t, 1},
+        {PMOVE, f, t, 1},
+        {PSPLIT, f, t, 1},
+        {QB, f, t, 2},
+        {PA, f, day(2021, 6, 30), 2},
+        {PB, f, day(2021, 6, 30), 2},
+        {PAB, day(2021, 7, 1), t, 2},
+        {QX, f, day(2021, 12, 31), 3},
+        {PX, f, day(2021, 12, 31), 3},
+        {HN, f, t, 4},
+    };
+    expect_scope(&s, want, sizeof(want) / sizeof(want[0]));
+
+    /* The same days as the city's whole scope: rows add up to the total. */
+    assert_int_equal(nl_scope_flow(&T, HN, f, t, 0, &whole), 0);
+    nl_scope_normalise(&whole);
+    long days_rows = 0, days_whole = 0;
+    for (size_t i = 0; i < s.n; i++)
+        days_rows += s.iv[i].to - s.iv[i].from + 1;
+    for (size_t i = 0; i < whole.n; i++)
+        days_whole += whole.iv[i].to - whole.iv[i].from + 1;
+    assert_int_equal(days_rows, days_whole);
+    free(kids);
+    nl_scope_free(&s);
+    nl_scope_free(&whole);
+}
+
+/* Lineage goes to the unit's own row: p-z has no children, its predecessors' flows are its own. */
+static void test_rows_lineage_is_own(void **state)
+{
+    struct nl_scope s = {0};
+    int32_t f = day(2020, 1, 1), t = day(2024, 12, 31);
+    (void)state;
+
+    assert_int_equal(nl_scope_rows(&T, PZ, f, t, 0, NULL, 0, &s), 0);
+    const struct iv want[] = {
+        {PA, f, day(2021, 6, 30), 0},
+        {PB, f, day(2021, 6, 30), 0},
+        {PAB, day(2021, 7, 1), day(2023, 12, 31), 0},
+        {PZ, day(2024, 1, 1), t, 0},
+    };
+    expect_scope(&s, want, 4);
+    nl_scope_free(&s);
+}
+
+/*
+ * A ward merged into its own district: before the merge its records are in
+ * its own row (it was a child then) and not a second time in the district's
+ * row through lineage.
+ */
+static void test_rows_lineage_not_twice(void **state)
+{
+    enum { Q = 1, W = 2 };
+    static const int64_t ids[] = {Q, W}, src[] = {W}, tgt[] = {Q};
+    static const char *const codes[] = {"q", "w"};
+    struct nl_scope_version v[] = {
+        {Q, 0, URBAN, ALWAYS, FOREVER},
+        {W, Q, WARD, ALWAYS, day(2020, 12, 31)},
+    };
+    struct nl_scope_event ev[] = {{MERGE, day(2021, 1, 1), src, 1, tgt, 1}};
+    struct nl_scope_tree tr = {v, 2, ev, 1, codes, ids, 2};
+    struct nl_scope s = {0};
+    int64_t kids[] = {W};
+    int32_t f = day(2020, 1, 1), t = day(2021, 12, 31);
+    (void)state;
+
+    assert_int_equal(nl_scope_rows(&tr, Q, f, t, 0, kids, 1, &s), 0);
+    const struct iv want[] = {{W, f, day(2020, 12, 31), 0}, {Q, f, t, 1}};
+    expect_scope(&s, want, 2);
+    nl_scope_free(&s);
+}
+
+/* Stock rows: the children on D; a unit that did not exist on D puts its predecessors in its own
+ * row. */
+static void test_rows_stock(void **state)
+{
+    struct nl_scope s = {0};
+    int32_t d = day(2022, 6, 1), d0 = day(2020, 6, 1);
+    int64_t *kids = NULL;
+    size_t nk = 0;
+    (void)state;
+
+    assert_int_equal(nl_scope_children(&T, HN, d, d, &kids, &nk), 0);
+    assert_int_equal(nk, 3); /* p-x 0, quan-a 1, quan-b 2; hn 3 */
+    assert_int_equal(nl_scope_rows(&T, HN, d, d, 1, kids, nk, &s), 0);
+    const struct iv want[] = {
+        {PX, d, d, 0}, {QA, d, d, 1},  {PMOVE, d, d, 1}, {PSPLIT, d, d, 1},
+        {QB, d, d, 2}, {PAB, d, d, 2}, {HN, d, d, 3},
+    };
+    expect_scope(&s, want, sizeof(want) / sizeof(want[0]));
+    free(kids);
+    nl_scope_free(&s);
+
+    assert_int_equal(nl_scope_rows(&T, PZ, d0, d0, 1, NULL, 0, &s), 0);
+    const struct iv pred[] = {{PA, d0, d0, 0}, {PB, d0, d0, 0}};
+    expect_scope(&s, pred, 2);
+    nl_scope_free(&s);
 }
 
 /* Normalising sorts by (group, unit, from) and merges overlapping or adjacent intervals. */
@@ -481,6 +602,10 @@ int main(void)
         cmocka_unit_test(test_own),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_children_by_code),
+        cmocka_unit_test(test_rows_flow_follow_each_day),
+        cmocka_unit_test(test_rows_lineage_is_own),
+        cmocka_unit_test(test_rows_lineage_not_twice),
+        cmocka_unit_test(test_rows_stock),
         cmocka_unit_test(test_normalise),
     };
     return cmocka_run_group_tests(tests, build_tree, NULL);
