@@ -72,6 +72,7 @@ struct import {
     size_t batch_rows;
     int skip, dry_only;
     size_t shown, errors; /* errors printed / found */
+    int refused_code;     /* status of the first row the server refused (0: none yet) */
     int progress;         /* stderr is a terminal */
     int progress_drawn;
 };
@@ -139,10 +140,15 @@ static void server_row_error(struct import *im, const Nhanluc__V1__RowError *e)
 
     if (e->line > 0)
         (void)snprintf(where, sizeof(where), ":%u", (unsigned)e->line);
+    /* An old server sends no code: its refusals were all taken as bad data. */
+    if (im->refused_code == 0)
+        im->refused_code = e->code != 0 ? (int)e->code : NL_INVALID_ARGUMENT;
     if (col != NULL)
         row_error(im, "%s%s: column %s: %s", im->file, where, col, reason ? reason : "");
-    else
-        row_error(im, "%s%s: %s: %s", im->file, where, field ? field : "", reason ? reason : "");
+    else if (field != NULL && field[0] != '\0')
+        row_error(im, "%s%s: %s: %s", im->file, where, field, reason ? reason : "");
+    else /* a refusal of the whole row (a locked unit-year, say): no field to name */
+        row_error(im, "%s%s: %s", im->file, where, reason ? reason : "");
     free(reason);
     free(field);
 }
@@ -200,6 +206,134 @@ static int map_rows(struct import *im)
         im->rows[im->nrows++] = r;
     }
     return 0;
+}
+
+/* Row i's cells joined by US (0x1f): the key columns only, or all of them. NULL: no memory. */
+static char *row_text(const struct import *im, const char *const *cells, int key_only)
+{
+    enum nl_csvkind k = im->map.kind;
+    size_t len = 1;
+    char *out, *p;
+
+    for (size_t c = 0; c < nl_csvkind_ncols(k); c++)
+        if (!key_only || nl_csvkind_col_key(k, c))
+            len += strlen(cells[c] != NULL ? cells[c] : "") + 1;
+    if ((out = malloc(len)) == NULL)
+        return NULL;
+    p = out;
+    for (size_t c = 0; c < nl_csvkind_ncols(k); c++) {
+        if (key_only && !nl_csvkind_col_key(k, c))
+            continue;
+        size_t n = strlen(cells[c] != NULL ? cells[c] : "");
+        memcpy(p, cells[c] != NULL ? cells[c] : "", n);
+        p += n;
+        *p++ = '\x1f';
+    }
+    *p = '\0';
+    return out;
+}
+
+/* "cadre_code, as_of": the key columns of the file's kind. */
+static void key_names(const struct import *im, char *out, size_t outlen)
+{
+    size_t len = 0;
+
+    out[0] = '\0';
+    for (size_t c = 0; c < nl_csvkind_ncols(im->map.kind); c++) {
+        if (!nl_csvkind_col_key(im->map.kind, c))
+            continue;
+        int w = snprintf(out + len, outlen - len, "%s%s", len ? ", " : "",
+                         nl_csvkind_col(im->map.kind, c));
+        if (w < 0 || (size_t)w >= outlen - len)
+            return;
+        len += (size_t)w;
+    }
+}
+
+/*
+ * Two rows of one file with the same natural key (nl_csvkind_col_key) and
+ * different values contradict each other: which one is meant? Both become
+ * bad rows, each naming the other's line, and leave im->rows. A repeat with
+ * the same values is harmless and kept (it replays as unchanged). Compared
+ * after parsing, so 01/03/2021 and 2021-03-01, or a code and its label, are
+ * the same value. 0, or an exit code when out of memory.
+ */
+static int check_repeats(struct import *im)
+{
+    size_t n = im->nrows, cap = 16, nbad = 0, w = 0;
+    char **key = calloc(n + 1, sizeof(*key)), **all = calloc(n + 1, sizeof(*all));
+    size_t *other = calloc(n + 1, sizeof(*other)); /* the contradicting row, then its line */
+    size_t *table = NULL;
+    struct nl_arena a;
+    const char *cells[NL_CSVROWS_MAX_COLS];
+    char names[256];
+    int rc = 0;
+
+    nl_arena_init(&a, 0);
+    while (cap < 2 * n)
+        cap *= 2;
+    table = malloc(cap * sizeof(*table));
+    if (key == NULL || all == NULL || other == NULL || table == NULL) {
+        rc = nl_cli_fail(NL_INTERNAL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < cap; i++)
+        table[i] = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        other[i] = SIZE_MAX;
+        if (nl_csvrow_format(im->map.kind, im->rows[i], &a, cells) != 0 ||
+            (key[i] = row_text(im, cells, 1)) == NULL ||
+            (all[i] = row_text(im, cells, 0)) == NULL) {
+            rc = nl_cli_fail(NL_INTERNAL, "out of memory");
+            goto done;
+        }
+        uint64_t h = 1469598103934665603u; /* FNV-1a */
+        for (const unsigned char *p = (const unsigned char *)key[i]; *p; p++)
+            h = (h ^ *p) * 1099511628211u;
+        size_t slot = (size_t)h & (cap - 1);
+        while (table[slot] != SIZE_MAX && strcmp(key[table[slot]], key[i]) != 0)
+            slot = (slot + 1) & (cap - 1);
+        if (table[slot] == SIZE_MAX) {
+            table[slot] = i;
+            continue;
+        }
+        size_t first = table[slot];
+        if (strcmp(all[first], all[i]) == 0)
+            continue;
+        other[i] = first;
+        if (other[first] == SIZE_MAX)
+            other[first] = i;
+    }
+    key_names(im, names, sizeof(names));
+    /* The other row's line, before the compaction below moves rows. */
+    for (size_t i = 0; i < n; i++)
+        if (other[i] != SIZE_MAX)
+            other[i] = im->rows[other[i]]->line;
+    for (size_t i = 0; i < n; i++) {
+        if (other[i] == SIZE_MAX) {
+            im->rows[w] = im->rows[i];
+            im->sizes[w++] = im->sizes[i];
+            continue;
+        }
+        nbad++;
+        row_error(im,
+                  "%s:%u: the same %s as line %u, with other values: which one is meant? "
+                  "(keep one of them)",
+                  im->file, (unsigned)im->rows[i]->line, names, (unsigned)other[i]);
+    }
+    im->nrows = w;
+    im->bad_local += nbad;
+done:
+    for (size_t i = 0; key != NULL && all != NULL && i < n; i++) {
+        free(key[i]);
+        free(all[i]);
+    }
+    free(key);
+    free(all);
+    free(other);
+    free(table);
+    nl_arena_release(&a);
+    return rc;
 }
 
 /*
@@ -359,6 +493,17 @@ static int print_summary(struct nl_cli *cli, const struct import *im, const stru
     return nl_cli_print_row(cli, summary_cols, 8, row);
 }
 
+/*
+ * The exit code of a file the server refused rows of: the status of the
+ * first refused row (3 bad data, 5 a record it names is unknown, 7 outside
+ * the caller's units, 9 a unit-year locked by an approved report), so a
+ * script can tell a lock from a typo.
+ */
+static int refused_exit(const struct import *im)
+{
+    return im->refused_code != 0 ? im->refused_code : NL_INVALID_ARGUMENT;
+}
+
 static int import_run(struct nl_cli *cli, struct import *im, int kind)
 {
     char err[1024];
@@ -375,14 +520,23 @@ static int import_run(struct nl_cli *cli, struct import *im, int kind)
     }
     if (nl_csvmap_init(&im->map, im->csv, kind, err, sizeof(err)) != 0)
         return nl_cli_usage_error("import", "%s", err);
-    if ((rc = map_rows(im)) != 0)
+    if ((rc = map_rows(im)) != 0 || (rc = check_repeats(im)) != 0)
         return rc;
     if (im->bad_local > 0 && !im->skip) {
+        /*
+         * The readable rows still go through the server's dry pass, so one
+         * run lists every bad row (an unknown class, a locked year), not only
+         * those the CLI can see. Nothing is written either way.
+         */
+        int checked = im->nrows == 0 || run_pass(cli, im, 1, &dry, &refused) == 0;
         errors_more(im);
         fprintf(stderr,
-                "nhanluc: %s: %zu of %zu rows cannot be read; nothing was sent (fix them, or "
-                "give --skip-bad-rows to import the others)\n",
-                im->file, im->bad_local, im->total);
+                "nhanluc: %s: %zu of %zu rows cannot be read%s; nothing was written (fix them, "
+                "or give --skip-bad-rows to import the others)\n",
+                im->file, im->bad_local, im->total,
+                !checked  ? " (the server could not check the others)"
+                : refused ? ", and the server refused others listed above"
+                          : "");
         return NL_INVALID_ARGUMENT;
     }
     if (im->nrows > 0 && (!im->skip || im->dry_only)) {
@@ -395,7 +549,7 @@ static int import_run(struct nl_cli *cli, struct import *im, int kind)
                     "nhanluc: %s: the server refused %lld of %zu rows; nothing was written (fix "
                     "them, or give --skip-bad-rows to import the others)\n",
                     im->file, dry.rejected > 0 ? dry.rejected : (long long)im->errors, im->total);
-            return NL_INVALID_ARGUMENT;
+            return refused_exit(im);
         }
     }
     if (im->dry_only) {
@@ -413,7 +567,7 @@ static int import_run(struct nl_cli *cli, struct import *im, int kind)
                     "was written, but the %zu batches before it were (fix the rows and run the "
                     "same import again)\n",
                     im->file, refused, refused - 1);
-            return NL_INVALID_ARGUMENT;
+            return refused_exit(im);
         }
     }
     errors_more(im);

@@ -36,6 +36,7 @@ struct csv_rec {
     size_t first;       /* index of the record's first cell in cells */
     size_t n;           /* cells stored (never more than the header's count) */
     unsigned long line; /* physical line where the record starts */
+    size_t extra;       /* 1-based field of the first value beyond the header; 0: none */
 };
 
 struct nl_csv {
@@ -59,6 +60,7 @@ struct parse {
     size_t rec_cells;                /* cells seen in the open record, stored or not */
     size_t rec_data, rec_first;      /* data length and cell count at the record's start */
     int nonempty;                    /* the open record has a non-empty cell */
+    size_t rec_extra;                /* the open record's first value beyond the header */
     int ncols;                       /* the header's width once read, else -1 */
     int failed;
     char *err;
@@ -151,9 +153,11 @@ static void on_field(void *s, size_t len, void *data)
         return;
     }
     if (p->ncols >= 0 && col >= (size_t)p->ncols) {
-        if (len > 0)
-            fail(p, "%s:%lu: a value in field %zu, beyond the header's %d columns", p->path,
-                 p->rec_line, col + 1, p->ncols);
+        /* A row's fault, not the file's: nl_csv_extra_field() reports it for that row. */
+        if (len > 0 && p->rec_extra == 0) {
+            p->rec_extra = col + 1;
+            p->nonempty = 1;
+        }
         return;
     }
     uint32_t off = 0;
@@ -184,7 +188,7 @@ static void on_record(int c, void *data)
         p->data.len = p->rec_data;
         p->cells.len = p->rec_first * sizeof(uint32_t);
     } else {
-        struct csv_rec r = {p->rec_first, ncells - p->rec_first, p->rec_line};
+        struct csv_rec r = {p->rec_first, ncells - p->rec_first, p->rec_line, p->rec_extra};
         if (nl_buf_append(&p->recs, &r, sizeof(r)) != 0) {
             fail(p, "%s:%lu: out of memory", p->path, p->rec_line);
             return;
@@ -195,6 +199,7 @@ static void on_record(int c, void *data)
     p->open = 0;
     p->rec_cells = 0;
     p->nonempty = 0;
+    p->rec_extra = 0;
     p->rec_data = p->data.len;
     p->rec_first = p->cells.len / sizeof(uint32_t);
 }
@@ -535,4 +540,11 @@ unsigned long nl_csv_line(const struct nl_csv *c, size_t row)
     if (row >= c->nrecs - 1)
         return 0;
     return c->recs[row + 1].line;
+}
+
+size_t nl_csv_extra_field(const struct nl_csv *c, size_t row)
+{
+    if (row >= c->nrecs - 1)
+        return 0;
+    return c->recs[row + 1].extra;
 }

@@ -69,4 +69,12 @@ const char *nl_csv_cell(const struct nl_csv *c, size_t row, int col);
 /* The 1-based physical line where data row `row` starts; 0 if out of range. */
 unsigned long nl_csv_line(const struct nl_csv *c, size_t row);
 
+/*
+ * The 1-based field number of the first non-empty value that row `row` has
+ * beyond the header's columns (the row is bad: which column was meant?), or
+ * 0 when it has none or row is out of range. Such a row is still read; its
+ * cells within the header are kept.
+ */
+size_t nl_csv_extra_field(const struct nl_csv *c, size_t row);
+
 #endif

@@ -342,6 +342,33 @@ int nl_csvkind_col_required(enum nl_csvkind k, size_t i)
     return i < nl_csvkind_ncols(k) ? kinds[k].cols[i].req : 0;
 }
 
+/* The natural key of each kind (DOMAIN.md 8), by column name, NULL-terminated. */
+static const char *const key_cols[NL_CSVKIND_COUNT][5] = {
+    [NL_CSVKIND_UNITS] = {"code", "valid_from", NULL},
+    [NL_CSVKIND_TERMS] = {"code", NULL},
+    [NL_CSVKIND_UNIT_EVENTS] = {"kind", "effective_date", "sources", "targets", NULL},
+    [NL_CSVKIND_CADRES] = {"cadre_code", "as_of", NULL},
+    [NL_CSVKIND_CLASSES] = {"organiser_unit", "class_ref", NULL},
+    [NL_CSVKIND_ENROLMENTS] = {"organiser_unit", "class_ref", "cadre_code", NULL},
+    [NL_CSVKIND_COMMITTEE] = {"cadre_code", "unit", "term", "body", NULL},
+    [NL_CSVKIND_PLANNING] = {"cadre_code", "unit", "term", "body_or_title", NULL},
+    [NL_CSVKIND_SEATS] = {"unit", "term", "body_or_title", NULL},
+    [NL_CSVKIND_REVIEWS] = {"cadre_code", "year", NULL},
+    [NL_CSVKIND_REPORTS] = {"unit", "year", NULL},
+    [NL_CSVKIND_TERM_INSTANCES] = {"term", "unit", NULL},
+    [NL_CSVKIND_TARGETS] = {"indicator", "unit", "term", NULL},
+};
+
+int nl_csvkind_col_key(enum nl_csvkind k, size_t i)
+{
+    const char *name = nl_csvkind_col(k, i);
+
+    for (size_t j = 0; name != NULL && key_cols[k][j] != NULL; j++)
+        if (strcmp(key_cols[k][j], name) == 0)
+            return 1;
+    return 0;
+}
+
 /* --- headers -------------------------------------------------------------- */
 
 /* Whether header text `h` (surrounding blanks ignored, ASCII case ignored) is `name`. */
@@ -945,6 +972,12 @@ int nl_csvrow_read(const struct nl_csvmap *m, const struct nl_csv *c, size_t row
     char why[512];
     int rc;
 
+    size_t extra = nl_csv_extra_field(c, row);
+    if (extra != 0) {
+        snprintf(err, errlen, "%s:%lu: a value in field %zu, beyond the header's %d columns",
+                 nl_csv_path(c), line, extra, nl_csv_columns(c));
+        return -1;
+    }
     for (size_t i = 0; i < nl_csvkind_ncols(m->kind); i++)
         cells[i] = m->src[i] >= 0 ? nl_csv_cell(c, row, m->src[i]) : NULL;
     rc = nl_csvrow_parse(m->kind, cells, (uint32_t)line, a, out, why, sizeof(why));

@@ -71,6 +71,14 @@ const char *nl_csvkind_col(enum nl_csvkind k, size_t i);
 int nl_csvkind_col_required(enum nl_csvkind k, size_t i);
 
 /*
+ * Whether column i of kind k is part of the kind's natural key (DOMAIN.md 8:
+ * units by code and valid_from, cadres by cadre_code and as_of, enrolments by
+ * organiser_unit, class_ref and cadre_code, ...): two rows of one file with
+ * the same key describe the same record.
+ */
+int nl_csvkind_col_key(enum nl_csvkind k, size_t i);
+
+/*
  * Finds the kind whose columns the header `names[0..n-1]` (compared trimmed,
  * ASCII case-insensitively) holds: every required column present, no column
  * outside the kind. Returns 0 with *k set, or -1 with a one-line reason in

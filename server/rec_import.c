@@ -262,8 +262,12 @@ static enum nl_status import_abort(struct import_run *run, enum nl_status st)
     return st;
 }
 
-/* Appends RowError {line, field, reason} from a handler message "field.path: reason". */
-static enum nl_status add_row_error(struct import_run *run, uint32_t line, const char *msg)
+/*
+ * Appends RowError {line, field, reason, code} from a handler message
+ * "field.path: reason"; `code` is the status the row alone would have had.
+ */
+static enum nl_status add_row_error(struct import_run *run, uint32_t line, enum nl_status code,
+                                    const char *msg)
 {
     Nhanluc__V1__ImportResponse *resp = run->resp;
     struct nl_arena *a = run->ctx->arena;
@@ -293,6 +297,7 @@ static enum nl_status add_row_error(struct import_run *run, uint32_t line, const
         return nl_svc_out_of_memory(run->ctx);
     nhanluc__v1__row_error__init(e);
     e->line = line;
+    e->code = (uint32_t)code;
     if (is_path) {
         const char *reason = msg + flen + 1;
 
@@ -342,7 +347,7 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
 
     *outcome = 0;
     if (path == NULL)
-        return add_row_error(run, row->line, why);
+        return add_row_error(run, row->line, NL_INVALID_ARGUMENT, why);
     m = path == REPORT_PATH ? &report_put : nl_method_find(path, strlen(path));
     if (m == NULL || m->input != req->descriptor || !(m->flags & NL_M_WRITE))
         return nl_ctx_errorf(ctx, NL_INTERNAL, "import: no method for the row's kind");
@@ -371,7 +376,7 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
         st = savepoint_close(run, 0);
         if (st != NL_OK)
             return nl_svc_store_error(ctx, st);
-        return add_row_error(run, row->line,
+        return add_row_error(run, row->line, NL_PERMISSION_DENIED,
                              "permission denied: the caller may not write this kind");
     }
     before = nl_store_change_count(ctx->store);
@@ -390,8 +395,8 @@ static enum nl_status import_row(struct import_run *run, const Nhanluc__V1__Impo
         return hst;
     }
     if (hst == NL_UNIMPLEMENTED)
-        return add_row_error(run, row->line, "this kind cannot be imported yet");
-    return add_row_error(run, row->line, sub.msg[0] != '\0' ? sub.msg : "refused");
+        return add_row_error(run, row->line, hst, "this kind cannot be imported yet");
+    return add_row_error(run, row->line, hst, sub.msg[0] != '\0' ? sub.msg : "refused");
 }
 
 /* --- Import --- */

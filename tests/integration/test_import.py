@@ -5,8 +5,9 @@ Two halves:
 - ClientImportTest runs the real CLI against an in-process grpcio Records
   service that records every request (stubs generated from records.proto):
   what the client sends whatever the server does. Checked: a bad cell stops
-  the import before anything is sent and is reported as FILE:LINE: column
-  NAME without the cell's value; a dry-run pass over every row precedes the
+  the import before anything is written (the other rows still go through the
+  dry pass, so one run lists every bad row) and is reported as FILE:LINE:
+  column NAME without the cell's value; a dry-run pass over every row precedes the
   real batches; --batch cuts the real pass; batch ids are stable across
   reruns (and change with --batch); a replayed batch counts as unchanged; a
   row the server refuses in the dry pass stops the import before any write;
@@ -179,7 +180,7 @@ class ClientImportTest(ImportCliMixin, unittest.TestCase):
         self.tmp = tempfile.mkdtemp(prefix="nlimport-")
         self.addCleanup(shutil.rmtree, self.tmp, True)
 
-    def test_bad_cells_stop_before_sending(self):
+    def test_bad_cells_stop_before_writing(self):
         path = self.write("cadres.csv",
                           "cadre_code,full_name,sex,birth_year,as_of\r\n"
                           "C1,An,Nữ,1975,01/10/2020\r\n"
@@ -191,8 +192,10 @@ class ClientImportTest(ImportCliMixin, unittest.TestCase):
         self.assertIn("%s:3: column sex: unknown value" % path, err)
         self.assertIn("%s:5: column as_of: expected a date" % path, err)  # line 3 spans 3-4
         self.assertNotIn("Zebra42", err)
-        self.assertIn("nothing was sent", err)
-        self.assertEqual(self.fake.requests, [])
+        self.assertIn("nothing was written", err)
+        # the readable row is checked by the server (so one run lists every bad row), never written
+        self.assertEqual([r.dry_run for r in self.fake.requests], [True])
+        self.assertEqual([row.line for row in self.fake.requests[0].rows], [2])
 
     def test_unknown_header_is_a_usage_error(self):
         path = self.write("x.csv", "ma_can_bo,ho_ten\r\nA,B\r\n")
@@ -421,11 +424,12 @@ class ServerImportTest(ImportCliMixin, nlserver.ServerTestCase):
         self.assertNotIn("khong-co-don-vi", err)
         self.assertEqual(self.export("cadres"), base)
 
-        # a cell the client cannot read: the same, before the server sees anything
+        # a cell the client cannot read: the same, and the server's refusal in the same run
         bad = self.write("cadres2.csv", text.replace("K3,Nam", "K3,Zebra42"))
         rc, out, err = self.cli("import", bad)
         self.assertEqual(rc, EXIT_INVALID_ARGUMENT, err)
         self.assertIn("%s:4: column sex:" % bad, err)
+        self.assertIn("%s:3: column unit:" % bad, err)
         self.assertEqual(self.export("cadres"), base)
 
         # --dry-run: counted, nothing written

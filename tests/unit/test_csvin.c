@@ -256,8 +256,18 @@ static void test_ragged(void **state)
     assert_string_equal(nl_csv_cell(c, 2, 3), "");
     nl_csv_free(c);
 
-    static const char extra[] = "code,name\na,A\nb,B,surprise\n";
-    expect_error(extra, sizeof(extra) - 1, "units.csv:3:", "beyond the header");
+    /* A value beyond the header is the row's fault (nl_csv_extra_field), not the file's. */
+    c = open_str("code,name\na,A\nb,B,surprise\n,,x\nd,D,,\n");
+    assert_non_null(c);
+    assert_int_equal(nl_csv_rows(c), 4); /* ",,x" is kept: it is not blank */
+    assert_int_equal(nl_csv_extra_field(c, 0), 0);
+    assert_int_equal(nl_csv_extra_field(c, 1), 3);
+    assert_string_equal(nl_csv_cell(c, 1, 1), "B");
+    assert_int_equal(nl_csv_extra_field(c, 2), 3);
+    assert_int_equal(nl_csv_line(c, 2), 4);
+    assert_int_equal(nl_csv_extra_field(c, 3), 0); /* empty trailing cells are fine */
+    assert_int_equal(nl_csv_extra_field(c, 9), 0);
+    nl_csv_free(c);
 }
 
 static void test_invalid_utf8(void **state)
