@@ -218,6 +218,7 @@ int nl_cli_dispatch(struct nl_cli *cli, const char *cmd, const struct nl_cli_sub
 int nl_cmd_health(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_unit(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_term(struct nl_cli *cli, int argc, char **argv);
+int nl_cmd_target_group(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_cadre(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_class(struct nl_cli *cli, int argc, char **argv);
 int nl_cmd_committee(struct nl_cli *cli, int argc, char **argv);

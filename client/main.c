@@ -80,6 +80,19 @@ static const struct nl_cli_cmd commands[] = {
         .enum_desc = &nhanluc__v1__term_kind__descriptor,
     },
     {
+        .name = "target-group",
+        .fn = nl_cmd_target_group,
+        .usage = "usage: nhanluc target-group add CODE LABEL\n"
+                 "       nhanluc target-group list\n"
+                 "\n"
+                 "The catalogue of a class's target group (DOMAIN.md 3): eight seeded, more\n"
+                 "added by an administrator. CODE: 2-40 of A-Z, 0-9 and _, starting with a\n"
+                 "letter; LABEL: the Vietnamese label, unique. A class's target_group (in\n"
+                 "class.json, classes.csv or class list --target-group) takes the code in any\n"
+                 "case or the label.",
+        .summary = "list the target groups of classes; add one (admin)",
+    },
+    {
         .name = "cadre",
         .fn = nl_cmd_cadre,
         .usage = "usage: nhanluc cadre set CODE --sex F|M|Nữ|Nam --born YEAR [--name NAME]\n"

@@ -39,7 +39,7 @@
 #define CODE_MAX          64
 #define TITLE_MAX         300
 #define CERTIFICATE_MAX   64
-#define CATALOGUE_MAX     64
+#define CATALOGUE_MAX     200 /* a target group code or label (svc_catalog.c) */
 #define TERM_CODE_LEN     9
 #define SCORE_MAX         10.0
 #define PAGE_SIZE_DEFAULT 100

@@ -24,6 +24,7 @@
 #include "../common/date.h"
 #include "scope_auth.h"
 #include "store.h"
+#include "store_catalog.h"
 #include "store_classes.h"
 #include "store_int.h"
 #include "store_reports.h"
@@ -41,7 +42,6 @@ static const char SQL_UNIT_DATES[] =
     "        AND (v.valid_to IS NULL OR v.valid_to >= ?3))"
     " FROM unit AS u WHERE u.code = ?1";
 static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
-static const char SQL_TARGET_GROUP_ID[] = "SELECT id FROM target_group WHERE code = ?1";
 static const char SQL_TERM_ID[] = "SELECT id FROM term WHERE code = ?1";
 static const char SQL_TERM_YEARS[] = "SELECT start_year, end_year FROM term WHERE code = ?1";
 /* Cadres are the cadres slice's table; this area only needs the id of a code. */
@@ -344,7 +344,9 @@ static enum nl_status resolve(struct nl_store *st, const struct nl_class_rec *c,
 
     if (res != NL_OK)
         return res;
-    res = id_of(st, SQL_TARGET_GROUP_ID, c->target_group, tg_id);
+    int64_t tg = 0;
+    res = nl_store_target_group_id(st, c->target_group, &tg); /* code or label */
+    *tg_id = tg;
     if (res != NL_OK)
         return res;
     if (*tg_id == 0) {
@@ -617,7 +619,9 @@ enum nl_status nl_store_class_list(struct nl_store *st, const struct nl_class_fi
             return res;
     }
     if (f->target_group != NULL && f->target_group[0] != '\0') {
-        res = id_of(st, SQL_TARGET_GROUP_ID, f->target_group, &tg_id);
+        int64_t tg = 0;
+        res = nl_store_target_group_id(st, f->target_group, &tg); /* code or label */
+        tg_id = tg;
         if (res == NL_OK && tg_id == 0)
             res = NL_INVALID_ARGUMENT;
         if (res != NL_OK)

@@ -31,6 +31,7 @@
 #include "../common/text.h"
 #include "../common/wire.h"
 #include "method.h"
+#include "svc_catalog.h"
 #include "svc_util.h"
 #include "nhanluc/v1/registry.pb-c.h"
 #include "scope_auth.h"
@@ -774,6 +775,14 @@ const struct nl_method nl_svc_registry_methods[] = {
     {"/nhanluc.v1.Registry/SetTermInstance", &nhanluc__v1__set_term_instance_request__descriptor,
      &nhanluc__v1__set_term_instance_response__descriptor, svc_registry_set_term_instance,
      NL_M_WRITE | NL_M_ADMIN},
+    /* The target-group catalogue (svc_catalog.c). */
+    {"/nhanluc.v1.Registry/CreateTargetGroup",
+     &nhanluc__v1__create_target_group_request__descriptor,
+     &nhanluc__v1__create_target_group_response__descriptor, nl_svc_catalog_create_target_group,
+     NL_M_WRITE | NL_M_ADMIN},
+    {"/nhanluc.v1.Registry/ListTargetGroups", &nhanluc__v1__list_target_groups_request__descriptor,
+     &nhanluc__v1__list_target_groups_response__descriptor, nl_svc_catalog_list_target_groups,
+     NL_M_READ | NL_M_ANY_ROLE},
 };
 const size_t nl_svc_registry_method_count =
     sizeof(nl_svc_registry_methods) / sizeof(nl_svc_registry_methods[0]);
