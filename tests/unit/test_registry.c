@@ -246,14 +246,14 @@ static void test_method_table(void **state)
 {
     (void)state;
     assert_int_equal(nl_method_table_check(), 0);
-    assert_int_equal(nl_svc_registry_method_count, 9);
+    assert_int_equal(nl_svc_registry_method_count, 11);
     for (size_t i = 0; i < nl_svc_registry_method_count; i++) {
         const struct nl_method *m = &nl_svc_registry_methods[i];
         int write = strstr(m->path, "/Create") != NULL || strstr(m->path, "/Record") != NULL ||
                     strstr(m->path, "/Set") != NULL;
         assert_int_equal(m->flags & (NL_M_READ | NL_M_WRITE | NL_M_INLINE),
                          write ? NL_M_WRITE : NL_M_READ);
-        /* Units and terms are the administrator's (DOMAIN.md 1); every role reads them. */
+        /* Units, terms and target groups are the administrator's (DOMAIN.md 1); all read them. */
         assert_int_equal(m->flags & NL_M_RULE, write ? NL_M_ADMIN : NL_M_ANY_ROLE);
         assert_ptr_equal(nl_method_find(m->path, strlen(m->path)), m);
     }
