@@ -234,9 +234,22 @@ struct nl_unit_event_rec {
  *   (NL_INVALID_ARGUMENT "event.sources[i]: ..." / "event.targets[i]: ...").
  *   Sources close the day before the effective date (a source already
  *   closed then is left as it is; one with versions starting on or after the
- *   date is NL_FAILED_PRECONDITION). DISSOLVE also moves the children valid
- *   on the date whose version there still names the dissolved unit under its
- *   parent from the date. *created = 1 and *out = the event, in `a`.
+ *   date is NL_FAILED_PRECONDITION). The children of a source valid on the
+ *   date whose version there still names it (a version row starting that day
+ *   may already place them elsewhere: those stay) do not stay under a closed
+ *   unit: DISSOLVE moves them under the dissolved unit's parent, MERGE and
+ *   RENAME with one target under the target, from the date (the version
+ *   valid then ends the day before and a copy under the new parent starts
+ *   on the date; a version starting on the date only takes the new parent).
+ *   A child that is itself a source closes instead. Refused with
+ *   NL_FAILED_PRECONDITION, changing nothing: a DISSOLVE whose unit has
+ *   such children and no parent valid on the date; a MERGE or RENAME whose
+ *   target is one of the children or lies under one ("event.targets[0]:
+ *   lies under event.sources[i] ..."); a SPLIT, or a MERGE into several
+ *   targets, while a source has such a child ("event.sources[i]: unit
+ *   'CODE' is still under it ...", the first child by code: which target it
+ *   goes under is the user's choice, a version row from the date).
+ *   *created = 1 and *out = the event, in `a`.
  * msg gets the client message of any failure.
  */
 enum nl_status nl_store_unit_event_record(struct nl_store *st, const struct nl_unit_event_rec *ev,

@@ -14,7 +14,13 @@
  * a version inserted into the timeline ends the one before it and ends
  * before the next one, and no write ever clears a valid_to (an event's
  * closure survives a re-imported version row). Events are recorded once by
- * their key kind|date|sorted sources|sorted targets.
+ * their key kind|date|sorted sources|sorted targets. No event leaves a
+ * child under a unit it closes: DISSOLVE moves the children still valid on
+ * the date under the unit's parent, MERGE and RENAME under their one target,
+ * and a SPLIT (or a MERGE into several targets) with such a child is
+ * refused; a child that a version row starting that day already places
+ * elsewhere is not touched, so events the version rows already reflect
+ * change nothing.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -80,10 +86,14 @@ static const char SQL_VERSION_SET_TO[] =
     "UPDATE unit_version SET valid_to = ?2, updated_at = " UPDATED_NOW " WHERE id = ?1";
 static const char SQL_VERSION_SET_PARENT[] =
     "UPDATE unit_version SET parent_id = ?2, updated_at = " UPDATED_NOW " WHERE id = ?1";
-/* Versions valid on ?2 whose parent is unit ?1: the children a DISSOLVE moves. */
+/*
+ * Versions valid on ?2 whose parent is unit ?1: the children that a DISSOLVE,
+ * MERGE or RENAME moves (and that a SPLIT refuses), in code order.
+ */
 static const char SQL_CHILDREN_ON[] =
-    "SELECT v.id, v.unit_id, v.name, v.kind, v.valid_from, COALESCE(v.valid_to, '')"
-    " FROM unit_version AS v WHERE v.parent_id = ?1 AND" VALID_ON("?2") " ORDER BY v.unit_id";
+    "SELECT v.id, v.unit_id, v.name, v.kind, v.valid_from, COALESCE(v.valid_to, ''), u.code"
+    " FROM unit_version AS v JOIN unit AS u ON u.id = v.unit_id"
+    " WHERE v.parent_id = ?1 AND" VALID_ON("?2") " ORDER BY u.code";
 static const char SQL_UNIT_VALID_ON[] =
     "SELECT EXISTS(SELECT 1 FROM unit_version AS v WHERE v.unit_id = u.id AND" VALID_ON(
         "?2") ")"
@@ -806,10 +816,11 @@ static enum nl_status event_load(struct nl_store *st, sqlite3_int64 id,
     return NL_OK;
 }
 
-/* A child version that a DISSOLVE moves. */
+/* A child version that an event moves (or, for a SPLIT, refuses). */
 struct child {
     sqlite3_int64 id, unit_id;
     char *name;
+    char *code;
     int kind;
     char from[DATE_LEN + 1];
     char to[DATE_LEN + 1];
@@ -825,7 +836,8 @@ static enum nl_status child_row(sqlite3_stmt *s, void *rec, struct nl_arena *a)
     c->kind = sqlite3_column_int(s, 3);
     col_date(s, 4, c->from);
     col_date(s, 5, c->to);
-    return c->name != NULL ? NL_OK : NL_RESOURCE_EXHAUSTED;
+    c->code = nl_store_col_text(s, 6, a);
+    return c->name != NULL && c->code != NULL ? NL_OK : NL_RESOURCE_EXHAUSTED;
 }
 
 /* The versions valid on `date` whose parent is unit_id. */
@@ -848,6 +860,44 @@ static enum nl_status children_on(struct nl_store *st, sqlite3_int64 unit_id, co
                                     NULL, a);
     *rows = arr;
     nl_store_stmt_done(s);
+    return res;
+}
+
+/* 1 if `id` is one of the n ids. */
+static int id_in(sqlite3_int64 id, const sqlite3_int64 *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i] == id)
+            return 1;
+    return 0;
+}
+
+/*
+ * Puts the child versions kids[0..n) (valid on `date` under the unit that
+ * the event closes) under `parent` from `date`, except those of the units in
+ * skip[0..nskip) (sources of the same event, which close instead). A version
+ * starting that very day only takes the new parent; an older one ends the
+ * day before and a copy under the new parent starts on `date`, ending where
+ * it ended: every version is kept.
+ */
+static enum nl_status move_children(struct nl_store *st, const struct child *kids, size_t n,
+                                    sqlite3_int64 parent, const char *date, const char *prev_day,
+                                    const sqlite3_int64 *skip, size_t nskip)
+{
+    enum nl_status res = NL_OK;
+
+    for (size_t i = 0; i < n && res == NL_OK; i++) {
+        if (id_in(kids[i].unit_id, skip, nskip))
+            continue;
+        if (strcmp(kids[i].from, date) == 0) {
+            res = version_set_parent(st, kids[i].id, parent);
+            continue;
+        }
+        res = version_set_to(st, kids[i].id, prev_day);
+        if (res == NL_OK)
+            res = version_insert(st, kids[i].unit_id, kids[i].name, kids[i].kind, parent, date,
+                                 kids[i].to);
+    }
     return res;
 }
 
@@ -882,18 +932,96 @@ static enum nl_status dissolve_children(struct nl_store *st, const struct ver *v
                          "event.sources[0]: its parent is not valid on event.effective_date");
         return NL_FAILED_PRECONDITION;
     }
-    for (size_t i = 0; i < n && res == NL_OK; i++) {
-        if (strcmp(kids[i].from, date) == 0) {
-            /* A version starting that very day: it only needs the new parent. */
-            res = version_set_parent(st, kids[i].id, v->parent_id);
-            continue;
-        }
-        res = version_set_to(st, kids[i].id, prev_day);
-        if (res == NL_OK)
-            res = version_insert(st, kids[i].unit_id, kids[i].name, kids[i].kind, v->parent_id,
-                                 date, kids[i].to);
+    return move_children(st, kids, n, v->parent_id, date, prev_day, NULL, 0);
+}
+
+/*
+ * MERGE or RENAME into the one target dst_id: the children of every source
+ * valid on `date` whose version there still names the source (a version row
+ * starting that day may already place them elsewhere) move under the target
+ * from that day; a child that is itself a source closes with the others.
+ * Everything is checked before anything is written: a target that is one of
+ * those children, or lies under one on `date`, would become its own
+ * ancestor (NL_FAILED_PRECONDITION).
+ */
+static enum nl_status merge_children(struct nl_store *st, const struct nl_unit_event_rec *ev,
+                                     const sqlite3_int64 *src_ids, sqlite3_int64 dst_id,
+                                     const char *prev_day, char *msg, size_t msglen,
+                                     struct nl_arena *a)
+{
+    struct child **kids = nl_arena_alloc(a, ev->nsources * sizeof(*kids));
+    size_t *nkids = nl_arena_alloc(a, ev->nsources * sizeof(*nkids));
+    sqlite3_int64 chain[ANCESTORS_MAX];
+    size_t nchain = 0;
+    enum nl_status res;
+    struct ver v;
+    int found = 1;
+
+    if (kids == NULL || nkids == NULL)
+        return NL_RESOURCE_EXHAUSTED;
+    /* The target and its ancestors on the date. */
+    for (sqlite3_int64 cur = dst_id; cur != 0 && found && nchain < ANCESTORS_MAX;
+         cur = v.parent_id) {
+        chain[nchain++] = cur;
+        res = version_query(st, SQL_VERSION_AT, cur, ev->effective_date, &v, &found);
+        if (res != NL_OK)
+            return res;
     }
-    return res;
+    for (size_t i = 0; i < ev->nsources; i++) {
+        res = children_on(st, src_ids[i], ev->effective_date, &kids[i], &nkids[i], a);
+        if (res != NL_OK)
+            return res;
+        for (size_t k = 0; k < nkids[i]; k++) {
+            if (!id_in(kids[i][k].unit_id, src_ids, ev->nsources) &&
+                id_in(kids[i][k].unit_id, chain, nchain)) {
+                nl_store_fmt_msg(msg, msglen,
+                                 "event.targets[0]: lies under event.sources[%zu] on"
+                                 " event.effective_date",
+                                 i);
+                return NL_FAILED_PRECONDITION;
+            }
+        }
+    }
+    for (size_t i = 0; i < ev->nsources; i++) {
+        res = move_children(st, kids[i], nkids[i], dst_id, ev->effective_date, prev_day, src_ids,
+                            ev->nsources);
+        if (res != NL_OK)
+            return res;
+    }
+    return NL_OK;
+}
+
+/*
+ * SPLIT, or a MERGE into several targets: the server cannot tell which
+ * target a child of a source belongs under, so a child valid on `date` whose
+ * version there still names a source (other than another source) refuses
+ * the event (NL_FAILED_PRECONDITION, naming the first such child by code):
+ * the user places the children first, with version rows from that date.
+ */
+static enum nl_status refuse_attached_children(struct nl_store *st,
+                                               const struct nl_unit_event_rec *ev,
+                                               const sqlite3_int64 *src_ids, char *msg,
+                                               size_t msglen, struct nl_arena *a)
+{
+    for (size_t i = 0; i < ev->nsources; i++) {
+        struct child *kids = NULL;
+        size_t n = 0;
+        enum nl_status res = children_on(st, src_ids[i], ev->effective_date, &kids, &n, a);
+
+        if (res != NL_OK)
+            return res;
+        for (size_t k = 0; k < n; k++) {
+            if (id_in(kids[k].unit_id, src_ids, ev->nsources))
+                continue;
+            nl_store_fmt_msg(msg, msglen,
+                             "event.sources[%zu]: unit '%s' is still under it on"
+                             " event.effective_date; place its children under one of the"
+                             " targets first (a version row from that date)",
+                             i, kids[k].code);
+            return NL_FAILED_PRECONDITION;
+        }
+    }
+    return NL_OK;
 }
 
 /* Inserts the event row and its unit rows; *id = the event's id. */
@@ -1012,11 +1140,15 @@ static enum nl_status event_apply(struct nl_store *st, const struct nl_unit_even
     res = event_resolve(st, ev, prev_day, ids, vers, ids + ev->nsources, msg, msglen);
     if (res != NL_OK)
         return res;
-    if (ev->kind == EV_DISSOLVE) {
+    /* The children of the sources: moved under the parent or the one target, or refused. */
+    if (ev->kind == EV_DISSOLVE)
         res = dissolve_children(st, &vers[0], ids[0], ev->effective_date, prev_day, msg, msglen, a);
-        if (res != NL_OK)
-            return res;
-    }
+    else if (ev->ntargets == 1 && (ev->kind == EV_MERGE || ev->kind == EV_RENAME))
+        res = merge_children(st, ev, ids, ids[ev->nsources], prev_day, msg, msglen, a);
+    else
+        res = refuse_attached_children(st, ev, ids, msg, msglen, a);
+    if (res != NL_OK)
+        return res;
     /* Sources close the day before; one that already ended by then stays as it is. */
     for (size_t i = 0; i < ev->nsources; i++) {
         if (vers[i].to[0] == '\0' || strcmp(vers[i].to, prev_day) > 0) {

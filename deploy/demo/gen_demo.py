@@ -7,8 +7,9 @@ Usage: gen_demo.py OUTDIR     (writes the files of FILES into OUTDIR)
 Writes the CSV files of DOMAIN.md section 8 that rebuild the world of the
 article in shared/seed (see deploy/demo/README.md): the city, its 30
 district-level units as they were before 1 Jul 2025 and 5 affiliated
-committees, the wards and communes of Thanh Tri, Ha Dong, Nam Tu Liem, Phuc
-Tho and Son Tay with the 2025 reorganisation (version rows plus MERGE and
+committees, the wards and communes of the eight districts of the article's
+sidebar (Thanh Tri, Ha Dong, Nam Tu Liem, Phuc Tho, Son Tay, Ba Vi, Chuong My,
+Thach That) with the 2025 reorganisation (version rows plus MERGE and
 DISSOLVE events), the terms, and the cadres, classes, enrolments, committee
 memberships, seats, planning entries, reviews and reports whose figures are
 those of DOMAIN.md section 7, and the article's five targets.
@@ -128,7 +129,9 @@ NO_COMMITTEE_CLASS = ["bo-tu-lenh-thu-do", "cong-an-thanh-pho", "khoi-dai-hoc", 
 
 # The 2025 plan of the article's sidebar: district -> [(new unit name, kind, [old units])];
 # an old unit is "W:name" (ward), "C:name" (commune) or "T:name" (township). Which old unit
-# goes to which new one is illustrative: the real resolution splits some old units.
+# goes to which new one is illustrative: the real resolution splits some old units. The
+# sidebar names the new units of the first five; those of Ba Vi, Chuong My and Thach That are
+# the names Nghi quyet 1656/NQ-UBTVQH15 gave them, in the numbers the sidebar gives (8, 6, 5).
 REORG = [
     ("thanh-tri", [
         ("Thanh Trì", "COMMUNE", ["T:Văn Điển", "C:Tứ Hiệp", "C:Ngũ Hiệp", "C:Yên Mỹ"]),
@@ -163,7 +166,51 @@ REORG = [
                                 "C:Đường Lâm"]),
         ("Đoài Phương", "COMMUNE", ["C:Kim Sơn", "C:Sơn Đông", "C:Cổ Đông"]),
     ]),
+    ("ba-vi", [  # "8 xã so với 29 xã/thị trấn"
+        ("Quảng Oai", "COMMUNE", ["T:Tây Đằng", "C:Chu Minh", "C:Đông Quang", "C:Cam Thượng",
+                                  "C:Tiên Phong", "C:Thụy An"]),
+        ("Cổ Đô", "COMMUNE", ["C:Cổ Đô", "C:Phong Vân", "C:Phú Đông", "C:Vạn Thắng"]),
+        ("Bất Bạt", "COMMUNE", ["C:Sơn Đà", "C:Thuần Mỹ", "C:Tòng Bạt", "C:Cẩm Lĩnh"]),
+        ("Minh Châu", "COMMUNE", ["C:Minh Châu", "C:Phú Phương", "C:Châu Sơn"]),
+        ("Suối Hai", "COMMUNE", ["C:Ba Trại", "C:Tản Lĩnh"]),
+        ("Vật Lại", "COMMUNE", ["C:Vật Lại", "C:Đồng Thái", "C:Phú Sơn", "C:Thái Hòa",
+                                "C:Phú Châu"]),
+        ("Ba Vì", "COMMUNE", ["C:Ba Vì", "C:Khánh Thượng", "C:Minh Quang"]),
+        ("Yên Bài", "COMMUNE", ["C:Yên Bài", "C:Vân Hòa"]),
+    ]),
+    ("chuong-my", [
+        ("Chương Mỹ", "WARD", ["T:Chúc Sơn", "C:Phụng Châu", "C:Tiên Phương", "C:Thụy Hương",
+                               "C:Đại Yên", "C:Ngọc Hòa"]),
+        ("Phú Nghĩa", "COMMUNE", ["C:Phú Nghĩa", "C:Đông Sơn", "C:Đông Phương Yên",
+                                  "C:Trường Yên", "C:Thanh Bình"]),
+        ("Xuân Mai", "COMMUNE", ["T:Xuân Mai", "C:Thủy Xuân Tiên", "C:Nam Phương Tiến",
+                                 "C:Tân Tiến", "C:Trung Hòa"]),
+        ("Trần Phú", "COMMUNE", ["C:Trần Phú", "C:Hoàng Văn Thụ", "C:Hữu Văn", "C:Mỹ Lương",
+                                 "C:Đồng Phú"]),
+        ("Hòa Phú", "COMMUNE", ["C:Hòa Chính", "C:Phú Nam An", "C:Văn Võ", "C:Thượng Vực",
+                                "C:Hồng Phong", "C:Đồng Lạc"]),
+        ("Quảng Bị", "COMMUNE", ["C:Quảng Bị", "C:Tốt Động", "C:Lam Điền", "C:Hợp Đồng",
+                                 "C:Hoàng Diệu"]),
+    ]),
+    ("thach-that", [
+        ("Thạch Thất", "COMMUNE", ["T:Liên Quan", "C:Đại Đồng", "C:Cẩm Yên", "C:Lại Thượng",
+                                   "C:Phú Kim", "C:Kim Quan", "C:Hương Ngải"]),
+        ("Hạ Bằng", "COMMUNE", ["C:Hạ Bằng", "C:Tân Xã", "C:Đồng Trúc", "C:Cần Kiệm"]),
+        ("Tây Phương", "COMMUNE", ["C:Thạch Xá", "C:Hữu Bằng", "C:Chàng Sơn", "C:Bình Phú",
+                                   "C:Phùng Xá", "C:Canh Nậu", "C:Dị Nậu"]),
+        ("Hòa Lạc", "COMMUNE", ["C:Bình Yên", "C:Thạch Hòa"]),
+        ("Yên Xuân", "COMMUNE", ["C:Yên Bình", "C:Yên Trung", "C:Tiến Xuân"]),
+    ]),
 ]
+# The sidebar's figures: district -> (old units or None where it gives no number, new units).
+SIDEBAR = {"thanh-tri": (16, 5), "ha-dong": (15, 5), "nam-tu-liem": (None, 4),
+           "phuc-tho": (None, 3), "son-tay": (None, 3), "ba-vi": (29, 8), "chuong-my": (None, 6),
+           "thach-that": (None, 5)}
+# The old wards and communes of these districts are in the register from this day only (their
+# records start with the 2020-2025 term), and hold no cadre: so every figure of the article and
+# of the README, the 2019 ones included (report completeness: 103 units expected), stays that
+# of the units above, while the 2025 lineage of all eight districts is there.
+OLD_UNITS_FROM = {"ba-vi": "2020-01-01", "chuong-my": "2020-01-01", "thach-that": "2020-01-01"}
 OLD_KIND = {"W": ("WARD", "Phường"), "C": ("COMMUNE", "Xã"), "T": ("TOWNSHIP", "Thị trấn")}
 NEW_PREFIX = {"WARD": ("phuong", "Phường"), "COMMUNE": ("xa", "Xã")}
 
@@ -260,6 +307,7 @@ class Demo:
         self.rows = {f: [] for f in FILES}
         self.unit_kind = {}      # code -> kind (every unit, old and new)
         self.unit_parent = {}    # code -> parent code before 2025-07-01 (new units: the city)
+        self.unit_start = {}     # code -> valid_from ('' = since always)
         self.unit_end = {}       # code -> valid_to ('' = current)
         self.prefix = {}         # unit code -> cadre-code prefix
         self.next_no = {}        # prefix -> next number
@@ -290,14 +338,17 @@ class Demo:
             self.prefix[code] = pre
         for district, plan in REORG:
             olds = []
+            start = OLD_UNITS_FROM.get(district, "")
             for _new_name, _new_kind, sources in plan:
                 for src in sources:
                     k, name = src.split(":", 1)
                     kind, word = OLD_KIND[k]
                     code = "%s-%s" % (district, slug(name))
-                    u.append([code, "%s %s" % (word, name), kind, district, "", END_OLD])
+                    if code in self.unit_kind:
+                        raise ValueError("unit code %s twice" % code)
+                    u.append([code, "%s %s" % (word, name), kind, district, start, END_OLD])
                     self.unit_kind[code], self.unit_parent[code] = kind, district
-                    self.unit_end[code] = END_OLD
+                    self.unit_start[code], self.unit_end[code] = start, END_OLD
                     self.prefix[code] = self.prefix[district]
                     olds.append((code, kind))
             self.old_units[district] = olds
@@ -305,9 +356,11 @@ class Demo:
             for new_name, new_kind, sources in plan:
                 pre, word = NEW_PREFIX[new_kind]
                 code = "%s-%s" % (pre, slug(new_name))
+                if code in self.unit_kind:
+                    raise ValueError("unit code %s twice" % code)
                 u.append([code, "%s %s" % (word, new_name), new_kind, CITY, NEW_DAY, ""])
-                self.unit_kind[code], self.unit_parent[code], self.unit_end[code] = (
-                    new_kind, CITY, "")
+                self.unit_kind[code], self.unit_parent[code] = new_kind, CITY
+                self.unit_start[code], self.unit_end[code] = NEW_DAY, ""
                 self.prefix[code] = self.prefix[district]
                 srcs = ["%s-%s" % (district, slug(s.split(":", 1)[1])) for s in sources]
                 self.new_units.append((code, new_name, new_kind, srcs))
@@ -531,7 +584,8 @@ class Demo:
                 self.add_class(u, "%s-%d/QH-%s-%02d" % (pre, y, "TP" if j != 1 else "BT", j + 1),
                                "Bồi dưỡng cán bộ nguồn quy hoạch %s, nhiệm kỳ 2020-2025" % what,
                                "UPGRADE", "LEADERSHIP", g, day(y, 3 + 2 * j, 5),
-                               day(y, 5 + 2 * j, 28), 16, pool[off:off + size], planning_term="2020-2025", thesis=True)
+                               day(y, 5 + 2 * j, 28), 16, pool[off:off + size],
+                               planning_term="2020-2025", thesis=True)
                 off += size
             if csz:
                 self.add_class(u, "%s-2019/QH-BCH" % pre,
@@ -703,7 +757,8 @@ class Demo:
                   "Chủ tịch UBND"]
         commune_keys = []
         self.key_of = {}
-        for district, _plan in REORG:
+        keyed = [d for d, _plan in REORG if d not in OLD_UNITS_FROM]
+        for district in keyed:
             for code, kind in self.old_units[district]:
                 self.key_of[code] = []
                 for t in titles:
@@ -712,7 +767,7 @@ class Demo:
                     if kind == "COMMUNE":
                         commune_keys.append(c)
         no_uni = set(rng.sample(commune_keys, KEY_COMMUNE_NO_UNI))
-        for district, _plan in REORG:
+        for district in keyed:
             for code, kind in self.old_units[district]:
                 for c, t in self.key_of[code]:
                     edu = "BELOW_UNIVERSITY" if c in no_uni else rng.choice(
@@ -722,7 +777,9 @@ class Demo:
                                  rng.choice(["OFFICER", "PRINCIPAL"]), key=True)
         # 1 Jul 2025: each new unit's four key posts go to cadres of its old units
         for code, _name, kind, srcs in self.new_units:
-            cands = [ct for s in srcs for ct in self.key_of[s]]
+            cands = [ct for s in srcs for ct in self.key_of.get(s, [])]
+            if not cands:
+                continue  # the old units of OLD_UNITS_FROM hold no cadre
             for t in titles:
                 picks = [c for c, tt in cands if tt == t]
                 c = picks[0]
@@ -876,13 +933,20 @@ class Demo:
                    str(pct(th, len(pool))))
             out.append(("city pool %s: coefficient, master's+, advanced theory" % term, got,
                         want))
+        # the sidebar: each district's old units merge into its new ones, every one with lineage
+        for district, (n_old, n_new) in sorted(SIDEBAR.items()):
+            olds = [c for c, _k in self.old_units[district]]
+            news = [nu for nu in self.new_units if set(nu[3]) <= set(olds)]
+            merged = sorted(s for nu in news for s in nu[3])
+            got = (len(olds) if n_old else None, len(news), merged == sorted(olds))
+            out.append(("reorganisation of %s: old units, new units, each old one merged once"
+                        % district, got, (n_old, n_new, True)))
         return out
 
     def target_populations(self, d):
         """The five targets' (numerator, denominator) on date d, for the README."""
         def valid(code):
-            end = self.unit_end.get(code, "")
-            start = NEW_DAY if any(code == nu[0] for nu in self.new_units) else ""
+            start, end = self.unit_start.get(code, ""), self.unit_end.get(code, "")
             return start <= d and (end == "" or d <= end)
         cs = pg = adv = 0
         keys = {"WARD": [0, 0, 0], "TOWNSHIP": [0, 0, 0], "COMMUNE": [0, 0, 0]}

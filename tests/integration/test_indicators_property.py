@@ -171,7 +171,9 @@ class World:
         self.unit("za", "WARD", "d1", e_split, None)
         self.unit("zb", "WARD", "d1", e_split, None)
         self.event("SPLIT", e_split, ["z"], ["za", "zb"])
-        # d2: renamed to d2n (children re-parented by version rows); x2 becomes a TOWNSHIP
+        # d2: renamed to d2n (x1, x3 re-parented by version rows; x4 is not: the server moves
+        # it under d2n from the rename's date, and the oracle reads that from the export);
+        # x2 becomes a TOWNSHIP
         e_ren = r("2018-01-01", "2023-06-30")
         e_kind = r("2016-01-01", "2024-06-30")
         self.unit("d2", "RURAL_DISTRICT", "c", None, day_before(e_ren))
@@ -180,6 +182,7 @@ class World:
         for x in ("x1", "x3"):
             self.unit(x, "COMMUNE", "d2", None, day_before(e_ren))
             self.unit(x, "COMMUNE", "d2n", e_ren, None)
+        self.unit("x4", "COMMUNE", "d2")
         cuts = sorted({e_ren, e_kind})
         starts = [None] + cuts
         for i, vf in enumerate(starts):
@@ -540,7 +543,7 @@ class World:
 
     # the units each reorganisation involves: its sources, targets and their parents
     EVENT_UNITS = {"merge": ["w12", "w1", "d1"], "cont": ["w3", "w4", "d1"],
-                   "split": ["za", "z", "d1"], "rename": ["d2n", "d2", "x1"],
+                   "split": ["za", "z", "d1"], "rename": ["d2n", "d2", "x1", "x4"],
                    "kind": ["x2", "d2n"], "dissolve": ["d3", "y1", "c"],
                    "cross": ["k2", "y2", "d4"]}
 

@@ -41,7 +41,9 @@ leaves a choice; "READING" marks a choice the text does not make):
   (recursively, so each event of the chain must be after T). READING: lineage
   applies to U itself (the unit asked about), not to units under U that are
   themselves merge targets; a source's subtree on T comes with it. SPLIT and
-  DISSOLVE attribute nothing (a DISSOLVE's children already moved in the tree).
+  DISSOLVE attribute nothing. Events are not replayed on the tree: the
+  exported version rows already hold the children that a DISSOLVE, MERGE or
+  RENAME moved under their new parent (and a SPLIT leaves none behind).
 - Stock scope of U on D: subtree(U, D) when U has a version valid on D;
   otherwise every MERGE/RENAME predecessor of U (transitively) that has a
   version valid on D, with its subtree on D. READING: when U exists on D its

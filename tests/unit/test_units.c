@@ -2,7 +2,8 @@
  * test_units.c - units with history in the store (store_units.c): the
  * migration of a schema-1 database, versions in a timeline, the tree as of a
  * date, lifecycle events (merge, split, rename, dissolve) and their replay,
- * history, lineage and term instances.
+ * the children of the units an event closes (moved under the parent or the
+ * target, or a SPLIT refused), history, lineage and term instances.
  *
  * Each write runs the way the writer runs a job: BEGIN IMMEDIATE, SAVEPOINT,
  * the store call, RELEASE (or ROLLBACK TO on failure), COMMIT. Stores live in
@@ -645,6 +646,202 @@ static void test_dissolve_moves_children(void **state)
     free(after);
 }
 
+/*
+ * ha-noi > r-old (2010..) > r-old-x, r-old-y, r-old-z (ended 2022-06-30);
+ * r-new under ha-noi from 2023-01-01. r-old-y already has a version under
+ * ha-noi from 2023-01-01 (placed elsewhere by a version row).
+ */
+static void rename_world(void)
+{
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("r-old", "Huyện Cũ", RURAL, "ha-noi", "2010-01-01", "");
+    put_ok("r-old-x", "Xã X", COMMUNE, "r-old", "2010-01-01", "");
+    put_ok("r-old-y", "Xã Y", COMMUNE, "r-old", "2010-01-01", "");
+    put_ok("r-old-z", "Xã Z", COMMUNE, "r-old", "2010-01-01", "2022-06-30");
+    put_ok("r-new", "Thị xã Mới", RURAL, "ha-noi", "2023-01-01", "");
+    put_ok("r-old-y", "Phường Y", WARD, "ha-noi", "2023-01-01", "");
+}
+
+static void test_rename_moves_children(void **state)
+{
+    int created = -1;
+    (void)state;
+
+    rename_world();
+    assert_int_equal(event(RENAME, "2023-01-01", "r-old", "r-new", "QĐ 1", &created), NL_OK);
+    assert_int_equal(created, 1);
+    assert_string_equal(timeline("r-old"), "2010-01-01..2022-12-31@ha-noi");
+    /* The child still under r-old on the date moves under r-new; every version is kept. */
+    assert_string_equal(timeline("r-old-x"), "2010-01-01..2022-12-31@r-old;2023-01-01..-@r-new");
+    assert_string_equal(version("r-old-x", "2023-01-01").name, "Xã X");
+    assert_int_equal(version("r-old-x", "2023-01-01").kind, COMMUNE);
+    /* One already placed elsewhere by a version row, one ended before: left as they are. */
+    assert_string_equal(timeline("r-old-y"), "2010-01-01..2022-12-31@r-old;2023-01-01..-@ha-noi");
+    assert_string_equal(timeline("r-old-z"), "2010-01-01..2022-06-30@r-old");
+    assert_string_equal(tree("r-new", "2023-06-01"), "r-old-x");
+    assert_string_equal(tree("r-old", "2022-12-31"), "r-old-x,r-old-y");
+    /* The city's subtree still holds the child on and after the date. */
+    assert_string_equal(tree("", "2023-06-01"), "ha-noi,r-new,r-old-x,r-old-y");
+
+    /* Replay changes nothing. */
+    char *before = versions_dump();
+    assert_int_equal(event(RENAME, "2023-01-01", "r-old", "r-new", "QĐ 1", &created), NL_OK);
+    assert_int_equal(created, 0);
+    char *after = versions_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+
+    /* Re-importing the child's original row changes nothing either. */
+    assert_int_equal(put("r-old-x", "Xã X", COMMUNE, "r-old", "2010-01-01", "", &created), NL_OK);
+    assert_int_equal(created, 0);
+    assert_string_equal(timeline("r-old-x"), "2010-01-01..2022-12-31@r-old;2023-01-01..-@r-new");
+}
+
+/* A version of the child starting on the date that still names the source only changes parent. */
+static void test_rename_child_version_on_the_date(void **state)
+{
+    (void)state;
+
+    rename_world();
+    put_ok("r-old-x", "Xã X mới", COMMUNE, "r-old", "2023-01-01", "");
+    event_ok(RENAME, "2023-01-01", "r-old", "r-new");
+    assert_string_equal(timeline("r-old-x"), "2010-01-01..2022-12-31@r-old;2023-01-01..-@r-new");
+    assert_string_equal(version("r-old-x", "2023-01-01").name, "Xã X mới");
+}
+
+static void test_merge_moves_children_of_every_source(void **state)
+{
+    (void)state;
+
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("q-a", "Quận A", URBAN, "ha-noi", "", "");
+    put_ok("q-b", "Quận B", URBAN, "ha-noi", "", "");
+    put_ok("q-ab", "Quận AB", URBAN, "ha-noi", "2020-01-01", "");
+    put_ok("w-a1", "Phường A1", WARD, "q-a", "", "");
+    put_ok("w-a2", "Phường A2", WARD, "q-a", "", "2030-12-31"); /* a known end is kept */
+    put_ok("w-b1", "Phường B1", WARD, "q-b", "", "");
+    put_ok("w-b1-t", "Tổ B1", WARD, "w-b1", "", ""); /* a grandchild moves with its parent */
+
+    event_ok(MERGE, "2020-01-01", "q-b,q-a", "q-ab");
+    assert_string_equal(timeline("w-a1"), "-..2019-12-31@q-a;2020-01-01..-@q-ab");
+    assert_string_equal(timeline("w-a2"), "-..2019-12-31@q-a;2020-01-01..2030-12-31@q-ab");
+    assert_string_equal(timeline("w-b1"), "-..2019-12-31@q-b;2020-01-01..-@q-ab");
+    assert_string_equal(timeline("w-b1-t"), "-..-@w-b1");
+    assert_string_equal(tree("q-ab", "2020-01-01"), "w-a1,w-a2,w-b1");
+    assert_string_equal(tree("q-a", "2020-01-01"), "");
+    assert_string_equal(tree("", "2020-01-01"), "ha-noi,q-ab,w-a1,w-a2,w-b1,w-b1-t");
+    assert_string_equal(tree("", "2019-12-31"), "ha-noi,q-a,q-b,w-a1,w-a2,w-b1,w-b1-t");
+}
+
+/* A source under another source closes with it; its own children go to the target. */
+static void test_merge_source_under_source(void **state)
+{
+    (void)state;
+
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("d", "Huyện D", RURAL, "ha-noi", "", "");
+    put_ok("x", "Xã X", COMMUNE, "d", "", "");
+    put_ok("x-1", "Thôn 1", COMMUNE, "x", "", "");
+    put_ok("t", "Thị xã T", URBAN, "ha-noi", "2025-07-01", "");
+    event_ok(MERGE, "2025-07-01", "d,x", "t");
+    assert_string_equal(timeline("x"), "-..2025-06-30@d");
+    assert_string_equal(timeline("x-1"), "-..2025-06-30@x;2025-07-01..-@t");
+    assert_string_equal(tree("", "2025-07-01"), "ha-noi,t,x-1");
+}
+
+static void test_split_with_attached_child_is_refused(void **state)
+{
+    int created = -1;
+    (void)state;
+
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("s", "Huyện S", RURAL, "ha-noi", "", "");
+    put_ok("s1", "Huyện S1", RURAL, "ha-noi", "2021-01-01", "");
+    put_ok("s2", "Huyện S2", RURAL, "ha-noi", "2021-01-01", "");
+    put_ok("s-b", "Xã B", COMMUNE, "s", "", "");
+    put_ok("s-a", "Xã A", COMMUNE, "s", "", "");
+    put_ok("s-c", "Xã C", COMMUNE, "s", "", "2020-12-31"); /* ended before: not in the way */
+    char *before = versions_dump();
+
+    assert_int_equal(event(SPLIT, "2021-01-01", "s", "s1,s2", "", &created),
+                     NL_FAILED_PRECONDITION);
+    assert_int_equal(created, 0);
+    assert_string_equal(msg, "event.sources[0]: unit 's-a' is still under it on"
+                             " event.effective_date; place its children under one of the"
+                             " targets first (a version row from that date)");
+    /* A MERGE into several targets cannot tell where the children go either. */
+    assert_int_equal(event(MERGE, "2021-01-01", "s", "s1,s2", "", &created),
+                     NL_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "unit 's-a' is still under it"));
+    char *after = versions_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    query("SELECT count(*) FROM unit_event", "0");
+
+    /* Once the user has placed the children, the split goes through and moves nothing. */
+    put_ok("s-a", "Xã A", COMMUNE, "s1", "2021-01-01", "");
+    assert_int_equal(event(SPLIT, "2021-01-01", "s", "s1,s2", "", &created),
+                     NL_FAILED_PRECONDITION);
+    assert_non_null(strstr(msg, "unit 's-b' is still under it"));
+    put_ok("s-b", "Xã B", COMMUNE, "s2", "2021-01-01", "");
+    event_ok(SPLIT, "2021-01-01", "s", "s1,s2");
+    assert_string_equal(timeline("s"), "-..2020-12-31@ha-noi");
+    assert_string_equal(timeline("s-a"), "-..2020-12-31@s;2021-01-01..-@s1");
+    assert_string_equal(timeline("s-b"), "-..2020-12-31@s;2021-01-01..-@s2");
+    assert_string_equal(tree("", "2021-01-01"), "ha-noi,s-a,s-b,s1,s2");
+    /* Only the source's own closure was written: no version was added. */
+    query("SELECT count(*) FROM unit_version", "9");
+}
+
+/* A target that is, or lies under, a child of a source would become its own ancestor. */
+static void test_merge_into_own_child_is_refused(void **state)
+{
+    int created = -1;
+    (void)state;
+
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("d", "Huyện D", RURAL, "ha-noi", "", "");
+    put_ok("x", "Xã X", COMMUNE, "d", "", "");
+    put_ok("x-1", "Thôn 1", COMMUNE, "x", "", "");
+    char *before = versions_dump();
+    assert_int_equal(event(RENAME, "2025-07-01", "d", "x", "", &created), NL_FAILED_PRECONDITION);
+    assert_string_equal(msg, "event.targets[0]: lies under event.sources[0] on"
+                             " event.effective_date");
+    assert_int_equal(event(MERGE, "2025-07-01", "d", "x-1", "", &created), NL_FAILED_PRECONDITION);
+    assert_string_equal(msg, "event.targets[0]: lies under event.sources[0] on"
+                             " event.effective_date");
+    char *after = versions_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    query("SELECT count(*) FROM unit_event", "0");
+    /* A ward merged into its own parent is fine: its children go to the parent. */
+    event_ok(MERGE, "2025-07-01", "x", "d");
+    assert_string_equal(timeline("x-1"), "-..2025-06-30@x;2025-07-01..-@d");
+}
+
+/* An export imported back: version rows that reflect the moves, then the event: no change. */
+static void test_moved_children_already_reflected(void **state)
+{
+    int created = -1;
+    (void)state;
+
+    put_ok("ha-noi", "Hà Nội", CITY, "", "", "");
+    put_ok("r-old", "Huyện Cũ", RURAL, "ha-noi", "2010-01-01", "2022-12-31");
+    put_ok("r-new", "Thị xã Mới", RURAL, "ha-noi", "2023-01-01", "");
+    put_ok("r-old-x", "Xã X", COMMUNE, "r-old", "2010-01-01", "2022-12-31");
+    put_ok("r-old-x", "Xã X", COMMUNE, "r-new", "2023-01-01", "");
+    char *before = versions_dump();
+    assert_int_equal(event(RENAME, "2023-01-01", "r-old", "r-new", "", &created), NL_OK);
+    assert_int_equal(created, 1);
+    char *after = versions_dump();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
 static void test_rename_split_lineage(void **state)
 {
     struct nl_unit_rec *v;
@@ -788,6 +985,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_event_already_reflected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dissolve_moves_children, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_moves_children, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rename_child_version_on_the_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_moves_children_of_every_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_source_under_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_split_with_attached_child_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_merge_into_own_child_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_moved_children_already_reflected, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rename_split_lineage, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lineage_cycle_is_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_term_instance, setup, teardown),
