@@ -58,7 +58,10 @@ static const struct nl_cli_cmd commands[] = {
                  "of --parent then (--name: names containing TEXT, any case or accent typing);\n"
                  "history prints every version and event of a unit;\n"
                  "event records a merge, split, rename or dissolution effective on --date\n"
-                 "(targets are created first with add --from DATE); lineage lists the units\n"
+                 "(targets are created first with add --from DATE; a merge has one target).\n"
+                 "The children of a merged, renamed or dissolved unit move under the target\n"
+                 "(the parent for a dissolution); a split's children must be placed first\n"
+                 "(add --parent TARGET --from DATE), else it exits 9. lineage lists the units\n"
                  "descending from CODE, or with --back those it descends from.\n"
                  "DATE: YYYY-MM-DD or DD/MM/YYYY.",
         .summary = "add, list and show units, their history and lineage",

@@ -564,8 +564,15 @@ static enum nl_status record_event_check(struct nl_ctx *ctx, const Nhanluc__V1__
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.sources: required");
     switch (e->kind) {
     case NHANLUC__V1__UNIT_EVENT_KIND__MERGE:
-        if (e->n_targets == 0)
-            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "event.targets: required for a MERGE");
+        /*
+         * DOMAIN.md 3: a MERGE opens (or continues) the target. Into several
+         * units it is a split of the merged whole: lineage would credit the
+         * sources' history to every target and count it twice.
+         */
+        if (e->n_targets != 1)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT,
+                                 "event.targets: a MERGE has exactly one target (several: record "
+                                 "a MERGE, then a SPLIT)");
         break;
     case NHANLUC__V1__UNIT_EVENT_KIND__SPLIT:
         if (e->n_sources != 1)

@@ -203,6 +203,10 @@ class UnitHistoryTest(nlcli.CliMixin, nlserver.ServerTestCase):
 
     def test_merge_moves_children_of_both_sources(self):
         self.merge_world()
+        # a MERGE has one target (into several it would be a split)
+        err = self.fails(EXIT_INVALID_ARGUMENT, "unit", "event", "merge", "--date", "2025-07-01",
+                         "--from", "q-a", "--to", "q-ab,q-b")
+        self.assertIn("event.targets: a MERGE has exactly one target", err)
         self.ok("unit", "event", "merge", "--date", "2025-07-01", "--from", "q-a,q-b",
                 "--to", "q-ab")
         self.assertEqual(self.codes("--parent", "q-ab", "--as-of", "2025-07-01"), ["w-a", "w-b"])
