@@ -11,7 +11,9 @@
  * the server's (3, 9, 5...). An approved report locks its unit-year's
  * classes: `class submit` and `class cancel` then exit 9 until the report is
  * returned. `annual list` follows next_page_token to the end with pages of
- * 1000 and prints every row at once.
+ * 1000 and prints every row at once; its --unit takes the unit's subtree in
+ * the tree of --as-of, else of 31 December of each report's year (DOMAIN.md
+ * 3), so a past year keeps the units abolished since.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -188,9 +190,13 @@ static int report_page(const ProtobufCMessage *m, unsigned long page, void *ud)
 
 static int annual_list(struct nl_cli *cli, int argc, char **argv)
 {
-    char *unit = NULL, *year = NULL, *status = NULL, *pos[1], err[256];
-    const struct nl_opt opts[] = {
-        {"unit", 1, &unit}, {"year", 1, &year}, {"status", 1, &status}, {NULL, 0, NULL}};
+    char *unit = NULL, *year = NULL, *status = NULL, *day = NULL, *pos[1], err[256], as_of[11];
+    const struct nl_opt opts[] = {{"unit", 1, &unit},
+                                  {"year", 1, &year},
+                                  {"status", 1, &status},
+                                  {"as-of", 1, &day},
+                                  {NULL, 0, NULL}};
+    int32_t days;
     Nhanluc__V1__ListReportsRequest req;
     struct nl_records r;
     int v, rc = 0, n = nl_opts_parse(argc, argv, opts, pos, 0, err, sizeof(err));
@@ -212,6 +218,13 @@ static int annual_list(struct nl_cli *cli, int argc, char **argv)
                                       "annual list: unknown --status '%s' (expected one of: %s)",
                                       status, nl_label_choices(NL_F_REPORT_STATUS));
         req.status = (Nhanluc__V1__ReportStatus)v;
+    }
+    if (day != NULL) {
+        if (nl_date_parse_any(day, strlen(day), &days) != 0)
+            return nl_cli_usage_error(
+                "annual", "annual list: bad --as-of '%s' (expected YYYY-MM-DD or DD/MM/YYYY)", day);
+        nl_date_format(days, as_of);
+        req.as_of = as_of;
     }
     req.page_size = REPORT_PAGE_SIZE;
     nl_records_init(&r, report_cols, NCOLS_REPORT);

@@ -8,7 +8,11 @@
  * dates, RFC 4180 quoting and CRLF line ends as Excel writes them, UTF-8
  * without a BOM unless --bom (Excel needs it to read UTF-8). The header is
  * written once the first page arrived, so a refused call leaves stdout empty.
- * `export` then `import` of the file gives back the same records. Like
+ * `export` then `import` of the file gives back the same records. --unit
+ * keeps the rows of the unit's subtree as the lists see it, each row in the
+ * tree of its own day (a class's end date, the last day of a term's window,
+ * 31 December of a review's or report's year): the server's filter, so an
+ * export of a past term keeps the units abolished since. Like
  * `import`, the command's default deadline is 10 minutes unless --timeout
  * is given (any value, 10s included).
  */

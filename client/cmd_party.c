@@ -6,13 +6,19 @@
  * ListReviews).
  *
  *   committee add CADRE UNIT TERM --body B --role R --start D [--end D]
- *   committee list UNIT --term T [--subtree]
+ *   committee list UNIT --term T [--subtree] [--as-of D]
  *   seats set UNIT TERM BODY_OR_TITLE SEATS
- *   seats list UNIT --term T [--subtree]
+ *   seats list UNIT --term T [--subtree] [--as-of D]
  *   planning add CADRE UNIT TERM BODY_OR_TITLE --added D [--removed D]
- *   planning list UNIT --term T [--subtree]
+ *   planning list UNIT --term T [--subtree] [--as-of D]
  *   review set CADRE YEAR --rating R --meets yes|no --action A [--decision REF]
- *   review list UNIT [--year Y] [--subtree]
+ *   review list UNIT [--year Y] [--subtree] [--as-of D]
+ *
+ * --subtree takes the units under UNIT in the tree of one day (DOMAIN.md 3):
+ * --as-of D, else for committee, seats and planning the last day of the
+ * term's window (term A-B: 31 Dec of B-1), for reviews 31 December of each
+ * review's year; so a past term still lists the units abolished since.
+ * planning's 3x3 breaches count the entries active on that day.
  *
  * Enum values are read as labels.h reads them (the bare code, the wire name
  * or the Vietnamese label); output uses the bare codes. A value the CLI
@@ -104,17 +110,16 @@ static int count_parse(const char *s, int *out)
 
 /*
  * Parses the words of a list subcommand: UNIT, --term T (required when
- * `need_term`), --year Y (when `with_year`), --subtree into req.
- * NL_EXIT_USAGE after a usage error, else 0.
+ * `need_term`), --year Y (when `with_year`), --subtree, --as-of D (into
+ * as_of, YYYY-MM-DD) into req. NL_EXIT_USAGE after a usage error, else 0.
  */
 static int list_args(const char *cmd, int argc, char **argv, int need_term, int with_year,
-                     Nhanluc__V1__ListPartyRecordsRequest *req)
+                     Nhanluc__V1__ListPartyRecordsRequest *req, char as_of[11])
 {
-    char *term = NULL, *year = NULL, *subtree = NULL, *pos[1], err[256];
+    char *term = NULL, *year = NULL, *subtree = NULL, *day = NULL, *pos[1], err[256];
     const struct nl_opt opts[] = {
-        {"term", 1, &term},
-        {"subtree", 0, &subtree},
-        {with_year ? "year" : NULL, 1, &year},
+        {"term", 1, &term}, {"subtree", 0, &subtree},
+        {"as-of", 1, &day}, {with_year ? "year" : NULL, 1, &year},
         {NULL, 0, NULL},
     };
     int n = nl_opts_parse(argc, argv, opts, pos, 1, err, sizeof(err)), y;
@@ -133,6 +138,12 @@ static int list_args(const char *cmd, int argc, char **argv, int need_term, int 
         if (nl_year_parse(year, &y) != 0)
             return nl_cli_usage_error(cmd, "%s list: bad --year '%s' (expected a year)", cmd, year);
         req->year = y;
+    }
+    if (day != NULL) {
+        int rc = date_opt(cmd, "list", "--as-of", day, as_of);
+        if (rc != 0)
+            return rc;
+        req->as_of = as_of;
     }
     req->subtree = subtree != NULL;
     req->page_size = PARTY_PAGE_SIZE;
@@ -316,7 +327,8 @@ static int list_print(struct nl_cli *cli, const char *cmd, const struct pager *p
 {
     Nhanluc__V1__ListPartyRecordsRequest req;
     struct nl_records r;
-    int rc = list_args(cmd, argc, argv, need_term, with_year, &req);
+    char as_of[11];
+    int rc = list_args(cmd, argc, argv, need_term, with_year, &req, as_of);
 
     if (rc != 0)
         return rc;
@@ -645,7 +657,8 @@ static int planning_list(struct nl_cli *cli, int argc, char **argv)
     Nhanluc__V1__ListPartyRecordsRequest req;
     ProtobufCMessage *first = NULL;
     struct nl_records r, vr;
-    int rc = list_args("planning", argc, argv, 1, 0, &req);
+    char as_of[11];
+    int rc = list_args("planning", argc, argv, 1, 0, &req, as_of);
 
     if (rc != 0)
         return rc;

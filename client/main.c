@@ -136,14 +136,16 @@ static const struct nl_cli_cmd commands[] = {
         .usage = "usage: nhanluc annual submit UNIT YEAR [--at DATE|TIMESTAMP]\n"
                  "       nhanluc annual return UNIT YEAR --reason TEXT\n"
                  "       nhanluc annual approve UNIT YEAR [--at DATE|TIMESTAMP]\n"
-                 "       nhanluc annual list [--unit U] [--year Y] [--status S]\n"
+                 "       nhanluc annual list [--unit U] [--year Y] [--status S] [--as-of DATE]\n"
                  "\n"
                  "A unit's annual training report: submit it (again after a return), return\n"
                  "it with a reason, approve it. An approved report locks the unit's classes\n"
                  "ending in YEAR (class submit and cancel exit 9) until it is returned.\n"
                  "--at: YYYY-MM-DD, DD/MM/YYYY or an RFC 3339 timestamp (default now).\n"
-                 "list: --unit takes the unit's subtree today; STATUS: DRAFT, SUBMITTED,\n"
-                 "RETURNED, APPROVED or the Vietnamese label (\"Đã duyệt\").",
+                 "list: --unit takes the unit's subtree in the tree of --as-of, else of 31\n"
+                 "December of each report's year (a past year keeps the units abolished\n"
+                 "since); STATUS: DRAFT, SUBMITTED, RETURNED, APPROVED or the Vietnamese\n"
+                 "label (\"Đã duyệt\").",
         .summary = "submit, return, approve and list annual training reports",
     },
     {
@@ -176,7 +178,8 @@ static const struct nl_cli_cmd commands[] = {
                  "row, bare codes, dates YYYY-MM-DD, CRLF, UTF-8 (with a BOM for Excel when\n"
                  "--bom), so that `nhanluc import` of it changes nothing. --year: classes,\n"
                  "enrolments, reviews and reports of that year; --unit: the unit and its\n"
-                 "subtree. Default --timeout: 10m.\n"
+                 "subtree, each row in the tree of its own day as the lists take it (a class's\n"
+                 "end date, a term's last day, 31 December of a year). Default --timeout: 10m.\n"
                  "KIND: units, terms, unit_events, cadres, classes, enrolments, committee,\n"
                  "planning, seats, reviews, reports, term_instances, targets.",
         .summary = "export a CSV file that import reads back",
@@ -186,26 +189,28 @@ static const struct nl_cli_cmd commands[] = {
         .fn = nl_cmd_committee,
         .usage = "usage: nhanluc committee add CADRE UNIT TERM --body B --role R --start DATE\n"
                  "                             [--end DATE]\n"
-                 "       nhanluc committee list UNIT --term TERM [--subtree]\n"
+                 "       nhanluc committee list UNIT --term TERM [--subtree] [--as-of DATE]\n"
                  "\n"
                  "add records (or updates) CADRE's seat in UNIT's party body for TERM; the\n"
                  "same values again change nothing. B: COMMITTEE, STANDING_COMMITTEE (or\n"
                  "\"Ban Chấp hành\", \"Ban Thường vụ\"); R: SECRETARY, DEPUTY_SECRETARY,\n"
                  "STANDING_MEMBER, MEMBER (or \"Bí thư\", \"Ủy viên\"...). list prints UNIT's\n"
-                 "members for TERM, with --subtree those of every unit under it today.\n"
-                 "DATE: YYYY-MM-DD or DD/MM/YYYY.",
+                 "members for TERM, with --subtree those of every unit under it in the tree\n"
+                 "of --as-of, else of the term's last day (2020-2025: 2024-12-31), so a past\n"
+                 "term keeps the units abolished since. DATE: YYYY-MM-DD or DD/MM/YYYY.",
         .summary = "add and list the members of party committees",
     },
     {
         .name = "seats",
         .fn = nl_cmd_seats,
         .usage = "usage: nhanluc seats set UNIT TERM BODY_OR_TITLE SEATS\n"
-                 "       nhanluc seats list UNIT --term TERM [--subtree]\n"
+                 "       nhanluc seats list UNIT --term TERM [--subtree] [--as-of DATE]\n"
                  "\n"
                  "set records how many seats UNIT's body or title has for TERM.\n"
                  "BODY_OR_TITLE: COMMITTEE, STANDING_COMMITTEE, SECRETARY, DEPUTY_SECRETARY,\n"
                  "CHAIR_PEOPLES_COUNCIL, CHAIR_PEOPLES_COMMITTEE, VICE_CHAIR, DEPT_HEAD,\n"
-                 "DEPT_DEPUTY, DIRECTOR, or the Vietnamese label (\"Chủ tịch UBND\").",
+                 "DEPT_DEPUTY, DIRECTOR, or the Vietnamese label (\"Chủ tịch UBND\").\n"
+                 "list: --subtree in the tree of --as-of, else of the term's last day.",
         .summary = "set and list the seats of party bodies and titles",
     },
     {
@@ -213,12 +218,13 @@ static const struct nl_cli_cmd commands[] = {
         .fn = nl_cmd_planning,
         .usage = "usage: nhanluc planning add CADRE UNIT TERM BODY_OR_TITLE --added DATE\n"
                  "                            [--removed DATE]\n"
-                 "       nhanluc planning list UNIT --term TERM [--subtree]\n"
+                 "       nhanluc planning list UNIT --term TERM [--subtree] [--as-of DATE]\n"
                  "\n"
                  "add places CADRE in UNIT's planning pool for a body or title of TERM\n"
                  "(BODY_OR_TITLE as for seats); --removed takes them out. list prints the\n"
-                 "pool and warns of breaches of the 3x3 rule (more than 3 candidates for a\n"
-                 "title, more than 3 titles for a candidate, among entries active today):\n"
+                 "pool (--subtree in the tree of --as-of, else of the term's last day) and\n"
+                 "warns of breaches of the 3x3 rule (more than 3 candidates for a title, more\n"
+                 "than 3 titles for a candidate, among entries active on that day):\n"
                  "on stderr, or with --output json as {\"entries\": [...], \"violations\": [...]}.",
         .summary = "add to and list the planning pool, with the 3x3 rule's breaches",
     },
@@ -227,14 +233,15 @@ static const struct nl_cli_cmd commands[] = {
         .fn = nl_cmd_review,
         .usage = "usage: nhanluc review set CADRE YEAR --rating R --meets yes|no --action A\n"
                  "                          [--decision REF]\n"
-                 "       nhanluc review list UNIT [--year YEAR] [--subtree]\n"
+                 "       nhanluc review list UNIT [--year YEAR] [--subtree] [--as-of DATE]\n"
                  "\n"
                  "set records CADRE's post-training review of YEAR. R: EXCELLENT, GOOD,\n"
                  "COMPLETED, NOT_COMPLETED (or HTXSNV, HTTNV, HTNV, KHTNV); A: KEEP,\n"
                  "REASSIGN, ROTATE, DISMISS, REMOVE_FROM_PLANNING, FURTHER_TRAINING\n"
                  "(or \"Điều chuyển\"...).\n"
                  "list prints the reviews of UNIT's cadres (the unit of their profile on\n"
-                 "31 December of the review's year), with --subtree of every unit under it.",
+                 "31 December of the review's year), with --subtree of every unit under it\n"
+                 "in the tree of --as-of, else of that 31 December.",
         .summary = "set and list post-training reviews",
     },
     {

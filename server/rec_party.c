@@ -13,14 +13,18 @@
  * what needs the database (the cadre, unit and term exist; the unit is valid
  * on the start / added date). Handlers open no transactions.
  *
- * The lists take one unit (and with subtree=true every unit under it in
- * today's tree); memberships, quotas and planning entries need a term. Page
- * tokens are opaque to clients: base64 of "<list>|unit|k1|k2|cadre_code",
- * the keyset position of the last row returned (store_party.h,
- * struct nl_party_key), checked like any other input; a token of one list is
- * refused by another. ListPlanningEntries adds, on its first page only, the
- * breaches of the Politburo 3x3 rule among the entries active today: they
- * are reported, never refused.
+ * The lists take one unit (and with subtree=true every unit under it in the
+ * tree of one day, DOMAIN.md 3 "every query is as of a date": as_of if
+ * given, else for a term's lists the last day of its window, for reviews
+ * each review's 31 December); memberships, quotas and planning entries need
+ * a term. A district's lists keep to its scope inside the statement
+ * (scope_auth.h), whatever tree the day gives. Page tokens are opaque to
+ * clients: base64 of "<list>|unit|k1|k2|cadre_code", the keyset position of
+ * the last row returned (store_party.h, struct nl_party_key), checked like
+ * any other input; a token of one list is refused by another.
+ * ListPlanningEntries adds, on its first page only, the breaches of the
+ * Politburo 3x3 rule among the entries active on that same day: they are
+ * reported, never refused.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -510,7 +514,6 @@ struct list_req {
     struct nl_party_scope scope;
     struct nl_party_key after;
     size_t limit;
-    char today[DATE_LEN + 1];
 };
 
 /*
@@ -522,7 +525,10 @@ static enum nl_status list_check(struct nl_ctx *ctx,
                                  const Nhanluc__V1__ListPartyRecordsRequest *req,
                                  const struct token_spec *spec, int need_term, struct list_req *lr)
 {
+    const char *as_of = "";
+    int32_t days = 0;
     int trc;
+    enum nl_status st;
 
     memset(lr, 0, sizeof(*lr));
     if (req->unit[0] == '\0')
@@ -537,20 +543,33 @@ static enum nl_status list_check(struct nl_ctx *ctx,
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be 0 (any) or 1-%d", YEAR_MAX);
     if (req->page_size < 0 || req->page_size > PAGE_SIZE_MAX)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_size: must be 0-%d", PAGE_SIZE_MAX);
+    if (req->as_of[0] != '\0') {
+        char *buf = nl_arena_alloc(ctx->arena, DATE_LEN + 1);
+
+        if (nl_date_parse(req->as_of, strlen(req->as_of), &days) != 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "as_of: %s", date_rule);
+        if (buf == NULL)
+            return nl_svc_out_of_memory(ctx);
+        nl_date_format(days, buf);
+        as_of = buf;
+    }
     lr->limit = req->page_size == 0 ? PAGE_SIZE_DEFAULT : (size_t)req->page_size;
     trc = page_token_decode(ctx->arena, spec, req->page_token, &lr->after);
     if (trc == -2)
         return nl_svc_out_of_memory(ctx);
     if (trc != 0)
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "page_token: invalid");
-    nl_date_format(nl_date_today(), lr->today);
     lr->scope.unit = req->unit;
     lr->scope.subtree = req->subtree ? 1 : 0;
     lr->scope.term = req->term;
     lr->scope.year = req->year;
-    lr->scope.today = lr->today;
-    /* A district lists only its own units (the subtree of one of them stays inside its scope). */
-    enum nl_status st = nl_auth_read_unit(ctx, req->unit, "unit");
+    lr->scope.as_of = as_of;
+    /*
+     * A district names only its own units, and the statement keeps every row
+     * to its scope: the tree of a past day may hold units it does not stand over.
+     */
+    lr->scope.scope = nl_auth_scope(ctx);
+    st = nl_auth_read_unit(ctx, req->unit, "unit");
     return st == NL_NOT_FOUND ? nl_ctx_errorf(ctx, NL_NOT_FOUND, "unit not found") : st;
 }
 

@@ -10,8 +10,11 @@
  * state machine and the existence of the unit are the store's
  * (store_reports.c); its refusals come back with their message.
  *
- * ListReports page tokens are opaque to clients: base64 of "r1|" + the
- * (year, unit code) of the last row returned, the keyset of the list order.
+ * ListReports takes a unit's subtree in the tree of one day (DOMAIN.md 3,
+ * "every query is as of a date"): as_of when given, else 31 December of each
+ * report's year, so a past year keeps the units abolished since. Its page
+ * tokens are opaque to clients: base64 of "r1|" + the (year, unit code) of
+ * the last row returned, the keyset of the list order.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -311,11 +314,18 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
     struct nl_report_rec *rows = NULL;
     size_t limit, n = 0;
     int more = 0, trc;
+    int32_t days = 0;
+    char as_of[11] = "";
     enum nl_status st;
 
     /* check */
     if (req->unit[0] != '\0' && !nl_svc_unit_code_valid(req->unit, strlen(req->unit)))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "unit: %s", unit_rule);
+    if (req->as_of[0] != '\0') {
+        if (nl_date_parse(req->as_of, strlen(req->as_of), &days) != 0)
+            return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "as_of: must be a date YYYY-MM-DD");
+        nl_date_format(days, as_of);
+    }
     if (req->year != 0 && (req->year < NL_REPORT_YEAR_MIN || req->year > year_max()))
         return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "year: must be 0 (any) or %d-%d",
                              NL_REPORT_YEAR_MIN, year_max());
@@ -334,6 +344,7 @@ enum nl_status nl_rec_list_reports(struct nl_ctx *ctx, const ProtobufCMessage *r
     /* proceed */
     memset(&f, 0, sizeof(f));
     f.unit = req->unit;
+    f.as_of = as_of;
     f.year = req->year;
     f.status = (int)req->status;
     /* A district names only its own units and lists only their reports, before paging. */

@@ -7,7 +7,7 @@
  * Part of the store module (store_int.h): each statement is a static string
  * prepared once per connection through nl_store_stmt(). Every export query
  * has the same parameters, so one binder serves them all: ?1 the unit filter
- * (a unit id, 0 = none), ?2 today (the date of the filter's tree), ?3..?4 the
+ * (a unit id, 0 = none), ?2 today (a target's day when its term is unknown), ?3..?4 the
  * end_date window of classes, ?5 the year of reviews and reports (0 = any),
  * ?6..?10 the key to continue after (text t1..t3, integers n1..n2), ?11 the
  * limit (one row past the page tells whether another page exists). A query
@@ -16,15 +16,26 @@
  * and its record from column KEY_NCOLS on, so paging is keyset paging on an
  * order that is total for each kind.
  *
- * The unit filter walks unit_version down from the unit with a recursive CTE
- * over the versions valid on ?2 (today's tree).
+ * The unit filter is the one the lists apply (NL_SUBTREE_CTE, store_party.h):
+ * a row counts when its unit is under the unit in the tree of the row's own
+ * day, the day its list uses: a class's end_date (ListClasses), the last day
+ * of the term's window for committee, planning, seats and term instances
+ * (ListCommitteeMemberships...), 31 December of the year for reviews and
+ * reports; a unit or profile version counts when it is under the unit on
+ * some day it is valid, an event when one of its units is on the day before
+ * or of the event. So an export of a past term or year keeps the units
+ * abolished since. The unit's own scope tree (NL_AUTH_SCOPE_SQL rooted at
+ * it) bounds the rows too, so a district's export (whose filter is always
+ * one of its units) never reaches a unit outside its scope.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "scope_auth.h"
 #include "store.h"
 #include "store_import.h"
 #include "store_int.h"
+#include "store_party.h"
 
 #define DATE_MIN  "0001-01-01"
 #define DATE_MAX  "9999-12-31"
@@ -37,12 +48,30 @@ static const char SQL_BATCH_PUT[] =
     "INSERT INTO import_batch(batch_id, request_hash, response) VALUES (?1, ?2, ?3)";
 static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
 
-/* The units under ?1 (and ?1 itself) in the tree valid on ?2. */
-#define SUB_CTE                                                                                    \
-    "sub(id) AS (SELECT ?1 UNION SELECT v.unit_id FROM unit_version AS v"                          \
-    " JOIN sub ON v.parent_id = sub.id"                                                            \
-    " WHERE v.valid_from <= ?2 AND (v.valid_to IS NULL OR v.valid_to >= ?2))"
-#define IN_SUB(col) " (?1 = 0 OR " col " IN (SELECT id FROM sub))"
+/*
+ * The unit filter (see above): `sub` is ?1 and the units under it over time;
+ * IN_SUB: unit id `col` is under ?1 on day `day` (and in ?1's scope tree);
+ * IN_SUB_DURING: on some day of from..to.
+ */
+#define SUB_CTE          NL_SUBTREE_CTE("sub", "?1", "1")
+#define OF_SUB(col)      NL_AUTH_SCOPE_SQL(col, "?1")
+#define IN_SUB(col, day) " (?1 = 0 OR (" NL_SUBTREE_ON("sub", col, day) "AND" OF_SUB(col) "))"
+#define IN_SUB_DURING(col, from, to)                                                               \
+    " (?1 = 0 OR (" NL_SUBTREE_DURING("sub", col, from, to) "AND" OF_SUB(col) "))"
+/* The last day of the window of term row `t` (DOMAIN.md 4: term A-B ends 31 Dec of B - 1). */
+#define TERM_END(t) "printf('%04d-12-31', " t ".end_year - 1)"
+/* The filter of each kind, on the day its list uses. */
+#define UNITS_IN IN_SUB_DURING("v.unit_id", "v.valid_from", "COALESCE(v.valid_to, '" DATE_MAX "')")
+#define EVENT_UNIT_IN                                                                              \
+    IN_SUB_DURING("x.unit_id", "date(e.effective_date, '-1 day')", "e.effective_date")
+#define PROFILE_IN                                                                                 \
+    IN_SUB_DURING("p.unit_id", "p.valid_from", "COALESCE(p.valid_to, '" DATE_MAX "')")
+#define CLASS_IN          IN_SUB("c.organiser_unit_id", "c.end_date")
+#define TERM_UNIT_IN(col) IN_SUB(col, TERM_END("t"))
+#define YEAR_UNIT_IN      IN_SUB("r.unit_id", "printf('%04d-12-31', r.year)")
+#define TARGET_DAY                                                                                 \
+    "COALESCE((SELECT " TERM_END("tt") " FROM term AS tt WHERE tt.code = t.term_code), ?2)"
+#define TARGET_IN IN_SUB("t.unit_id", TARGET_DAY)
 
 /*
  * Units: key (t1 valid_from, n1 depth, t2 code). `anc` climbs from every
@@ -63,8 +92,8 @@ static const char SQL_EXPORT_UNITS[] =
     "  u.code, v.name, v.kind, COALESCE(pu.code, ''), v.valid_from, COALESCE(v.valid_to, '')"
     " FROM unit_version AS v JOIN unit AS u ON u.id = v.unit_id JOIN dep ON dep.vid = v.id"
     " LEFT JOIN unit AS pu ON pu.id = v.parent_id"
-    " WHERE" IN_SUB("v.unit_id") " AND (v.valid_from, dep.depth, u.code) > (?6, ?9, ?7)"
-                                 " ORDER BY v.valid_from, dep.depth, u.code LIMIT ?11";
+    " WHERE" UNITS_IN " AND (v.valid_from, dep.depth, u.code) > (?6, ?9, ?7)"
+    " ORDER BY v.valid_from, dep.depth, u.code LIMIT ?11";
 
 /* Terms: key (t1 code). */
 static const char SQL_EXPORT_TERMS[] =
@@ -79,8 +108,8 @@ static const char SQL_EXPORT_EVENTS[] =
     "WITH RECURSIVE " SUB_CTE " SELECT e.effective_date, '', '', e.id, 0,"
     "  e.kind, e.effective_date, e.legal_basis, " EVENT_UNITS("1") ", " EVENT_UNITS(
         "2") " FROM unit_event AS e"
-             " WHERE (?1 = 0 OR EXISTS(SELECT 1 FROM unit_event_unit AS x WHERE x.event_id = e.id"
-             "  AND x.unit_id IN (SELECT id FROM sub)))"
+             " WHERE (?1 = 0 OR EXISTS(SELECT 1 FROM unit_event_unit AS x"
+             "  WHERE x.event_id = e.id AND" EVENT_UNIT_IN "))"
              " AND (e.effective_date, e.id) > (?6, ?9)"
              " ORDER BY e.effective_date, e.id LIMIT ?11";
 
@@ -93,8 +122,8 @@ static const char SQL_EXPORT_CADRES[] =
     "  COALESCE(p.state_mgmt, 0), COALESCE(p.valid_from, ''), COALESCE(p.valid_to, '')"
     " FROM cadre AS c LEFT JOIN cadre_profile AS p ON p.cadre_id = c.id"
     " LEFT JOIN unit AS pu ON pu.id = p.unit_id"
-    " WHERE" IN_SUB("p.unit_id") " AND (c.cadre_code, COALESCE(p.valid_from, '')) > (?6, ?7)"
-                                 " ORDER BY c.cadre_code, COALESCE(p.valid_from, '') LIMIT ?11";
+    " WHERE" PROFILE_IN " AND (c.cadre_code, COALESCE(p.valid_from, '')) > (?6, ?7)"
+    " ORDER BY c.cadre_code, COALESCE(p.valid_from, '') LIMIT ?11";
 
 /* Classes: key (t1 end_date, t2 organiser code, t3 class_ref). */
 static const char SQL_EXPORT_CLASSES[] =
@@ -104,9 +133,9 @@ static const char SQL_EXPORT_CLASSES[] =
     " FROM class AS c JOIN unit AS u ON u.id = c.organiser_unit_id"
     " JOIN target_group AS tg ON tg.id = c.target_group_id"
     " LEFT JOIN term AS t ON t.id = c.planning_term_id"
-    " WHERE" IN_SUB("c.organiser_unit_id") " AND c.end_date BETWEEN ?3 AND ?4"
-                                           " AND (c.end_date, u.code, c.class_ref) > (?6, ?7, ?8)"
-                                           " ORDER BY c.end_date, u.code, c.class_ref LIMIT ?11";
+    " WHERE" CLASS_IN " AND c.end_date BETWEEN ?3 AND ?4"
+    " AND (c.end_date, u.code, c.class_ref) > (?6, ?7, ?8)"
+    " ORDER BY c.end_date, u.code, c.class_ref LIMIT ?11";
 
 /* Enrolments: key (n1 class id, n2 cadre id), the order of UNIQUE(class_id, cadre_id). */
 static const char SQL_EXPORT_ENROLMENTS[] =
@@ -115,9 +144,9 @@ static const char SQL_EXPORT_ENROLMENTS[] =
     "  e.absent_excused, e.absent_unexcused, e.thesis_score, e.certificate_no"
     " FROM enrolment AS e JOIN class AS c ON c.id = e.class_id"
     " JOIN unit AS u ON u.id = c.organiser_unit_id JOIN cadre AS cd ON cd.id = e.cadre_id"
-    " WHERE" IN_SUB("c.organiser_unit_id") " AND c.end_date BETWEEN ?3 AND ?4"
-                                           " AND (e.class_id, e.cadre_id) > (?9, ?10)"
-                                           " ORDER BY e.class_id, e.cadre_id LIMIT ?11";
+    " WHERE" CLASS_IN " AND c.end_date BETWEEN ?3 AND ?4"
+    " AND (e.class_id, e.cadre_id) > (?9, ?10)"
+    " ORDER BY e.class_id, e.cadre_id LIMIT ?11";
 
 /* Committee memberships: key (n1 id). */
 static const char SQL_EXPORT_COMMITTEE[] =
@@ -125,7 +154,7 @@ static const char SQL_EXPORT_COMMITTEE[] =
     "  cd.cadre_code, u.code, t.code, m.body, m.role, m.start_date, COALESCE(m.end_date, '')"
     " FROM committee_membership AS m JOIN cadre AS cd ON cd.id = m.cadre_id"
     " JOIN unit AS u ON u.id = m.unit_id JOIN term AS t ON t.id = m.term_id"
-    " WHERE" IN_SUB("m.unit_id") " AND m.id > ?9 ORDER BY m.id LIMIT ?11";
+    " WHERE" TERM_UNIT_IN("m.unit_id") " AND m.id > ?9 ORDER BY m.id LIMIT ?11";
 
 /* Planning entries: key (n1 id). */
 static const char SQL_EXPORT_PLANNING[] =
@@ -133,27 +162,26 @@ static const char SQL_EXPORT_PLANNING[] =
     "  cd.cadre_code, u.code, t.code, p.body_or_title, p.added_on, COALESCE(p.removed_on, '')"
     " FROM planning_entry AS p JOIN cadre AS cd ON cd.id = p.cadre_id"
     " JOIN unit AS u ON u.id = p.unit_id JOIN term AS t ON t.id = p.term_id"
-    " WHERE" IN_SUB("p.unit_id") " AND p.id > ?9 ORDER BY p.id LIMIT ?11";
+    " WHERE" TERM_UNIT_IN("p.unit_id") " AND p.id > ?9 ORDER BY p.id LIMIT ?11";
 
 /* Seat quotas: key (t1 unit code, t2 term code, n1 body_or_title). */
 static const char SQL_EXPORT_SEATS[] =
     "WITH RECURSIVE " SUB_CTE " SELECT u.code, t.code, '', q.body_or_title, 0,"
     "  u.code, t.code, q.body_or_title, q.seats"
     " FROM seat_quota AS q JOIN unit AS u ON u.id = q.unit_id JOIN term AS t ON t.id = q.term_id"
-    " WHERE" IN_SUB("q.unit_id") " AND (u.code, t.code, q.body_or_title) > (?6, ?7, ?9)"
-                                 " ORDER BY u.code, t.code, q.body_or_title LIMIT ?11";
+    " WHERE" TERM_UNIT_IN("q.unit_id") " AND (u.code, t.code, q.body_or_title) > (?6, ?7, ?9)"
+                                       " ORDER BY u.code, t.code, q.body_or_title LIMIT ?11";
 
-/* Reviews: key (n1 year, t1 cadre_code); the unit is the profile's on 31 Dec of the year. */
+/*
+ * Reviews: key (n1 year, t1 cadre_code); the unit is the profile's on 31 Dec
+ * of the year (review.unit_id, kept by the triggers of schema migration 7).
+ */
 static const char SQL_EXPORT_REVIEWS[] =
     "WITH RECURSIVE " SUB_CTE " SELECT cd.cadre_code, '', '', r.year, 0,"
     "  cd.cadre_code, r.year, r.annual_rating, r.meets_requirements, r.action, r.decision_ref"
     " FROM review AS r JOIN cadre AS cd ON cd.id = r.cadre_id"
-    " WHERE (?5 = 0 OR r.year = ?5)"
-    " AND (?1 = 0 OR EXISTS(SELECT 1 FROM cadre_profile AS p WHERE p.cadre_id = r.cadre_id"
-    "  AND p.valid_from <= printf('%04d-12-31', r.year)"
-    "  AND (p.valid_to IS NULL OR p.valid_to >= printf('%04d-12-31', r.year))"
-    "  AND p.unit_id IN (SELECT id FROM sub)))"
-    " AND (r.year, cd.cadre_code) > (?9, ?6) ORDER BY r.year, cd.cadre_code LIMIT ?11";
+    " WHERE (?5 = 0 OR r.year = ?5) AND" YEAR_UNIT_IN " AND (r.year, cd.cadre_code) > (?9, ?6)"
+    " ORDER BY r.year, cd.cadre_code LIMIT ?11";
 
 /* Reports: key (n1 year, t1 unit code). */
 static const char SQL_EXPORT_REPORTS[] =
@@ -161,8 +189,8 @@ static const char SQL_EXPORT_REPORTS[] =
     "  u.code, r.year, r.status, COALESCE(r.submitted_at, ''), COALESCE(r.approved_at, ''),"
     "  r.return_reason"
     " FROM report AS r JOIN unit AS u ON u.id = r.unit_id"
-    " WHERE" IN_SUB("r.unit_id") " AND (?5 = 0 OR r.year = ?5) AND (r.year, u.code) > (?9, ?6)"
-                                 " ORDER BY r.year, u.code LIMIT ?11";
+    " WHERE" YEAR_UNIT_IN " AND (?5 = 0 OR r.year = ?5) AND (r.year, u.code) > (?9, ?6)"
+    " ORDER BY r.year, u.code LIMIT ?11";
 
 /* Term instances: key (t1 term code, t2 unit code). */
 static const char SQL_EXPORT_TERM_INSTANCES[] =
@@ -170,8 +198,8 @@ static const char SQL_EXPORT_TERM_INSTANCES[] =
     "  t.code, u.code, ti.start_date, ti.end_date"
     " FROM term_instance AS ti JOIN term AS t ON t.id = ti.term_id"
     " JOIN unit AS u ON u.id = ti.unit_id"
-    " WHERE" IN_SUB("ti.unit_id") " AND (t.code, u.code) > (?6, ?7)"
-                                  " ORDER BY t.code, u.code LIMIT ?11";
+    " WHERE" TERM_UNIT_IN("ti.unit_id") " AND (t.code, u.code) > (?6, ?7)"
+                                        " ORDER BY t.code, u.code LIMIT ?11";
 
 /* Targets: key (t1 indicator, t2 term code, t3 unit code, "" for no unit). */
 static const char SQL_EXPORT_TARGETS[] =
@@ -179,8 +207,7 @@ static const char SQL_EXPORT_TARGETS[] =
     "  t.indicator, t.op, t.value, COALESCE(u.code, ''), t.term_code"
     " FROM target AS t LEFT JOIN unit AS u ON u.id = t.unit_id"
     " WHERE (t.indicator, t.term_code, COALESCE(u.code, '')) > (?6, ?7, ?8)"
-    " AND" IN_SUB("t.unit_id") " ORDER BY t.indicator, t.term_code, COALESCE(u.code, '')"
-                               " LIMIT ?11";
+    " AND" TARGET_IN " ORDER BY t.indicator, t.term_code, COALESCE(u.code, '') LIMIT ?11";
 
 /* --- import batches --- */
 

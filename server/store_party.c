@@ -11,28 +11,37 @@
  * (UPDATE), so an exact replay writes nothing. References are resolved to
  * ids before anything is written, so a refused write leaves no trace.
  *
- * Every list walks the scope with one recursive CTE: the root unit and, when
- * the subtree flag is bound as 1, every unit under it in the tree valid on
- * the scope's `today`. Paging is keyset: a row value comparison against the
- * last row of the previous page, in the list's ORDER BY.
+ * Every list walks the scope with NL_SUBTREE_CTE (store_party.h): the root
+ * unit and, when the subtree flag is bound as 1, every unit under it with
+ * the days it stands there; a row counts when its unit is in it on the
+ * list's day (the as_of, or the term window's last day; a review's own 31
+ * December), and in the caller's scope (NL_AUTH_SCOPE_SQL), both before the
+ * LIMIT. Paging is keyset: a row value comparison against the last row of
+ * the previous page, in the list's ORDER BY.
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "scope_auth.h"
 #include "store.h"
 #include "store_int.h"
 #include "store_party.h"
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
-/* The scope: ?1 root unit id, ?2 1 = with the subtree, ?3 the day of the tree. */
-#define SUB_CTE                                                                                    \
-    "WITH RECURSIVE sub(id) AS (SELECT ?1"                                                         \
-    " UNION SELECT v.unit_id FROM unit_version AS v JOIN sub ON v.parent_id = sub.id"              \
-    " WHERE ?2 AND v.valid_from <= ?3 AND (v.valid_to IS NULL OR v.valid_to >= ?3))"
+/*
+ * The scope of every list: ?1 root unit id, ?2 1 = with the subtree, ?3 the
+ * day of the tree ("YYYY-MM-DD"; reviews: '' = each review's 31 December),
+ * ?5 the caller's scope (scope_auth.h, 0 = unconfined).
+ */
+#define SUB_CTE            "WITH RECURSIVE" NL_SUBTREE_CTE("sub", "?1", "?2")
+#define IN_SCOPE(col, day) NL_SUBTREE_ON("sub", col, day) "AND" NL_AUTH_SCOPE_SQL(col, "?5")
 
 static const char SQL_CADRE_ID[] = "SELECT id FROM cadre WHERE cadre_code = ?1";
 static const char SQL_TERM_ID[] = "SELECT id FROM term WHERE code = ?1";
+/* The term's id and the last day of its window (term A-B: 31 Dec of B - 1, DOMAIN.md 4). */
+static const char SQL_TERM_END[] =
+    "SELECT id, printf('%04d-12-31', end_year - 1) FROM term WHERE code = ?1";
 static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
 /* The unit's id and whether it has a version valid on ?2 (any version when ?2 is NULL). */
 static const char SQL_UNIT_AT[] =
@@ -83,55 +92,61 @@ static const char SQL_REVIEW_UPDATE[] =
     " decision_ref = ?6, updated_at = " NOW_SQL " WHERE cadre_id = ?1 AND year = ?2";
 
 /* The lists: ?4 the term id (reviews: the year, 0 = any), then the keyset, then LIMIT. */
+#define MEMBER_IN IN_SCOPE("m.unit_id", "?3")
 static const char SQL_MEMBER_LIST[] =
     SUB_CTE " SELECT c.cadre_code, u.code, t.code, m.body, m.role, m.start_date,"
             " COALESCE(m.end_date, '')"
-            " FROM committee_membership AS m JOIN sub ON sub.id = m.unit_id"
-            " JOIN unit AS u ON u.id = m.unit_id JOIN cadre AS c ON c.id = m.cadre_id"
-            " JOIN term AS t ON t.id = m.term_id"
-            " WHERE m.term_id = ?4 AND (u.code, m.body, m.role, c.cadre_code) > (?5, ?6, ?7, ?8)"
-            " ORDER BY u.code, m.body, m.role, c.cadre_code LIMIT ?9";
+            " FROM committee_membership AS m JOIN unit AS u ON u.id = m.unit_id"
+            " JOIN cadre AS c ON c.id = m.cadre_id JOIN term AS t ON t.id = m.term_id"
+            " WHERE m.term_id = ?4 AND" MEMBER_IN "AND"
+            " (u.code, m.body, m.role, c.cadre_code) > (?6, ?7, ?8, ?9)"
+            " ORDER BY u.code, m.body, m.role, c.cadre_code LIMIT ?10";
+#define QUOTA_IN IN_SCOPE("q.unit_id", "?3")
 static const char SQL_QUOTA_LIST[] =
     SUB_CTE " SELECT u.code, t.code, q.body_or_title, q.seats"
-            " FROM seat_quota AS q JOIN sub ON sub.id = q.unit_id"
-            " JOIN unit AS u ON u.id = q.unit_id JOIN term AS t ON t.id = q.term_id"
-            " WHERE q.term_id = ?4 AND (u.code, q.body_or_title) > (?5, ?6)"
-            " ORDER BY u.code, q.body_or_title LIMIT ?7";
+            " FROM seat_quota AS q JOIN unit AS u ON u.id = q.unit_id"
+            " JOIN term AS t ON t.id = q.term_id"
+            " WHERE q.term_id = ?4 AND" QUOTA_IN "AND (u.code, q.body_or_title) > (?6, ?7)"
+            " ORDER BY u.code, q.body_or_title LIMIT ?8";
+#define PLAN_IN IN_SCOPE("p.unit_id", "?3")
 static const char SQL_PLAN_LIST[] =
     SUB_CTE " SELECT c.cadre_code, u.code, t.code, p.body_or_title, p.added_on,"
             " COALESCE(p.removed_on, '')"
-            " FROM planning_entry AS p JOIN sub ON sub.id = p.unit_id"
-            " JOIN unit AS u ON u.id = p.unit_id JOIN cadre AS c ON c.id = p.cadre_id"
-            " JOIN term AS t ON t.id = p.term_id"
-            " WHERE p.term_id = ?4 AND (u.code, p.body_or_title, c.cadre_code) > (?5, ?6, ?7)"
-            " ORDER BY u.code, p.body_or_title, c.cadre_code LIMIT ?8";
-/* A review belongs to the unit of the cadre's profile valid on 31 December of its year. */
+            " FROM planning_entry AS p JOIN unit AS u ON u.id = p.unit_id"
+            " JOIN cadre AS c ON c.id = p.cadre_id JOIN term AS t ON t.id = p.term_id"
+            " WHERE p.term_id = ?4 AND" PLAN_IN "AND"
+            " (u.code, p.body_or_title, c.cadre_code) > (?6, ?7, ?8)"
+            " ORDER BY u.code, p.body_or_title, c.cadre_code LIMIT ?9";
+/*
+ * A review belongs to the unit of the cadre's profile valid on 31 December
+ * of its year (review.unit_id, kept by the triggers of schema migration 7;
+ * NULL without a profile then: under no unit), and is in the tree of ?3, or
+ * without one of that 31 December.
+ */
+#define REVIEW_IN IN_SCOPE("r.unit_id", "COALESCE(NULLIF(?3, ''), printf('%04d-12-31', r.year))")
 static const char SQL_REVIEW_LIST[] =
     SUB_CTE " SELECT c.cadre_code, r.year, r.annual_rating, r.meets_requirements, r.action,"
             " r.decision_ref"
             " FROM review AS r JOIN cadre AS c ON c.id = r.cadre_id"
-            " JOIN cadre_profile AS p ON p.cadre_id = r.cadre_id"
-            " AND p.valid_from <= printf('%04d-12-31', r.year)"
-            " AND (p.valid_to IS NULL OR p.valid_to >= printf('%04d-12-31', r.year))"
-            " WHERE p.unit_id IN sub AND (?4 = 0 OR r.year = ?4)"
-            " AND (r.year, c.cadre_code) > (?5, ?6)"
-            " ORDER BY r.year, c.cadre_code LIMIT ?7";
+            " WHERE (?4 = 0 OR r.year = ?4) AND" REVIEW_IN "AND (r.year, c.cadre_code) > (?6, ?7)"
+            " ORDER BY r.year, c.cadre_code LIMIT ?8";
 /*
- * The 3x3 rule over the entries active on ?3: ?5..?6 the title values, ?7
- * the most allowed, ?8 LIMIT. Title breaches carry cadre '' and sort first.
+ * The 3x3 rule over the entries active on ?3: ?6..?7 the title values, ?8
+ * the most allowed, ?9 LIMIT. Title breaches carry cadre '' and sort first.
  */
 static const char SQL_PLAN_VIOLATIONS[] =
     SUB_CTE ", act AS (SELECT p.unit_id, p.cadre_id, p.body_or_title FROM planning_entry AS p"
-            " WHERE p.unit_id IN sub AND p.term_id = ?4 AND p.body_or_title BETWEEN ?5 AND ?6"
-            " AND p.added_on <= ?3 AND (p.removed_on IS NULL OR p.removed_on > ?3))"
+            " WHERE p.term_id = ?4 AND p.body_or_title BETWEEN ?6 AND ?7"
+            " AND p.added_on <= ?3 AND (p.removed_on IS NULL OR p.removed_on > ?3)"
+            " AND" PLAN_IN ")"
             " SELECT u.code, '', a.body_or_title, count(*) FROM act AS a"
             " JOIN unit AS u ON u.id = a.unit_id"
-            " GROUP BY a.unit_id, a.body_or_title HAVING count(*) > ?7"
+            " GROUP BY a.unit_id, a.body_or_title HAVING count(*) > ?8"
             " UNION ALL"
             " SELECT u.code, c.cadre_code, 0, count(*) FROM act AS a"
             " JOIN unit AS u ON u.id = a.unit_id JOIN cadre AS c ON c.id = a.cadre_id"
-            " GROUP BY a.unit_id, a.cadre_id HAVING count(*) > ?7"
-            " ORDER BY 1, 2, 3 LIMIT ?8";
+            " GROUP BY a.unit_id, a.cadre_id HAVING count(*) > ?8"
+            " ORDER BY 1, 2, 3 LIMIT ?9";
 
 /* --- references --- */
 
@@ -439,49 +454,84 @@ enum nl_status nl_store_review_upsert(struct nl_store *st, const struct nl_revie
 
 /* --- the lists --- */
 
-/* The scope's root unit id and (when `need_term`) term id; NOT_FOUND with msg. */
+#define DAY_LEN 11 /* "YYYY-MM-DD" and its NUL */
+
+/*
+ * The term's id into *term and the last day of its window into end
+ * (DAY_LEN bytes); *term = 0 when no term has the code.
+ */
+static enum nl_status term_end_of(struct nl_store *st, const char *code, sqlite3_int64 *term,
+                                  char end[DAY_LEN])
+{
+    sqlite3_stmt *s = NULL;
+    int row = 0;
+    enum nl_status res = nl_store_find_by_code(st, SQL_TERM_END, code, "bind term code", &s, &row);
+
+    *term = 0;
+    end[0] = '\0';
+    if (res == NL_OK && row) {
+        const unsigned char *t = sqlite3_column_text(s, 1);
+        *term = sqlite3_column_int64(s, 0);
+        if (t != NULL && strlen((const char *)t) == DAY_LEN - 1)
+            memcpy(end, t, DAY_LEN);
+        else
+            res = NL_INTERNAL; /* end_year is an integer of 1..9999 (term checks) */
+    }
+    nl_store_stmt_done(s);
+    return res;
+}
+
+/*
+ * The scope's root unit id, (when `need_term`) term id and the day of its
+ * tree into `day` (DAY_LEN bytes): sc->as_of, else with a term the last day
+ * of its window, else "" (each row's own day). NOT_FOUND with msg.
+ */
 static enum nl_status scope_ids(struct nl_store *st, const struct nl_party_scope *sc, int need_term,
-                                sqlite3_int64 *root, sqlite3_int64 *term, char *msg, size_t msglen)
+                                sqlite3_int64 *root, sqlite3_int64 *term, char day[DAY_LEN],
+                                char *msg, size_t msglen)
 {
     enum nl_status res = id_of(st, SQL_UNIT_ID, sc->unit, root);
 
     *term = 0;
+    day[0] = '\0';
     if (res == NL_OK && *root == 0) {
         nl_store_fmt_msg(msg, msglen, "unit not found");
         return NL_NOT_FOUND;
     }
     if (res == NL_OK && need_term) {
-        res = id_of(st, SQL_TERM_ID, sc->term, term);
+        res = term_end_of(st, sc->term, term, day);
         if (res == NL_OK && *term == 0) {
             nl_store_fmt_msg(msg, msglen, "term not found");
             return NL_NOT_FOUND;
         }
     }
+    if (res == NL_OK && sc->as_of != NULL && sc->as_of[0] != '\0')
+        nl_store_fmt_msg(day, DAY_LEN, "%s", sc->as_of);
     return res;
 }
 
 /*
- * Runs list statement `sql` of the scope: binds ?1..?4 (root, subtree,
- * today, the term id or year `p4`), then `keys` as ?5.., then the LIMIT
- * (limit + 1: the extra row tells whether another page follows), and
- * collects the rows with `copy`.
+ * Runs list statement `sql` of the scope: binds ?1..?5 (root, subtree, the
+ * day of the tree, the term id or year `p4`, the caller's scope), then
+ * `keys` as ?6.., then the LIMIT (limit + 1: the extra row tells whether
+ * another page follows), and collects the rows with `copy`.
  */
 static enum nl_status run_list(struct nl_store *st, const char *sql,
-                               const struct nl_party_scope *sc, sqlite3_int64 root,
+                               const struct nl_party_scope *sc, sqlite3_int64 root, const char *day,
                                sqlite3_int64 p4, const struct pval *keys, size_t nkeys,
                                sqlite3_int64 lim, nl_store_row_fn copy, size_t elem, size_t limit,
                                void **rows, size_t *n, int *more, struct nl_arena *a)
 {
     enum nl_status res = NL_OK;
     sqlite3_stmt *s = nl_store_stmt(st, sql, &res);
-    int i = 5;
+    int i = 6;
 
     if (s == NULL)
         return res;
     if (sqlite3_bind_int64(s, 1, root) != SQLITE_OK ||
         sqlite3_bind_int(s, 2, sc->subtree ? 1 : 0) != SQLITE_OK ||
-        nl_store_bind_text(s, 3, sc->today) != SQLITE_OK ||
-        sqlite3_bind_int64(s, 4, p4) != SQLITE_OK) {
+        nl_store_bind_text(s, 3, day) != SQLITE_OK || sqlite3_bind_int64(s, 4, p4) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 5, sc->scope) != SQLITE_OK) {
         res = nl_store_bind_fail(st, "bind party list");
         goto out;
     }
@@ -598,13 +648,14 @@ static enum nl_status party_list(struct nl_store *st, const struct nl_party_scop
                                  size_t msglen)
 {
     sqlite3_int64 root = 0, term = 0;
+    char day[DAY_LEN];
     enum nl_status res;
 
     *rows = NULL;
     list_start(n, more, msg, msglen);
-    res = scope_ids(st, sc, need_term, &root, &term, msg, msglen);
+    res = scope_ids(st, sc, need_term, &root, &term, day, msg, msglen);
     if (res == NL_OK)
-        res = run_list(st, sql, sc, root, need_term ? term : sc->year, keys, nkeys,
+        res = run_list(st, sql, sc, root, day, need_term ? term : sc->year, keys, nkeys,
                        limit_plus_one(limit), copy, elem, limit, rows, n, more, a);
     nl_store_default_msg(res, msg, msglen);
     return res;

@@ -27,6 +27,7 @@
 #define NL_STORE_PARTY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/arena.h"
 #include "../common/status.h"
@@ -99,18 +100,59 @@ enum nl_status nl_store_review_upsert(struct nl_store *st, const struct nl_revie
                                       int *outcome, char *msg, size_t msglen);
 
 /*
+ * SQL: the subtree of a unit over time, the one definition of "the units
+ * under U in the tree valid on day D" that the lists of store_party.c and
+ * store_reports.c and the unit filter of the export (store_import.c) share.
+ * (It belongs in store_int.h, which this area does not own.)
+ *
+ * NL_SUBTREE_CTE(name, root, walk) is one recursive CTE (the statement
+ * says WITH RECURSIVE) `name`(unit_id, lo, hi): the unit id expression
+ * `root` on every day, and, while the SQL condition `walk` holds (e.g. "?2"
+ * for a subtree flag, "1" always), every unit under it, each with a span of
+ * days lo..hi ("YYYY-MM-DD", inclusive) on which it stands under `root` in
+ * the tree valid that day: the intersection of the versions on its path
+ * (unit_version, valid_to NULL = current). A unit under root on day D has a
+ * row with lo <= D <= hi; spans only narrow, so UNION ends even on a cycle.
+ * MATERIALIZED: computed once per statement, not once per row that a
+ * correlated NL_SUBTREE_ON asks about (SQLite 3.35+).
+ *
+ * NL_SUBTREE_ON(name, col, day): true when unit id expression `col` is in
+ * `name` on day `day` (a "YYYY-MM-DD" expression, which may depend on the
+ * row: a class's end_date, 31 Dec of a report's year). NL_SUBTREE_DURING:
+ * on some day of from..to (versioned rows: a unit or profile version).
+ */
+#define NL_SUBTREE_CTE(name, root, walk)                                                           \
+    " " name "(unit_id, lo, hi) AS MATERIALIZED (SELECT " root ", '0001-01-01', '9999-12-31'"      \
+    " UNION SELECT v.unit_id, max(v.valid_from, s.lo),"                                            \
+    " min(COALESCE(v.valid_to, '9999-12-31'), s.hi)"                                               \
+    " FROM " name " AS s JOIN unit_version AS v ON v.parent_id = s.unit_id"                        \
+    " WHERE (" walk ") AND v.valid_from <= s.hi AND COALESCE(v.valid_to, '9999-12-31') >= s.lo) "
+#define NL_SUBTREE_ON(name, col, day)                                                              \
+    " EXISTS(SELECT 1 FROM " name " AS nl_t WHERE nl_t.unit_id = " col " AND " day                 \
+    " BETWEEN nl_t.lo AND nl_t.hi) "
+#define NL_SUBTREE_DURING(name, col, from, to)                                                     \
+    " EXISTS(SELECT 1 FROM " name " AS nl_t WHERE nl_t.unit_id = " col " AND nl_t.lo <= " to       \
+    " AND nl_t.hi >= " from ") "
+
+/*
  * What a list covers: unit `unit` (required) and, with subtree, every unit
- * under it in the tree valid on `today` ("YYYY-MM-DD"); `term` (required for
- * memberships, quotas and planning entries; ignored by reviews); `year`
- * (reviews only; 0 = every year). `today` is also the date on which planning
- * entries count as active for the violations.
+ * under it in the tree valid on day D; `term` (required for memberships,
+ * quotas and planning entries; ignored by reviews); `year` (reviews only; 0
+ * = every year). D is `as_of` ("YYYY-MM-DD") when not "", else for the term
+ * lists the last day of the term's window (term A-B: 31 Dec of B - 1, from
+ * the term row's end_year), for reviews 31 Dec of each review's year. D is
+ * also the day on which planning entries count as active for the
+ * violations. `scope` confines the rows to the units of a caller's scope
+ * (scope_auth.h: a unit id, 0 = unconfined), inside the statement, before
+ * the LIMIT.
  */
 struct nl_party_scope {
     const char *unit;
     int subtree;
     const char *term;
     int year;
-    const char *today;
+    const char *as_of;
+    int64_t scope;
 };
 
 /*
@@ -154,8 +196,8 @@ enum nl_status nl_store_review_list(struct nl_store *st, const struct nl_party_s
 
 /*
  * The breaches of the Politburo rule among the planning entries of the
- * scope's units and term that are active on sc->today (added_on <= today,
- * removed_on empty or after today), counting titles only (BodyOrTitle
+ * scope's units and term that are active on the scope's day D (added_on <=
+ * D, removed_on empty or after D), counting titles only (BodyOrTitle
  * NL_PARTY_TITLE_MIN..MAX; the bodies are pools, not titles): one per
  * (unit, title) with more than 3 candidates and one per (unit, cadre) with
  * more than 3 titles, ordered by unit, then the title breaches by title,

@@ -24,6 +24,7 @@
 #include "scope_auth.h"
 #include "store.h"
 #include "store_int.h"
+#include "store_party.h"
 #include "store_reports.h"
 
 #define NOW_UTC "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
@@ -50,27 +51,27 @@ static const char SQL_CLASS_LOCK[] =
 
 /*
  * The list: ?1 year, ?2 status (0 = any), ?3..?4 the key to continue after,
- * ?5 limit; with a unit, ?6 its id and ?7 today; ?8 the caller's scope
- * (scope_auth.h, 0 = unconfined). `sub` is the unit and every
- * unit under it in the tree valid today (UNION stops at a cycle).
+ * ?5 limit; with a unit, ?6 its id and ?7 the day of the tree ('' = 31
+ * December of each report's year); ?8 the caller's scope (scope_auth.h, 0 =
+ * unconfined). `sub` is the unit and every unit under it over time
+ * (NL_SUBTREE_CTE, store_party.h).
  */
 #define LIST_COLS                                                                                  \
     "SELECT u.code, r.year, r.status, COALESCE(r.submitted_at, ''),"                               \
     " COALESCE(r.approved_at, ''), r.return_reason"
-#define LIST_WHERE                                                                                 \
-    " WHERE (?1 = 0 OR r.year = ?1) AND (?2 = 0 OR r.status = ?2)"                                 \
+#define LIST_WHERE_AND                                                                             \
+    " (?1 = 0 OR r.year = ?1) AND (?2 = 0 OR r.status = ?2)"                                       \
     " AND (r.year, u.code) > (?3, ?4) AND" NL_AUTH_SCOPE_SQL(                                      \
         "r.unit_id", "?8") " ORDER BY r.year, u.code LIMIT ?5"
+#define LIST_WHERE " WHERE" LIST_WHERE_AND
 static const char SQL_REPORT_LIST[] =
     LIST_COLS " FROM report AS r JOIN unit AS u ON u.id = r.unit_id" LIST_WHERE;
+#define REPORT_SUB "WITH RECURSIVE" NL_SUBTREE_CTE("sub", "?6", "1")
+#define REPORT_IN                                                                                  \
+    NL_SUBTREE_ON("sub", "r.unit_id", "COALESCE(NULLIF(?7, ''), printf('%04d-12-31', r.year))")
 static const char SQL_REPORT_LIST_UNIT[] =
-    "WITH RECURSIVE sub(unit_id) AS ("
-    "  SELECT ?6"
-    "  UNION"
-    "  SELECT v.unit_id FROM sub AS s JOIN unit_version AS v ON v.parent_id = s.unit_id"
-    "  WHERE v.valid_from <= ?7 AND (v.valid_to IS NULL OR v.valid_to >= ?7)"
-    ") " LIST_COLS " FROM sub AS s JOIN report AS r ON r.unit_id = s.unit_id"
-    " JOIN unit AS u ON u.id = r.unit_id" LIST_WHERE;
+    REPORT_SUB LIST_COLS " FROM report AS r JOIN unit AS u ON u.id = r.unit_id"
+                         " WHERE" REPORT_IN "AND" LIST_WHERE_AND;
 
 static const char *const status_names[] = {"NONE", "DRAFT", "SUBMITTED", "RETURNED", "APPROVED"};
 
@@ -402,7 +403,6 @@ enum nl_status nl_store_report_list(struct nl_store *st, const struct nl_report_
     enum nl_status res = NL_OK;
     sqlite3_stmt *s = NULL;
     sqlite3_int64 unit_id = 0;
-    char today[11];
     void *arr = NULL;
     int rc;
 
@@ -431,10 +431,9 @@ enum nl_status nl_store_report_list(struct nl_store *st, const struct nl_report_
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 5, (sqlite3_int64)limit + 1);
     if (rc == SQLITE_OK && unit_id != 0) {
-        nl_date_format(nl_date_today(), today);
         rc = sqlite3_bind_int64(s, 6, unit_id);
         if (rc == SQLITE_OK)
-            rc = sqlite3_bind_text(s, 7, today, -1, SQLITE_TRANSIENT);
+            rc = nl_store_bind_text(s, 7, f->as_of != NULL ? f->as_of : "");
     }
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 8, f->scope);

@@ -48,7 +48,8 @@ struct nl_report_rec {
 
 /* The filters of nl_store_report_list; 0 or "" = no filter. */
 struct nl_report_filter {
-    const char *unit; /* the unit and every unit under it in today's tree (UTC) */
+    const char *unit;  /* the unit and every unit under it in the tree of as_of */
+    const char *as_of; /* "YYYY-MM-DD"; "" or NULL = 31 December of each report's year */
     int year;
     int status;
     int64_t scope; /* only units in this unit id's scope (scope_auth.h); 0 = all */

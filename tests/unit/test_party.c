@@ -590,9 +590,12 @@ static void test_lists_scope(void **state)
     /* one unit, ordered by body, role, cadre; the other term is not listed */
     expect_members("d1", 0, "2020-2025", "d1/c01 d1/c03");
     expect_members("d1", 0, "2025-2030", "d1/c06");
-    /* today w1 is under d2 (it moved on 2025-01-01): the subtree is today's */
-    expect_members("d1", 1, "2020-2025", "d1/c01 d1/c03");
-    expect_members("d2", 1, "2020-2025", "d2/c04 w1/c02");
+    /*
+     * the subtree is the tree of the term window's last day (DOMAIN.md 3, 4):
+     * on 2024-12-31 w1 was under d1 (it moved to d2 on 2025-01-01)
+     */
+    expect_members("d1", 1, "2020-2025", "d1/c01 d1/c03 w1/c02");
+    expect_members("d2", 1, "2020-2025", "d2/c04");
     expect_members("hn", 1, "2020-2025", "d1/c01 d1/c03 d2/c04 hn/c05 w1/c02");
     expect_members("hn", 0, "2020-2025", "hn/c05");
     expect_members("x1", 1, "2020-2025", "");
@@ -894,7 +897,8 @@ static void test_reviews_by_unit_of_31_dec(void **state)
     seed();
     /*
      * c01: d1 until 2022-12-31, d2 from 2023-01-01. c02: d1, moved to d2 on
-     * 2022-12-31 (so its 2022 review is d2's). c03: w1 (under d2 today).
+     * 2022-12-31 (so its 2022 review is d2's). c03: w1 (under d1 on
+     * 2022-12-31, the day of its 2022 review's tree; under d2 today).
      * c04: no profile at the end of 2022 (profile from 2023).
      */
     sql("INSERT INTO cadre_profile(cadre_id, valid_from, valid_to, unit_id, level,"
@@ -918,8 +922,8 @@ static void test_reviews_by_unit_of_31_dec(void **state)
     expect_reviews("d1", 0, 2022, "c01/2022");
     expect_reviews("d2", 0, 2022, "c02/2022");
     expect_reviews("d2", 0, 0, "c02/2022 c01/2023");
-    expect_reviews("d2", 1, 2022, "c02/2022 c03/2022");
-    expect_reviews("d1", 1, 2022, "c01/2022");
+    expect_reviews("d2", 1, 2022, "c02/2022");
+    expect_reviews("d1", 1, 2022, "c01/2022 c03/2022");
     expect_reviews("hn", 1, 0, "c01/2022 c02/2022 c03/2022 c01/2023 c04/2023");
     expect_reviews("hn", 0, 0, "");
     expect_reviews("hn", 1, 2021, "");

@@ -56,7 +56,7 @@ static struct sf_db *g; /* the current fixture, for the call helpers */
  *   ha-noi (city) > hai-ba-trung, thanh-tri (districts);
  *   xa-a: under thanh-tri;
  *   xa-b: under thanh-tri until 2025-06-30, directly under ha-noi since
- *   (so not in thanh-tri's subtree today).
+ *   (in thanh-tri's subtree for the years before 2025, not today).
  * Term 2020-2025; cadres C001, C002.
  */
 static const char world_sql[] =
@@ -537,10 +537,13 @@ static void test_list(void **state)
                               "ha-noi/2021");
     assert_string_equal(tok, "");
 
-    /* The unit's subtree in today's tree: xa-b left thanh-tri in 2025. */
+    /*
+     * The unit's subtree in the tree of 31 December of each report's year:
+     * xa-b left thanh-tri in 2025, its 2020 report stays in thanh-tri's list.
+     */
     list("thanh-tri", 0, 0, 0, NULL, &r);
     list_keys(&r, keys, sizeof(keys), NULL, 0);
-    assert_string_equal(keys, "xa-a/2019,thanh-tri/2020,xa-a/2020");
+    assert_string_equal(keys, "xa-a/2019,thanh-tri/2020,xa-a/2020,xa-b/2020");
     list("ha-noi", 2020, 0, 0, NULL, &r);
     list_keys(&r, keys, sizeof(keys), NULL, 0);
     assert_string_equal(keys, "hai-ba-trung/2020,thanh-tri/2020,xa-a/2020,xa-b/2020");
