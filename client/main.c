@@ -55,7 +55,8 @@ static const struct nl_cli_cmd commands[] = {
                  "add creates a unit, or a new version of it valid from --from (default:\n"
                  "since always), or reports that the same version already existed; list\n"
                  "prints the tree valid on --as-of (default today), or the direct children\n"
-                 "of --parent then (--name: names containing TEXT, any case or accent typing);\n"
+                 "of --parent then (--name: names containing TEXT, any case; TEXT typed\n"
+                 "without accents matches any accents);\n"
                  "history prints every version and event of a unit;\n"
                  "event records a merge, split, rename or dissolution effective on --date\n"
                  "(targets are created first with add --from DATE; a merge has one target).\n"
@@ -109,7 +110,7 @@ static const struct nl_cli_cmd commands[] = {
                  "(MASTER) or the Vietnamese label (\"Thạc sĩ\"). DATE: YYYY-MM-DD or DD/MM/YYYY.\n"
                  "show prints every profile version; list the cadres of UNIT and the units\n"
                  "under it on DATE (default today); --name keeps those whose name contains\n"
-                 "TEXT, whatever its letter case or how its accents were typed.",
+                 "TEXT, whatever its letter case (TEXT typed without accents: any accents).",
         .summary = "set, show and list cadres and their profile versions",
     },
     {

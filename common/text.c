@@ -8,7 +8,8 @@
  * checked on its output, which is copied into the caller's arena.
  *
  * nl_text_fold() maps text to its case-folded NFC for caseless matching
- * (name search); its result is malloc'd so that SQLite can own it.
+ * (name search), nl_text_fold_bare() to the same without accents; their
+ * results are malloc'd so that SQLite can own them.
  */
 #include "text.h"
 
@@ -97,7 +98,8 @@ out:
     return rc;
 }
 
-int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen)
+/* utf8proc_map of s with `opts` into *out (malloc'd) and *outlen; an nl_text_rc. */
+static int fold_map(const char *s, size_t len, int opts, char **out, size_t *outlen)
 {
     utf8proc_uint8_t *folded = NULL;
     utf8proc_ssize_t r;
@@ -111,7 +113,7 @@ int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen)
     if (len > (size_t)(SSIZE_MAX / 8))
         return NL_TEXT_TOOLONG;
     r = utf8proc_map((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, &folded,
-                     UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
+                     (utf8proc_option_t)opts);
     if (r < 0) {
         free(folded);
         if (r == UTF8PROC_ERROR_NOMEM)
@@ -122,6 +124,35 @@ int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen)
     }
     *out = (char *)folded;
     *outlen = (size_t)r;
+    return NL_TEXT_OK;
+}
+
+int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen)
+{
+    return fold_map(s, len, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD, out, outlen);
+}
+
+int nl_text_fold_bare(const char *s, size_t len, char **out, size_t *outlen)
+{
+    int rc = fold_map(s, len,
+                      UTF8PROC_STABLE | UTF8PROC_DECOMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_STRIPMARK,
+                      out, outlen);
+    size_t w = 0;
+
+    if (rc != NL_TEXT_OK)
+        return rc;
+    /* đ (C4 91) has no decomposition: it is the letter d with a stroke. */
+    for (size_t r = 0; r < *outlen; r++) {
+        if ((unsigned char)(*out)[r] == 0xC4 && r + 1 < *outlen &&
+            (unsigned char)(*out)[r + 1] == 0x91) {
+            (*out)[w++] = 'd';
+            r++;
+        } else {
+            (*out)[w++] = (*out)[r];
+        }
+    }
+    (*out)[w] = '\0';
+    *outlen = w;
     return NL_TEXT_OK;
 }
 

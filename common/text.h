@@ -52,14 +52,23 @@ int nl_text_nfc_lines(struct nl_arena *a, const char *s, size_t len, size_t min_
  * Two texts that differ only in composed/decomposed form or in letter case
  * ("Thanh Trì", "THANH TRI" + U+0300, "Đ"/"đ") fold to the same bytes, so a
  * folded query is a substring of a folded name when the name contains it.
- * Accents are kept: "tri" does not match "trì". Controls are not refused
- * (validate with nl_text_nfc() first where that matters). On NL_TEXT_OK
- * *out is a NUL-terminated malloc'd string the caller frees with free(),
- * and *outlen its length in bytes; otherwise *out is NULL. Returns
- * NL_TEXT_OK, NL_TEXT_BADUTF8, NL_TEXT_TOOLONG (input too large to map) or
- * NL_TEXT_NOMEM.
+ * Accents are kept: "tri" does not match "trì" (nl_text_fold_bare drops them). Controls are not
+ * refused (validate with nl_text_nfc() first where that matters). On NL_TEXT_OK *out is a
+ * NUL-terminated malloc'd string the caller frees with free(), and *outlen its length in bytes;
+ * otherwise *out is NULL. Returns NL_TEXT_OK, NL_TEXT_BADUTF8, NL_TEXT_TOOLONG (input too large to
+ * map) or NL_TEXT_NOMEM.
  */
 int nl_text_fold(const char *s, size_t len, char **out, size_t *outlen);
+
+/*
+ * nl_text_fold() without the accents: case folding, canonical decomposition
+ * with every combining mark stripped, and đ (U+0111, the fold of Đ) read as
+ * d, so "Thanh Trì", "THANH TRI" and "thanh tri" all give "thanh tri". For
+ * a query typed without accents (its bare fold equals its fold): it then
+ * matches a name whatever the name's accents. Same ownership and returns as
+ * nl_text_fold().
+ */
+int nl_text_fold_bare(const char *s, size_t len, char **out, size_t *outlen);
 
 /* A short English reason for an nl_text_rc ("is not valid UTF-8"), static. */
 const char *nl_text_strerror(int rc);

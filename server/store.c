@@ -18,17 +18,20 @@
  * and runs, with the version bump, inside one BEGIN IMMEDIATE transaction, so
  * a killed migration leaves the old or the new schema, never half of it.
  *
- * Every connection gets one application SQL function, nl_fold(text): the
+ * Every connection gets the application SQL functions nl_fold(text): the
  * text case-folded and in NFC (nl_text_fold()), NULL for NULL or for text
  * that is not UTF-8, so `instr(nl_fold(name), ?) > 0` with a folded query is
- * a name search that ignores letter case and composed/decomposed input.
- * SQLite's own lower() and LIKE fold ASCII only.
+ * a name search that ignores letter case and composed/decomposed input;
+ * nl_fold_bare(text), the same without accents (nl_text_fold_bare()), for a
+ * query typed without them (NL_STORE_NAME_HAS, store_int.h). SQLite's own
+ * lower() and LIKE fold ASCII only.
  *
  * SQLite results become enum nl_status in nl_store_fail() (RELIABILITY.md 2.4);
  * sqlite3_errmsg() goes to the log there and never into a client message.
  */
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -802,9 +805,16 @@ void nl_store_set_interrupt(struct nl_store *st, const atomic_int *cancel, uint6
 
 /* --- opening --- */
 
-/* nl_fold(text): see the top of the file. Never puts the value into an error. */
+/* The user data of nl_fold_bare: the function strips accents. */
+static const int fold_bare = 1;
+
+/*
+ * nl_fold(text) and nl_fold_bare(text) (user data &fold_bare): see the top
+ * of the file. Never puts the value into an error.
+ */
 static void sql_fold(sqlite3_context *c, int argc, sqlite3_value **argv)
 {
+    int bare = sqlite3_user_data(c) == &fold_bare;
     const unsigned char *t;
     char *out = NULL;
     size_t outlen = 0;
@@ -821,7 +831,8 @@ static void sql_fold(sqlite3_context *c, int argc, sqlite3_value **argv)
         sqlite3_result_error_nomem(c);
         return;
     }
-    rc = nl_text_fold((const char *)t, (size_t)len, &out, &outlen);
+    rc = bare ? nl_text_fold_bare((const char *)t, (size_t)len, &out, &outlen)
+              : nl_text_fold((const char *)t, (size_t)len, &out, &outlen);
     if (rc == NL_TEXT_NOMEM) {
         sqlite3_result_error_nomem(c);
         return;
@@ -913,9 +924,14 @@ static int register_functions(sqlite3 *db)
      * so it stays usable under trusted_schema = OFF should a view or an
      * index expression ever call it.
      */
-    return sqlite3_create_function_v2(db, "nl_fold", 1,
-                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-                                      sql_fold, NULL, NULL, NULL);
+    rc = sqlite3_create_function_v2(db, "nl_fold", 1,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+                                    sql_fold, NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    return sqlite3_create_function_v2(db, "nl_fold_bare", 1,
+                                      SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                      (void *)(uintptr_t)&fold_bare, sql_fold, NULL, NULL, NULL);
 }
 
 /* Runs constant SQL (no values) at open time; on failure fills err and returns the status. */

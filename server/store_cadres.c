@@ -10,7 +10,8 @@
  * date D ends the day before the next later version, and the version before
  * D is made to end on D - 1. The subtree of ListCadres is a recursive CTE
  * over the unit versions valid on the date asked for; its name filter
- * compares nl_fold(full_name) (store.c) with the query folded the same way.
+ * compares the folded full_name with the query folded the same way
+ * (NL_STORE_NAME_HAS, store_int.h: accents count unless the query has none).
  */
 #include <limits.h>
 #include <stdint.h>
@@ -71,7 +72,7 @@ static const char SQL_PROFILE_LIST[] =
     "SELECT " PROFILE_COLS " FROM cadre_profile AS p JOIN unit AS u ON u.id = p.unit_id"
     " WHERE p.cadre_id = ?1 ORDER BY p.valid_from";
 /* A name filter: ?N is the folded query, '' for none. */
-#define NAME_HAS(n) " (" n " = '' OR instr(nl_fold(c.full_name), " n ") > 0)"
+#define NAME_HAS(n) NL_STORE_NAME_HAS("c.full_name", n)
 #define CADRE_LIST_COLS                                                                            \
     "SELECT c.cadre_code, c.full_name, c.sex, c.birth_year, " PROFILE_COLS                         \
     " FROM cadre AS c JOIN cadre_profile AS p ON p.cadre_id = c.id"                                \

@@ -83,6 +83,17 @@ int nl_store_bind_text(sqlite3_stmt *s, int i, const char *v);
  */
 enum nl_status nl_store_bind_folded(struct nl_store *st, sqlite3_stmt *s, int i, const char *name);
 
+/*
+ * SQL: text column `col` contains the query bound (nl_store_bind_folded) at
+ * parameter `n`, or the query is '' (no filter). A query typed with accents
+ * must match them ("Trì" is not "Trí"); one typed without any matches
+ * whatever the name's accents ("thanh tri" finds "Thanh Trì"), as Vietnamese
+ * users type without diacritics where an input method is missing.
+ */
+#define NL_STORE_NAME_HAS(col, n)                                                                  \
+    " (" n " = '' OR instr(CASE WHEN nl_fold_bare(" n ") = " n " THEN nl_fold_bare(" col           \
+    ") ELSE nl_fold(" col ") END, " n ") > 0)"
+
 /* Copies text column `col` ("" for NULL) into the arena; NULL when out of memory. */
 char *nl_store_col_text(sqlite3_stmt *s, int col, struct nl_arena *a);
 

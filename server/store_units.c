@@ -98,8 +98,8 @@ static const char SQL_UNIT_VALID_ON[] =
     "SELECT EXISTS(SELECT 1 FROM unit_version AS v WHERE v.unit_id = u.id AND" VALID_ON(
         "?2") ")"
               " FROM unit AS u WHERE u.code = ?1";
-/* A name filter: ?N is the folded query, '' for none (nl_fold: store.c). */
-#define NAME_HAS(n) " (" n " = '' OR instr(nl_fold(v.name), " n ") > 0)"
+/* A name filter: ?N is the folded query, '' for none (NL_STORE_NAME_HAS: store_int.h). */
+#define NAME_HAS(n) NL_STORE_NAME_HAS("v.name", n)
 /* The tree of a day: versions valid on ?1. */
 static const char SQL_UNIT_LIST[] =
     "SELECT " VERSION_COLS VERSION_FROM " WHERE" VALID_ON("?1") " AND u.code > ?2 AND" NAME_HAS(

@@ -3,7 +3,9 @@
 `nhanluc unit list --name TEXT` (Registry.ListUnits.name) and `nhanluc cadre
 list --name TEXT` (Records.ListCadres.name) keep the units and cadres whose
 name contains TEXT, ignoring letter case and whether Vietnamese was typed
-composed (NFC) or decomposed (NFD); accents still count. The filter pages
+composed (NFC) or decomposed (NFD). A query with accents must match them; one
+typed without any ("thanh tri", "nguyen") matches whatever the accents (đ
+read as d), as Vietnamese is often typed without an input method. The filter pages
 like the unfiltered list, is validated (INVALID_ARGUMENT naming `name`),
 and, full_name being personal data, never appears in the server's log.
 Each test starts its own nhanlucd (tests/support/nlserver.py) at log level
@@ -76,9 +78,14 @@ class NameSearchTest(nlcli.CliMixin, nlserver.ServerTestCase):
         self.assertEqual(self.unit_codes("--parent", "ha-noi", "--name", "QUẬN"),
                          ["hoan-kiem", "tay-ho"])
         self.assertEqual(self.unit_codes("--parent", "tay-ho", "--name", "quận"), [])
-        # accents count, and a name that matches nothing is an empty list
-        self.assertEqual(self.unit_codes("--name", "Tay Ho"), [])
+        # typed without accents: any accents match; with accents, they count
+        self.assertEqual(self.unit_codes("--name", "Tay Ho"), ["tay-ho"])
+        self.assertEqual(self.unit_codes("--name", "thanh tri"), ["thanh-tri"])
+        self.assertEqual(self.unit_codes("--name", "Tây Ho"), [])
+        self.assertEqual(self.unit_codes("--name", "thành trì"), [])
+        # a name that matches nothing is an empty list
         self.assertEqual(self.unit_codes("--name", "Cầu Giấy"), [])
+        self.assertEqual(self.unit_codes("--name", "Cau Giay"), [])
         # an empty filter is no filter
         self.assertEqual(len(self.unit_codes("--name", "")), 5)
 
@@ -130,8 +137,12 @@ class NameSearchTest(nlcli.CliMixin, nlserver.ServerTestCase):
         self.assertEqual(self.cadre_codes("--name", "hà"), ["C1", "C3", "C4"])
         # with --unit: the subtree's matching cadres only
         self.assertEqual(self.cadre_codes("--unit", "tay-ho", "--name", "HÀ"), ["C1", "C3"])
-        # accents count; no match is an empty list
-        self.assertEqual(self.cadre_codes("--name", "Nguyen"), [])
+        # typed without accents: whatever the accents
+        self.assertEqual(self.cadre_codes("--name", "Nguyen"), ["C1", "C2"])
+        self.assertEqual(self.cadre_codes("--name", "thi ha"), ["C1", "C3"])
+        self.assertEqual(self.cadre_codes("--name", "NGUYEN VAN HAI"), ["C2"])
+        # with accents, they count; no match is an empty list
+        self.assertEqual(self.cadre_codes("--name", "Nguyễn Thi"), [])
         self.assertEqual(self.cadre_codes("--name", "Phạm"), [])
 
     def test_cadre_list_by_name_pages(self):

@@ -315,6 +315,45 @@ static void test_fold(void **state)
     assert_null(out);
 }
 
+/* nl_text_fold_bare(in) must be `want`. */
+static void expect_bare(const char *in, const char *want)
+{
+    char *out = NULL;
+    size_t len = 99;
+
+    assert_int_equal(nl_text_fold_bare(in, strlen(in), &out, &len), NL_TEXT_OK);
+    assert_string_equal(out, want);
+    assert_int_equal(len, strlen(want));
+    free(out);
+}
+
+/* Without accents: what a query typed without diacritics is compared with. */
+static void test_fold_bare(void **state)
+{
+    char *out = NULL;
+    size_t len = 0;
+
+    (void)state;
+    expect_bare(THANH_TRI_NFC, "thanh tri");
+    expect_bare(THANH_TRI_NFD, "thanh tri");
+    expect_bare("THANH TR\xc3\x8c", "thanh tri");
+    expect_bare(HOAN_KIEM_NFC, "dang bo quan hoan kiem"); /* đ is d */
+    expect_bare(HOAN_KIEM_NFD, "dang bo quan hoan kiem");
+    expect_bare("\xc4\x90\xc3\x94NG", "dong"); /* "ĐÔNG" */
+    expect_bare("plain ASCII 123", "plain ascii 123");
+    expect_bare("", "");
+    /* A query without accents folds the same both ways; one with accents does not. */
+    char *a = NULL, *b = NULL;
+    size_t la, lb;
+    assert_int_equal(nl_text_fold("Tay Ho", 6, &a, &la), NL_TEXT_OK);
+    assert_int_equal(nl_text_fold_bare("Tay Ho", 6, &b, &lb), NL_TEXT_OK);
+    assert_string_equal(a, b);
+    free(a);
+    free(b);
+    assert_int_equal(nl_text_fold_bare("a\xff", 2, &out, &len), NL_TEXT_BADUTF8);
+    assert_null(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_nfc_lengths),  cmocka_unit_test(test_nfc_nomem),
         cmocka_unit_test(test_strerror),     cmocka_unit_test(test_width),
         cmocka_unit_test(test_nfc_lines),    cmocka_unit_test(test_fold),
+        cmocka_unit_test(test_fold_bare),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
