@@ -1111,10 +1111,12 @@ enum nl_status nl_rec_export(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     f.unit = req->unit;
     f.year = req->year;
     f.today = today;
+    f.scope = nl_auth_scope(ctx);
     /*
      * A district exports its own units only: a unit outside its scope reads
      * as absent, and without a unit the filter is its own unit (the store
-     * filters in SQL, by the tree of today). Terms belong to no unit.
+     * filters in SQL, each row by its own day's tree and by the district's
+     * scope as it stands today). Terms belong to no unit.
      */
     if (nl_auth_confined(ctx) && (int)req->kind != NL_EXPORT_TERMS) {
         if (req->unit[0] != '\0') {

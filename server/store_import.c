@@ -10,8 +10,9 @@
  * (a unit id, 0 = none), ?2 today (a target's day when its term is unknown), ?3..?4 the
  * end_date window of classes, ?5 the year of reviews and reports (0 = any),
  * ?6..?10 the key to continue after (text t1..t3, integers n1..n2), ?11 the
- * limit (one row past the page tells whether another page exists). A query
- * names only the parameters it needs; the largest, ?11, is in every one.
+ * limit (one row past the page tells whether another page exists), ?12 the
+ * caller's scope root (0 = unconfined) in the kinds with a unit filter. A
+ * query names only the parameters it needs; ?11 is in every one.
  * Every query returns the row's own key in columns 0..4 (t1, t2, t3, n1, n2)
  * and its record from column KEY_NCOLS on, so paging is keyset paging on an
  * order that is total for each kind.
@@ -24,9 +25,10 @@
  * reports; a unit or profile version counts when it is under the unit on
  * some day it is valid, an event when one of its units is on the day before
  * or of the event. So an export of a past term or year keeps the units
- * abolished since. The unit's own scope tree (NL_AUTH_SCOPE_SQL rooted at
- * it) bounds the rows too, so a district's export (whose filter is always
- * one of its units) never reaches a unit outside its scope.
+ * abolished since. A confined caller's scope (NL_AUTH_SCOPE_SQL rooted at
+ * ?12, today's tree) bounds the rows too, so a district's export never
+ * reaches a unit outside its scope, while an administrator's export of a unit
+ * keeps a unit that was under it then and has moved away since.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +56,7 @@ static const char SQL_UNIT_ID[] = "SELECT id FROM unit WHERE code = ?1";
  * IN_SUB_DURING: on some day of from..to.
  */
 #define SUB_CTE          NL_SUBTREE_CTE("sub", "?1", "1")
-#define OF_SUB(col)      NL_AUTH_SCOPE_SQL(col, "?1")
+#define OF_SUB(col)      NL_AUTH_SCOPE_SQL(col, "?12")
 #define IN_SUB(col, day) " (?1 = 0 OR (" NL_SUBTREE_ON("sub", col, day) "AND" OF_SUB(col) "))"
 #define IN_SUB_DURING(col, from, to)                                                               \
     " (?1 = 0 OR (" NL_SUBTREE_DURING("sub", col, from, to) "AND" OF_SUB(col) "))"
@@ -594,9 +596,10 @@ static enum nl_status export_copy(sqlite3_stmt *s, void *rec, struct nl_arena *a
     return kinds[r->kind].row(s, r, a);
 }
 
-/* Binds the eleven export parameters (the layout of the file comment). */
+/* Binds the export parameters (the layout of the file comment); ?12 where the kind has it. */
 static int bind_export(sqlite3_stmt *s, int64_t unit_id, const char *today, const char *lo,
-                       const char *hi, int year, const struct nl_export_key *k, size_t limit)
+                       const char *hi, int year, const struct nl_export_key *k, size_t limit,
+                       int64_t scope)
 {
     int rc = sqlite3_bind_int64(s, 1, unit_id);
 
@@ -620,6 +623,8 @@ static int bind_export(sqlite3_stmt *s, int64_t unit_id, const char *today, cons
         rc = sqlite3_bind_int64(s, 10, k->n2);
     if (rc == SQLITE_OK)
         rc = sqlite3_bind_int64(s, 11, (sqlite3_int64)limit + 1);
+    if (rc == SQLITE_OK && sqlite3_bind_parameter_count(s) >= 12)
+        rc = sqlite3_bind_int64(s, 12, scope);
     return rc;
 }
 
@@ -662,7 +667,7 @@ enum nl_status nl_store_export(struct nl_store *st, int kind, const struct nl_ex
     if (s == NULL)
         return res;
     if (bind_export(s, unit_id, f != NULL && f->today != NULL ? f->today : DATE_MAX, lo, hi, year,
-                    after != NULL ? after : &start, limit) != SQLITE_OK) {
+                    after != NULL ? after : &start, limit, f != NULL ? f->scope : 0) != SQLITE_OK) {
         res = nl_store_bind_fail(st, "bind export");
         goto out;
     }

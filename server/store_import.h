@@ -143,10 +143,13 @@ struct nl_export_row {
 
 /* The filters of an export; "" and 0 = none. */
 struct nl_export_filter {
-    const char *unit;  /* the unit and every unit under it in the tree of `today` */
+    const char *unit;  /* the unit and every unit under it in the tree of each row's own day
+                          (store_import.c: the day its list uses) */
     int year;          /* classes, enrolments: the year of the class's end_date;
                           reviews, reports: their year; ignored by the other kinds */
-    const char *today; /* "YYYY-MM-DD": the date of "today's tree" */
+    const char *today; /* "YYYY-MM-DD": a target's day when its term is unknown */
+    int64_t scope;     /* the caller's scope root (nl_auth_scope; 0 = unconfined): a confined
+                          caller's rows stay within its units as they stand today */
 };
 
 /*

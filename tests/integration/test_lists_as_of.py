@@ -255,6 +255,13 @@ class ListsAsOfTest(nlcli.CliMixin, unittest.TestCase):
                           ["q2-c", OLD_TERM]])
         self.assertEqual([ln.split(",")[1] for ln in self.export("planning", "--unit", "q1")],
                          ["q1-a"] * 4)
+        # an administrator's export of q2 keeps q2-c (under q2 in 2020-2025, moved up when q2
+        # was dissolved) as its committee list does; a district's stays within today's units
+        listed = sorted(u for u, _ in self.units("committee", "list", "q2", "--term", OLD_TERM,
+                                                 "--subtree"))
+        exported = sorted(ln.split(",")[1] for ln in self.export("committee", "--unit", "q2"))
+        self.assertEqual(exported, ["q2", "q2-c"])
+        self.assertEqual(exported, listed)
 
     def test_as_of_is_checked_by_the_server(self):
         # a stock gRPC client gets INVALID_ARGUMENT naming the field, not a silent "today"
