@@ -91,6 +91,19 @@ static const struct opt opts[] = {
     UINT("backup-keep-weekly", backup_keep_weekly, 0, 520, 8, "and the newest of N ISO weeks"),
     UINT("audit-denial-window-s", audit_denial_window_s, 1, 3600, 60,
          "window in which repeated refused calls are counted, not each audited"),
+    UINT("conn-rate", conn_rate, 0, 1000000, 20,
+         "new connections per second per source address (0 = no limit)"),
+    UINT("conn-burst", conn_burst, 1, 1000000, 100, "burst of new connections per address"),
+    UINT("rate-district", rate_district, 0, 1000000, 20,
+         "calls per second per district token (0 = no limit)"),
+    UINT("rate-district-burst", rate_district_burst, 1, 1000000, 100,
+         "burst of calls per district token"),
+    UINT("rate-central", rate_central, 0, 1000000, 50,
+         "calls per second per central token (0 = no limit)"),
+    UINT("rate-central-burst", rate_central_burst, 1, 1000000, 200,
+         "burst of calls per central token"),
+    SWITCH("rate-limit-loopback", rate_limit_loopback,
+           "apply the rate limits to loopback peers too"),
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))

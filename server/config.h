@@ -47,6 +47,18 @@ struct nl_config {
     unsigned backup_keep_daily;     /* retention: newest backup of this many days */
     unsigned backup_keep_weekly;    /* ... and of this many ISO weeks */
     unsigned audit_denial_window_s; /* denials per source, identity, method aggregated this long */
+    /*
+     * Rate limits (RELIABILITY.md 5.4, ratelimit.h): rates in events per
+     * second (0 = that limit is off), bursts in events. conn_*: new
+     * connections per source address, checked right after accept;
+     * rate_district / rate_central: calls per verified token of that role
+     * (admin tokens are never limited). They apply to peers other than
+     * loopback unless rate_limit_loopback is set.
+     */
+    unsigned conn_rate, conn_burst;
+    unsigned rate_district, rate_district_burst;
+    unsigned rate_central, rate_central_burst;
+    unsigned rate_limit_loopback; /* 1: loopback peers are limited too (a switch) */
 };
 
 /* Fills every field with its default. */

@@ -21,6 +21,12 @@
  * sending what OpenSSL queued (an alert); a finished session says
  * close_notify before closing.
  *
+ * Connection rate (RELIABILITY.md 5.4, ratelimit.h): right after accept,
+ * once the peer address is known and before any TLS or HTTP/2 state, a
+ * connection over its address's rate is reset and counted; the refusals are
+ * logged at most once per address per minute, with the count since the last
+ * line. Loopback peers are spared unless rate-limit-loopback is set.
+ *
  * Close: nl_conn_close is idempotent. Calls still in the session are freed,
  * or detached when their job is running (the job's completion frees them);
  * the struct itself is freed once its handles have closed.
@@ -109,7 +115,13 @@ void nl_conn_close(struct nl_conn *c)
         return;
     uv_timer_stop(&c->timer);
     uv_close((uv_handle_t *)&c->timer, conn_on_close);
-    uv_close((uv_handle_t *)&c->tcp, conn_on_close);
+    /*
+     * A connection refused by the rate limit is reset (SO_LINGER 0): the
+     * server keeps no TIME_WAIT state for a flood. uv_tcp_close_reset
+     * closes the handle itself unless it fails before that.
+     */
+    if (!c->rate_refused || uv_tcp_close_reset(&c->tcp, conn_on_close) != 0)
+        uv_close((uv_handle_t *)&c->tcp, conn_on_close);
 }
 
 static void conn_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -479,6 +491,51 @@ static int addr_is_loopback(const struct sockaddr *sa)
     return 0;
 }
 
+int nl_conn_rate_limited(const struct nl_conn *c)
+{
+    return !c->loopback || c->srv->cfg.rate_limit_loopback;
+}
+
+#define CONN_RATE_LOG_MS (60u * 1000u) /* one refusal line per address per minute at most */
+
+static void conn_rate_report(void *ud, const char *addr, uint64_t count)
+{
+    const struct nl_server *srv = ud;
+
+    nl_log_warnx("conn-rate: %llu new connection(s) from %s refused since the last line "
+                 "(limit %u/s, burst %u)",
+                 (unsigned long long)count, addr, srv->cfg.conn_rate, srv->cfg.conn_burst);
+}
+
+void nl_conn_rate_log_flush(struct nl_server *srv, int all)
+{
+    nl_rate_flush_refusals(&srv->conn_rate, nl_now_ms(), CONN_RATE_LOG_MS, all, conn_rate_report,
+                           srv);
+}
+
+/*
+ * RELIABILITY.md 5.4: new connections per source address. Returns 1 when
+ * the connection may go on, 0 when it is over the limit (counted, and
+ * logged at most once per address per minute with the count since).
+ */
+static int conn_rate_admit(struct nl_server *srv, const struct nl_conn *c)
+{
+    char addr[NL_LOCKOUT_ADDR_LEN];
+    uint64_t now, n;
+
+    if (srv->cfg.conn_rate == 0 || c->peer[0] == '\0' || !nl_conn_rate_limited(c))
+        return 1;
+    nl_lockout_addr(c->peer, addr, sizeof(addr));
+    now = nl_now_ms();
+    if (nl_rate_admit(&srv->conn_rate, addr, srv->cfg.conn_rate, srv->cfg.conn_burst, now, NULL))
+        return 1;
+    srv->conn_rate_refused++;
+    n = nl_rate_note_refusal(&srv->conn_rate, addr, now, CONN_RATE_LOG_MS);
+    if (n > 0)
+        conn_rate_report(srv, addr, n);
+    return 0;
+}
+
 static struct nl_conn *conn_alloc_struct(struct nl_server *srv)
 {
     struct nl_conn *c = calloc(1, sizeof(*c));
@@ -537,6 +594,12 @@ int nl_conn_accept(struct nl_server *srv)
         }
         snprintf(c->peer, sizeof(c->peer), "%s:%d", ip, port);
         c->loopback = addr_is_loopback((const struct sockaddr *)&ss);
+    }
+    if (!conn_rate_admit(srv, c)) {
+        /* Before any TLS or HTTP/2 state: the refusal costs one accept and one close. */
+        c->rate_refused = 1;
+        nl_conn_close(c);
+        return 0;
     }
     if (srv->nconns > 2048) {
         nl_log_warnx("conn=%lu refused: too many connections", c->id);

@@ -20,6 +20,18 @@
  * never touches SQLite; refusals come back here and count against the
  * peer's address. The header value is never logged or echoed.
  *
+ * Rate limits per identity (RELIABILITY.md 5.4, ratelimit.h): a token's
+ * role is known only once a job verified it, so nl_dispatch_complete learns
+ * (token id -> the role's rate and burst) from each job whose credential was
+ * accepted, and auth_precheck charges the later calls of that token id at
+ * the end of their headers, on the loop thread, before any job exists: a
+ * call over the limit costs the pool nothing. It is answered
+ * RESOURCE_EXHAUSTED with grpc-retry-pushback-ms = the wait until the
+ * bucket holds a token again. Admin tokens are never limited; with `auth =
+ * off` there is no identity and no limit; loopback peers only with
+ * rate-limit-loopback. A charged call whose credential the job refuses gets
+ * its token back.
+ *
  * The audit trail (audit.h): refusals answered here, and reads of
  * person-level records or refused reads coming back from the pool, are
  * queued to the writer as audit entries; write jobs are audited by the
@@ -213,6 +225,81 @@ static void auth_failed(struct nl_server *srv, const char *peer, unsigned long c
                      NL_LOCKOUT_MS / 1000u, NL_LOCKOUT_FAILURES);
 }
 
+/* The rate and burst of a verified role's calls (cfg); rate 0 = unlimited (admin, or off). */
+static void role_rate(const struct nl_config *cfg, int role, uint32_t *rate, uint32_t *burst)
+{
+    *rate = 0;
+    *burst = 0;
+    if (role == NL_ROLE_DISTRICT) {
+        *rate = cfg->rate_district;
+        *burst = cfg->rate_district_burst;
+    } else if (role == NL_ROLE_CENTRAL) {
+        *rate = cfg->rate_central;
+        *burst = cfg->rate_central_burst;
+    }
+}
+
+/*
+ * The per-identity rate limit of a call whose well-formed credential is
+ * about to travel in a job: charges one token of its id's bucket when the
+ * id has one (ratelimit.h). Returns 0 when the call goes on, or -1 after
+ * answering it RESOURCE_EXHAUSTED with the pushback.
+ */
+static int rate_precheck(struct nl_call *call)
+{
+    struct nl_conn *c = call->conn;
+    struct nl_server *srv = c->srv;
+    char msg[128];
+    uint64_t wait;
+    uint32_t rate;
+
+    if ((srv->cfg.rate_district == 0 && srv->cfg.rate_central == 0) || !nl_conn_rate_limited(c))
+        return 0;
+    switch (nl_rate_take(&srv->call_rate, call->token.id, nl_now_ms(), &wait, &rate)) {
+    case NL_RATE_UNTRACKED:
+        return 0;
+    case NL_RATE_PASSED:
+        call->rate_charged = 1;
+        return 0;
+    case NL_RATE_REFUSED:
+        break;
+    }
+    srv->call_rate_refused++;
+    audit_refusal(call, NL_RESOURCE_EXHAUSTED);
+    nl_log_debug("conn=%lu call=%lu token id %s over its rate limit (%u calls/s)", c->id, call->id,
+                 call->token.id, rate);
+    nl_token_wipe(&call->token);
+    (void)snprintf(msg, sizeof(msg),
+                   "rate limit of this credential exceeded (%u calls/s), retry in %llu ms", rate,
+                   (unsigned long long)wait);
+    trailers_only(call, NL_RESOURCE_EXHAUSTED, msg, (int64_t)wait);
+    return -1;
+}
+
+/*
+ * What a finished job teaches the identity rate limit: the rate of a token
+ * it verified, or the token back when it refused the credential of a call
+ * charged for it.
+ */
+static void rate_learn(struct nl_server *srv, const struct nl_job *job, const struct nl_call *call)
+{
+    uint32_t rate, burst;
+
+    if (!job->auth || job->who.token_id[0] == '\0')
+        return; /* no credential, or the job never got to check it (cancelled first) */
+    if (job->auth_failed) {
+        if (call != NULL && call->rate_charged)
+            nl_rate_refund(&srv->call_rate, job->who.token_id, nl_now_ms());
+        return;
+    }
+    if (job->who.role == 0)
+        return; /* the store could not answer: nothing learnt */
+    role_rate(&srv->cfg, job->who.role, &rate, &burst);
+    if (rate == 0)
+        return; /* admin, or that role's limit is off: a token's role never changes, no slot */
+    nl_rate_learn(&srv->call_rate, job->who.token_id, rate, burst, nl_now_ms());
+}
+
 /*
  * The loop-thread part of authentication at the end of the headers.
  * Returns 0 when the call goes on (its token is verified later, in the job),
@@ -268,7 +355,7 @@ static int auth_precheck(struct nl_call *call)
                       -1);
         return -1;
     }
-    return 0;
+    return rate_precheck(call);
 }
 
 void nl_dispatch_http_error(struct nl_call *call, int http_status)
@@ -477,6 +564,7 @@ void nl_dispatch_complete(struct nl_server *srv, struct nl_job *job)
     static const nghttp2_nv hdrs[] = {NV(":status", "200"), NV("content-type", "application/grpc")};
 
     srv->jobs_in_flight--;
+    rate_learn(srv, job, call);
     if (!(job->method->flags & NL_M_WRITE) && nl_audit_wanted(job->method, job->status))
         audit_call(srv, job->method->path, &job->who, job->audit_keys, job->status);
     if (job->auth_failed)

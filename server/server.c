@@ -63,6 +63,7 @@ static void server_on_sweep(uv_timer_t *t)
     struct nl_conn *c = srv->conns, *next;
 
     nl_dispatch_audit_flush(srv, 0); /* summaries of the denial windows that ended */
+    nl_conn_rate_log_flush(srv, 0);  /* refused connections not logged yet */
 
     for (; c != NULL; c = next) {
         next = c->next;
@@ -105,6 +106,10 @@ int nl_server_new(uv_loop_t *loop, const struct nl_config *cfg, struct nl_store 
     srv->loop = loop;
     srv->cfg = *cfg;
     srv->db_lock = -1;
+    /* Hash seeds nobody outside can read, so crafted addresses do not pile into one chain. */
+    nl_rate_table_init(&srv->conn_rate, uv_hrtime() ^ (uint64_t)(uintptr_t)srv);
+    nl_rate_table_init(&srv->call_rate,
+                       (uv_hrtime() * 0x9e3779b97f4a7c15ull) ^ (uint64_t)uv_os_getpid());
     if (nl_method_table_check() != 0) {
         snprintf(err, errlen, "the method table does not match the services");
         goto fail;
@@ -361,6 +366,10 @@ void nl_server_free(struct nl_server *srv)
         n += (size_t)snprintf(line + n, sizeof(line) - n, " HTTP_REJECTED=%llu",
                               (unsigned long long)srv->http_rejects);
     nl_log_info("calls by status:%s", n > 0 ? line : " none");
+    nl_conn_rate_log_flush(srv, 1); /* the last per-address lines, then the totals */
+    nl_log_info("rate limits: conn_rate_refused=%llu call_rate_refused=%llu",
+                (unsigned long long)srv->conn_rate_refused,
+                (unsigned long long)srv->call_rate_refused);
     if (audit_dropped > 0)
         nl_log_warnx("audit backlog: %llu entr%s dropped in all", (unsigned long long)audit_dropped,
                      audit_dropped == 1 ? "y" : "ies");

@@ -24,6 +24,7 @@
 #include "config.h"
 #include "job.h"
 #include "method.h"
+#include "ratelimit.h"
 #include "readers.h"
 #include "server.h"
 #include "tls.h"
@@ -53,6 +54,8 @@ struct nl_call {
     /* authorization (auth.h): the parsed Bearer token, wiped once moved into the job or freed */
     unsigned auth_seen : 1, auth_bad : 1;
     struct nl_token token;
+    /* charged one token of its identity's rate limit (refunded if the credential is refused) */
+    unsigned rate_charged : 1;
 
     /* request body */
     struct nl_framer framer;
@@ -99,6 +102,8 @@ struct nl_conn {
     char peer[64];
     /* The peer's address is a loopback one (127/8, ::1, ::ffff:127/104); memory connections too. */
     unsigned loopback : 1;
+    /* Refused by the per-address connection rate: closed with a reset, nothing sent. */
+    unsigned rate_refused : 1;
     /*
      * The verified TLS client certificate (issue 5), set by the TLS layer once
      * the handshake is done; both "" without TLS or without a certificate.
@@ -144,7 +149,16 @@ struct nl_server {
     uint64_t http_rejects;
     uint64_t te_missing;
     struct nl_lockout lockout; /* failed authentications per peer address (auth.h) */
-    struct nl_tls_ctx *tls;    /* NULL: h2c */
+    /*
+     * Rate limits (ratelimit.h, RELIABILITY.md 5.4): new connections per
+     * source address (conn.c, at accept), and calls per verified token id
+     * (dispatch.c: charged at the end of the headers, learnt from completed
+     * jobs). The counts are for the exit line.
+     */
+    struct nl_rate_table conn_rate;
+    struct nl_rate_table call_rate;
+    uint64_t conn_rate_refused, call_rate_refused;
+    struct nl_tls_ctx *tls;                           /* NULL: h2c */
     uint64_t tls_handshakes, tls_failures, tls_no_h2; /* done, failed, closed for lack of h2 */
     struct nl_audit_agg *denials; /* refused calls aggregated for the audit (NULL: no writer) */
     int db_lock;      /* nl_backup_lock_db's descriptor, -1 for none (in-memory servers) */
@@ -166,6 +180,15 @@ struct nl_server {
 
 /* conn.c */
 int nl_conn_accept(struct nl_server *srv);
+/*
+ * Logs, one WARN line per address, the connections refused by the
+ * connection rate since that address's last line, for addresses whose last
+ * line is at least a minute old (all of them when all != 0). From the sweep
+ * timer, and with all = 1 when the server is freed.
+ */
+void nl_conn_rate_log_flush(struct nl_server *srv, int all);
+/* 1 when the rate limits apply to this peer: not loopback, or rate-limit-loopback set. */
+int nl_conn_rate_limited(const struct nl_conn *c);
 void nl_conn_mark_dirty(struct nl_conn *c);
 void nl_conn_flush(struct nl_conn *c);
 void nl_conn_close(struct nl_conn *c);
