@@ -6,10 +6,13 @@
  * breaks) and every row is mapped to an ImportRow (client/csvrows.c); a cell
  * that cannot be read is reported as FILE:LINE: column NAME: reason, and
  * unless --skip-bad-rows any such row stops the import before anything is
- * sent. The file is all-or-nothing unless --skip-bad-rows: a dry-run pass over
- * every row first (batches as large as the server takes, so that rows can
- * refer to rows earlier in the file), and only when the server finds no bad
- * row the real pass. --dry-run stops after the first pass.
+ * written (the readable rows still go through the dry pass, so one run lists
+ * every bad row). Two rows with the same natural key and other values are
+ * both bad (check_repeats). The file is all-or-nothing unless
+ * --skip-bad-rows: a dry-run pass over every row first (a units.csv in one
+ * batch, so that rows can refer to rows earlier in the file), and only when
+ * the server finds no bad row the real pass. --dry-run stops after the first
+ * pass.
  *
  * Batches of the real pass hold --batch rows (default 1000) and at most
  * IMPORT_MAX_BYTES packed bytes; each carries batch_id = hex SHA-256 over the
@@ -44,6 +47,7 @@
 
 #define IMPORT_DEFAULT_BATCH   1000
 #define IMPORT_MAX_BATCH       5000                 /* ImportRequest's row limit */
+#define IMPORT_MAX_DRY_BATCH   50000                /* the limit of a dry-run request */
 #define IMPORT_MAX_BYTES       (2u * 1024u * 1024u) /* per request; the cap is 4 MiB */
 #define IMPORT_DEFAULT_TIMEOUT (10u * 60u * 1000u)  /* 10 min for the whole file */
 #define IMPORT_MAX_SHOWN       50                   /* errors printed */
@@ -399,7 +403,14 @@ static int run_pass(struct nl_cli *cli, struct import *im, int dry, struct count
                     size_t *refused)
 {
     struct batch *b = NULL;
-    long nb = make_batches(im, dry ? IMPORT_MAX_BATCH : im->batch_rows, &b);
+    /*
+     * A units.csv names parents given earlier in the file, and a dry batch
+     * sees nothing of the batches before it (each is rolled back): the whole
+     * file goes in one dry batch, up to the byte cap (some 20,000 units).
+     * Other kinds keep batches that hold the writer briefly.
+     */
+    size_t dry_rows = im->map.kind == NL_CSVKIND_UNITS ? IMPORT_MAX_DRY_BATCH : IMPORT_MAX_BATCH;
+    long nb = make_batches(im, dry ? dry_rows : im->batch_rows, &b);
     size_t done = 0;
     int rc = 0;
 

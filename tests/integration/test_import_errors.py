@@ -15,7 +15,9 @@ typo:
   both reported, each naming the other's line, and nothing is written; the
   same row twice is harmless;
 - a file with a row the CLI cannot read and a row the server refuses lists
-  both in one run.
+  both in one run;
+- a units.csv larger than one batch whose rows name parents given more than a
+  batch earlier passes the dry run (checked as a whole) and imports.
 
 Run by CTest (label integration); skips when NHANLUC is unset.
 """
@@ -124,6 +126,19 @@ class ImportErrorsTest(nlcli.CliMixin, unittest.TestCase):
         self.assertNotIn("khong-co-don-vi", err)
         self.assertIn("nothing was written", err)
         self.assertNotIn("E1", self.export("cadres"))
+
+    def test_units_file_beyond_one_batch_checks_as_a_whole(self):
+        # 6,000 units, the wards naming districts given more than 5,000 rows earlier: the dry
+        # pass must see the file whole, as the real pass (batch after committed batch) does
+        rows = ["code,name,kind,parent,valid_from,valid_to"]
+        rows += ["d%03d,Quận %d,URBAN_DISTRICT,ha-noi,," % (i, i) for i in range(100)]
+        rows += ["w%04d,Phường %d,WARD,d%03d,," % (i, i, i % 100) for i in range(5900)]
+        path = self.write("units.csv", "\r\n".join(rows) + "\r\n")
+        s = self.okj("import", path, "--dry-run")
+        self.assertEqual((s["created"], s["rejected"]), (6000, 0))
+        s = self.okj("import", path)
+        self.assertEqual((s["created"], s["rejected"]), (6000, 0))
+        self.assertEqual(self.okj("unit", "show", "w5899")["parent"], "d099")
 
 
 if __name__ == "__main__":
