@@ -447,9 +447,14 @@ static void test_units(void **state)
                      NL_OK);
     assert_int_equal(n, 1);
     assert_string_equal(rows[0].code, "buoi");
-    /* Accents count: "tri" is not "Trì"; no match is an empty list. */
+    /* Typed without accents, "tri" matches "Trì"; typed with them, "trí" does not. */
     assert_int_equal(nl_store_unit_list(st, "", "", "tri", "", 10, &rows, &n, &more, &fx->arena),
                      NL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(rows[0].code, "thanh-tri");
+    /* No match is an empty list. */
+    assert_int_equal(
+        nl_store_unit_list(st, "", "", "tr\xc3\xad", "", 10, &rows, &n, &more, &fx->arena), NL_OK);
     assert_int_equal(n, 0);
     assert_int_equal(more, 0);
     assert_int_equal(nl_store_unit_list(st, "", "", "a\xff", "", 10, &rows, &n, &more, &fx->arena),
