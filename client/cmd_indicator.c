@@ -18,7 +18,15 @@
  * of a comparison) goes into an enclosing object: `show --explain` prints
  * {"rows": [...], "explanation": {...}}, `compare` {"rows": [a, b],
  * "change": N}. In a table the explanation follows the rows; with CSV it goes
- * to stderr so that stdout stays one CSV document.
+ * to stderr so that stdout stays one CSV document. A target that names no
+ * unit has "unit": null in `list`'s JSON.
+ *
+ * The change of a comparison: JSON's "change" is the server's, the exact
+ * change rounded like the values (planning_coefficient 112/75 -> 164/83 is
+ * +0.4836 -> +0.48). The table and CSV show the difference of the values
+ * they show (1.49 -> 1.98: +0.49), so the page adds up: the table in its
+ * "change:" line, adding the exact one when it differs; CSV in a `change`
+ * column, filled on row b.
  */
 #include "cmd_indicator.h"
 
@@ -436,7 +444,8 @@ static json_t *def_json(const Nhanluc__V1__IndicatorDef *d, int *rc)
             goto fail;
         to = json_object();
         if (json_array_append_new(targets, to) != 0 || nl_ind_jset(to, "op", nl_ind_jstr(t->op)) ||
-            nl_ind_jset(to, "value", tv) != 0 || nl_ind_jset(to, "unit", nl_ind_jstr(t->unit)) ||
+            nl_ind_jset(to, "value", tv) != 0 ||
+            nl_ind_jset(to, "unit", t->unit[0] != '\0' ? nl_ind_jstr(t->unit) : json_null()) ||
             nl_ind_jset(to, "term", nl_ind_jstr(t->term)) != 0)
             goto oom;
     }
@@ -735,6 +744,124 @@ static int ind_show(struct nl_cli *cli, int argc, char **argv)
 
 /* --- indicator compare ---------------------------------------------------- */
 
+/* Parses an exact decimal ("-1.49", "190", "+27.6") into m / 10^dec. 0, or -1 when it is none. */
+static int dec_parse(const char *s, int64_t *m, int *dec)
+{
+    int neg = 0, d = -1, digits = 0;
+    int64_t v = 0;
+
+    if (*s == '+' || *s == '-')
+        neg = *s++ == '-';
+    for (; *s != '\0'; s++) {
+        if (*s == '.' && d < 0) {
+            d = 0;
+            continue;
+        }
+        if (*s < '0' || *s > '9' || digits >= 17)
+            return -1;
+        v = v * 10 + (*s - '0');
+        digits++;
+        if (d >= 0)
+            d++;
+    }
+    if (digits == 0 || d == 0)
+        return -1;
+    *m = neg ? -v : v;
+    *dec = d < 0 ? 0 : d;
+    return 0;
+}
+
+/*
+ * b - a of two decimal texts, with the decimals of the more precise one and
+ * a sign ("+0.49", "-3", "+0.0"): the change a reader computes from the
+ * values shown. 0, or -1 when either is not a decimal.
+ */
+static int dec_diff(const char *a, const char *b, char *out, size_t len)
+{
+    int64_t ma, mb, p = 1;
+    int da, db;
+
+    if (dec_parse(a, &ma, &da) != 0 || dec_parse(b, &mb, &db) != 0)
+        return -1;
+    int dec = da > db ? da : db;
+    for (int i = da; i < dec; i++)
+        ma *= 10;
+    for (int i = db; i < dec; i++)
+        mb *= 10;
+    for (int i = 0; i < dec; i++)
+        p *= 10;
+    int64_t diff = mb - ma, abs = diff < 0 ? -diff : diff;
+    if (dec == 0)
+        (void)snprintf(out, len, "%c%" PRId64, diff < 0 ? '-' : '+', abs);
+    else
+        (void)snprintf(out, len, "%c%" PRId64 ".%0*" PRId64, diff < 0 ? '-' : '+', abs / p, dec,
+                       abs % p);
+    return 0;
+}
+
+/*
+ * The comparison as CSV: the two rows with the full columns and a `change`
+ * column, on row b the difference of the values shown (empty when a value
+ * is null).
+ */
+static int compare_csv(struct nl_cli *cli, Nhanluc__V1__IndicatorValue *const *vals)
+{
+    struct nl_ind_table t;
+    struct nl_col cols[17];
+    struct nl_records r;
+    char shown[48] = "";
+    int rc = 0;
+
+    nl_ind_table_init(&t, NL_IND_COLS_FULL, NULL, 0, 1);
+    for (size_t i = 0; rc == 0 && i < 2; i++)
+        rc = nl_ind_table_add(&t, vals[i]);
+    size_t nc = t.r.ncols;
+    memcpy(cols, t.r.cols, nc * sizeof(cols[0]));
+    cols[nc] = (struct nl_col){"change", NL_COL_STR};
+    nl_records_init(&r, cols, nc + 1);
+    if (vals[0]->has_value && vals[1]->has_value &&
+        dec_diff(vals[0]->value, vals[1]->value, shown, sizeof(shown)) != 0)
+        shown[0] = '\0';
+    for (size_t i = 0; rc == 0 && i < t.r.nrows; i++) {
+        const char *row[17];
+        for (size_t c = 0; c < nc; c++)
+            row[c] = t.r.cells[i * nc + c];
+        row[nc] = i == 1 ? shown : "";
+        rc = nl_cli_add_row(&r, row);
+    }
+    if (rc == 0)
+        rc = nl_cli_print(cli, &r, 0);
+    nl_records_release(&r);
+    nl_records_release(&t.r);
+    return rc;
+}
+
+/*
+ * The table's change line: the difference of the values shown, and when
+ * the exact values give another rounded change (1.49 -> 1.98 is +0.49 as
+ * shown, +0.48 exactly: 112/75 -> 164/83), that one too.
+ */
+static void compare_change_line(FILE *f, const Nhanluc__V1__CompareIndicatorResponse *resp)
+{
+    const char *unit = is_percent(resp->a) ? " points" : "";
+    char shown[48];
+
+    fputs("\nchange: ", f);
+    if (!resp->has_change) {
+        fputs("none (a value is null)", f);
+        return;
+    }
+    if (dec_diff(resp->a->value, resp->b->value, shown, sizeof(shown)) != 0 ||
+        strcmp(shown, resp->change) == 0) {
+        (void)nl_ind_puts_clean(f, resp->change);
+        fputs(unit, f);
+        return;
+    }
+    fprintf(f, "%s%s (the difference of the values shown; ", shown, unit);
+    (void)nl_ind_puts_clean(f, resp->change);
+    fprintf(f, "%s from the exact values)", unit);
+}
+
 static int ind_compare(struct nl_cli *cli, int argc, char **argv)
 {
     char *unit, *own, *terms[2], *dates[2], *pos[1], err[256], d[2][11];
@@ -804,18 +931,13 @@ static int ind_compare(struct nl_cli *cli, int argc, char **argv)
         }
         if (doc != NULL)
             rc = nl_ind_print_json(cli, doc);
+    } else if (cli->output == NL_OUTPUT_CSV) {
+        rc = compare_csv(cli, vals);
     } else {
         rc = print_rows(cli, vals, 2, NULL);
-        if (rc == 0 && cli->output == NL_OUTPUT_TABLE) {
+        if (rc == 0) {
             FILE *f = cli->out;
-            fputs("\nchange: ", f);
-            if (!resp->has_change) {
-                fputs("none (a value is null)", f);
-            } else {
-                (void)nl_ind_puts_clean(f, resp->change);
-                if (is_percent(resp->a))
-                    fputs(" points", f);
-            }
+            compare_change_line(f, resp);
             if (fputc('\n', f) == EOF || fflush(f) != 0) {
                 if (errno != EPIPE)
                     fprintf(stderr, "nhanluc: cannot write output: %s\n", strerror(errno));

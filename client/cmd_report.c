@@ -13,13 +13,22 @@
  * unexcused absences; in JSON one object {"unit", "period", "as_of", "term",
  * "indicators": [rows], "missing_reports": [{"unit", "year"}],
  * "unexcused_absentees": N}, whose rows have the keys of every indicator row
- * (cmd_indicator.h); in CSV the indicator rows only.
+ * (cmd_indicator.h); in CSV the indicator rows (the count of cadres with
+ * unexcused absences is the unexcused_absentees row), an empty line, and a
+ * second table `missing_report_unit,missing_report_year` of the units that
+ * have not reported (its header even when there are none).
  *
  * A query filter's value is read as people write it (labels.h: the bare
  * code, the prefixed proto name or the Vietnamese label of that field, "Nữ"
  * for sex) and sent as the bare code the Indicators service takes; a value
  * the field does not know, or a field the query does not have, is a usage
- * error (64) naming the filter. Query rows in JSON use the indicator row keys
+ * error (64) naming the filter. A target group is sent as written: the
+ * server takes its code in any case or its Vietnamese label, and refuses
+ * (INVALID_ARGUMENT, exit 3) a group it does not have. The query counts
+ * what the indicators count (classes not CANCELLED, enrolments not
+ * WITHDREW) unless --filter class_status=... or enrolment_status=... names
+ * the statuses to count: class_status=CANCELLED counts the cancelled
+ * classes, enrolment_status=WITHDREW the withdrawals. Query rows in JSON use the indicator row keys
  * too: code is the measure, numerator = value, denominator, target and met
  * are null, and with --by, group names the dimension values.
  */
@@ -142,6 +151,45 @@ static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse
     return out_status(cli);
 }
 
+static const struct nl_col missing_cols[] = {
+    {"missing_report_unit", NL_COL_STR},
+    {"missing_report_year", NL_COL_INT},
+};
+
+/*
+ * The page as CSV: the indicator rows (the unexcused absentees are the
+ * unexcused_absentees row), an empty line, then the units that have not
+ * reported, one row each, under their own header (present when none is
+ * missing, so a spreadsheet shows an empty list rather than nothing).
+ */
+static int report_csv(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
+{
+    struct nl_ind_table t;
+    struct nl_records m;
+    int rc = 0;
+
+    nl_ind_table_init(&t, NL_IND_COLS_FULL, NULL, 0, 1);
+    for (size_t i = 0; rc == 0 && i < resp->n_values; i++)
+        rc = nl_ind_table_add(&t, resp->values[i]);
+    if (rc == 0)
+        rc = nl_cli_print(cli, &t.r, 0);
+    nl_records_release(&t.r);
+    if (rc != 0)
+        return rc;
+    fputc('\n', cli->out);
+    nl_records_init(&m, missing_cols, 2);
+    for (size_t i = 0; rc == 0 && i < resp->n_missing_reports; i++) {
+        char year[NUM_LEN];
+        const char *row[2] = {resp->missing_reports[i]->unit, year};
+        (void)snprintf(year, sizeof(year), "%d", (int)resp->missing_reports[i]->year);
+        rc = nl_cli_add_row(&m, row);
+    }
+    if (rc == 0)
+        rc = nl_cli_print(cli, &m, 0);
+    nl_records_release(&m);
+    return rc != 0 ? rc : out_status(cli);
+}
+
 int nl_cmd_report(struct nl_cli *cli, int argc, char **argv)
 {
     char *v[7], *pos[1], err[256];
@@ -177,13 +225,7 @@ int nl_cmd_report(struct nl_cli *cli, int argc, char **argv)
         if (doc != NULL)
             rc = nl_ind_print_json(cli, doc);
     } else if (cli->output == NL_OUTPUT_CSV) {
-        struct nl_ind_table t;
-        nl_ind_table_init(&t, NL_IND_COLS_FULL, NULL, 0, 1);
-        for (size_t i = 0; rc == 0 && i < resp->n_values; i++)
-            rc = nl_ind_table_add(&t, resp->values[i]);
-        if (rc == 0)
-            rc = nl_cli_print(cli, &t.r, 0);
-        nl_records_release(&t.r);
+        rc = report_csv(cli, resp);
     } else {
         rc = report_table(cli, resp);
     }

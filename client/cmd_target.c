@@ -17,9 +17,10 @@
  * error: exit 0).
  *
  * Output as the other commands: a table, CSV, or JSON. In JSON, `value` is
- * a number (35, 22.5), as in the indicator commands' "target" objects, and
- * `deleted` a boolean; table and CSV print the value text as the server
- * stores it.
+ * a number (35, 22.5), as in the indicator commands' "target" objects,
+ * `unit` null for a target that names no unit, and `deleted` a boolean;
+ * table and CSV print the value text as the server stores it (and an empty
+ * unit cell).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -71,6 +72,8 @@ static json_t *cell_json(const struct nl_col *col, const char *v)
 {
     if (strcmp(col->key, "value") == 0)
         return value_json(v);
+    if (strcmp(col->key, "unit") == 0 && v[0] == '\0')
+        return json_null(); /* a target for every unit names none */
     if (col->type == NL_COL_BOOL)
         return strcmp(v, "true") == 0 ? json_true() : json_false();
     return json_string(v);

@@ -270,7 +270,10 @@ static const struct nl_cli_cmd commands[] = {
                  "target (null or {\"op\", \"value\"}), met (null, true or false), and with\n"
                  "--by group ({\"sex\": \"FEMALE\"}). show prints an array of rows; with\n"
                  "--explain the object {\"rows\": [...], \"explanation\": {...}}. compare\n"
-                 "prints {\"rows\": [A, B], \"change\": N or null}. In a table, met is\n"
+                 "prints {\"rows\": [A, B], \"change\": N or null}, the exact change rounded\n"
+                 "like the values; a table and CSV (a change column) show the difference of\n"
+                 "the values shown, the table adding the exact one when it differs. In a\n"
+                 "table, met is\n"
                  "\u2713 or \u2717; with CSV, the explanation goes to stderr. DATE: YYYY-MM-DD or\n"
                  "DD/MM/YYYY.",
         .summary = "the indicator catalogue, one indicator's value, two terms compared",
@@ -278,15 +281,17 @@ static const struct nl_cli_cmd commands[] = {
     {
         .name = "report",
         .fn = nl_cmd_report,
-        .usage = "usage: nhanluc report [--unit U] [--own] [--term T | --year Y |\n"
-                 "                      --from DATE --to DATE] [--as-of DATE]\n"
-                 "\n"
-                 "One page for the leadership: every catalogue indicator for U (default:\n"
-                 "the city) with its value, numerator/denominator, target and whether it is\n"
-                 "met, the units that have not reported, and the count of cadres with\n"
-                 "unexcused absences. JSON: {\"unit\", \"period\", \"as_of\", \"term\",\n"
-                 "\"indicators\": [rows as for indicator show], \"missing_reports\":\n"
-                 "[{\"unit\", \"year\"}], \"unexcused_absentees\": N}; CSV: the indicator rows.",
+        .usage =
+            "usage: nhanluc report [--unit U] [--own] [--term T | --year Y |\n"
+            "                      --from DATE --to DATE] [--as-of DATE]\n"
+            "\n"
+            "One page for the leadership: every catalogue indicator for U (default:\n"
+            "the city) with its value, numerator/denominator, target and whether it is\n"
+            "met, the units that have not reported, and the count of cadres with\n"
+            "unexcused absences. JSON: {\"unit\", \"period\", \"as_of\", \"term\",\n"
+            "\"indicators\": [rows as for indicator show], \"missing_reports\":\n"
+            "[{\"unit\", \"year\"}], \"unexcused_absentees\": N}; CSV: the indicator rows, an\n"
+            "empty line, then missing_report_unit,missing_report_year.",
         .summary = "every indicator for a unit and period, targets met, missing reports",
     },
     {
@@ -301,10 +306,14 @@ static const struct nl_cli_cmd commands[] = {
                  "reviews; each --filter keeps the rows whose FIELD has VALUE (the same\n"
                  "field again: any of the values). FIELD: kind, area, target_group, sex,\n"
                  "education, political_theory, key_cadre, level, mgmt_category,\n"
-                 "class_status, enrolment_status, body, year; VALUE: the code (UPGRADE) or\n"
-                 "the Vietnamese label (\"Nữ\"). At most two --by dimensions. JSON rows have\n"
-                 "the keys of indicator rows: code (the measure), numerator = value,\n"
-                 "denominator, target and met null, group with --by.",
+                 "class_status, enrolment_status, body, year; VALUE: the code (UPGRADE, any\n"
+                 "case) or the Vietnamese label (\"Nữ\"); target_group: its code or label\n"
+                 "(accents optional); an unknown value exits 3. Like the indicators, the\n"
+                 "query leaves out CANCELLED classes and WITHDREW enrolments unless a\n"
+                 "class_status or enrolment_status filter names the statuses to count\n"
+                 "(enrolment_status=WITHDREW counts the withdrawals). At most two --by\n"
+                 "dimensions. JSON rows have the keys of indicator rows: code (the measure),\n"
+                 "numerator = value, denominator, target and met null, group with --by.",
         .summary = "count a measure with filters, grouped by up to two dimensions",
     },
     {
@@ -321,7 +330,8 @@ static const struct nl_cli_cmd commands[] = {
                  "it applies to every unit that has no target of its own; a unit's target\n"
                  "never passes to the units under it. The same target again changes\n"
                  "nothing. list prints the targets; delete removes one (deleted: false when\n"
-                 "there was none). INDICATOR: a code of `nhanluc indicator list`.",
+                 "there was none). INDICATOR: a code of `nhanluc indicator list`. JSON: unit\n"
+                 "null for a target that names no unit.",
         .summary = "set, list and delete indicator targets",
     },
 };

@@ -9,6 +9,16 @@
  * catalogue's constant fragments with every value bound; then round the
  * exact counts, find the target and decide `met` on the exact value.
  *
+ * Enrolment-based flows read no enrolment row when they can: without a
+ * person's attribute, the per-class sums the triggers of schema 6 maintain
+ * (class.n_enrol ...) and, for distinct trainees, the store's per-class
+ * cache of cadre ids; grouped or filtered by a trainee's attribute (sex,
+ * education, theory, key cadre, level, management category: the profile
+ * valid on the class's end date) or by the enrolment's status, the same
+ * cache with each enrolment's details and attributes
+ * (nl_store_ind_enrol_agg), kept in step with profile changes through the
+ * log of schema 11. SQL then selects only the classes.
+ *
  * Table aliases of the bases: c class, e enrolment, p the cadre profile
  * valid on the record's date (a class's end date, D, 31 Dec of a review's
  * year), k cadre, uv the unit version on D, m committee membership,
@@ -20,9 +30,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../common/date.h"
 #include "ind_engine.h"
+#include "store_catalog.h"
 
 __extension__ typedef __int128 i128;
 
@@ -171,6 +183,9 @@ static const char *const BODY[] = {"COMMITTEE",
                                    "DEPT_DEPUTY",
                                    "DIRECTOR"};
 static const char *const ESTATUS[] = {"ENROLLED", "COMPLETED", "FAILED", "WITHDREW"};
+static const char *const CSTATUS[] = {"PLANNED", "RUNNING", "ENDED", "CANCELLED"};
+#define COMMITTEE_BODIES  2 /* Body: COMMITTEE, STANDING_COMMITTEE (the first BodyOrTitle codes) */
+#define COUNTED_ENROLMENT ((1u << 1) | (1u << 2) | (1u << 3)) /* statuses: not WITHDREW */
 
 enum vtype { V_CODE, V_YEAR, V_TEXT, V_UNIT };
 
@@ -180,23 +195,25 @@ struct field {
     enum vtype type;
     const char *const *codes; /* V_CODE: codes[v - first] */
     int ncodes, first;
+    int attr; /* enum nl_person_attr of a trainee's attribute, or -1 */
 };
 
 #define CODES(arr) arr, (int)(sizeof(arr) / sizeof(arr[0]))
 static const struct field fields[] = {
-    {"unit", NL_DIM_UNIT, V_UNIT, NULL, 0, 0},
-    {"year", NL_DIM_YEAR, V_YEAR, NULL, 0, 0},
-    {"kind", NL_DIM_KIND, V_CODE, CODES(KIND), 1},
-    {"area", NL_DIM_AREA, V_CODE, CODES(AREA), 1},
-    {"target_group", NL_DIM_TARGET_GROUP, V_TEXT, NULL, 0, 0},
-    {"sex", NL_DIM_SEX, V_CODE, CODES(SEX), 1},
-    {"education", NL_DIM_EDUCATION, V_CODE, CODES(EDUCATION), 1},
-    {"political_theory", NL_DIM_POLITICAL_THEORY, V_CODE, CODES(THEORY), 1},
-    {"key_cadre", NL_DIM_KEY_CADRE, V_CODE, CODES(BOOL), 0},
-    {"level", NL_DIM_LEVEL, V_CODE, CODES(LEVEL), 1},
-    {"mgmt_category", NL_DIM_MGMT_CATEGORY, V_CODE, CODES(MGMT), 1},
-    {"enrolment_status", 0, V_CODE, CODES(ESTATUS), 1},
-    {"body", 0, V_CODE, CODES(BODY), 1},
+    {"unit", NL_DIM_UNIT, V_UNIT, NULL, 0, 0, -1},
+    {"year", NL_DIM_YEAR, V_YEAR, NULL, 0, 0, -1},
+    {"kind", NL_DIM_KIND, V_CODE, CODES(KIND), 1, -1},
+    {"area", NL_DIM_AREA, V_CODE, CODES(AREA), 1, -1},
+    {"target_group", NL_DIM_TARGET_GROUP, V_TEXT, NULL, 0, 0, -1},
+    {"sex", NL_DIM_SEX, V_CODE, CODES(SEX), 1, NL_PA_SEX},
+    {"education", NL_DIM_EDUCATION, V_CODE, CODES(EDUCATION), 1, NL_PA_EDUCATION},
+    {"political_theory", NL_DIM_POLITICAL_THEORY, V_CODE, CODES(THEORY), 1, NL_PA_POLITICAL_THEORY},
+    {"key_cadre", NL_DIM_KEY_CADRE, V_CODE, CODES(BOOL), 0, NL_PA_KEY_CADRE},
+    {"level", NL_DIM_LEVEL, V_CODE, CODES(LEVEL), 1, NL_PA_LEVEL},
+    {"mgmt_category", NL_DIM_MGMT_CATEGORY, V_CODE, CODES(MGMT), 1, NL_PA_MGMT_CATEGORY},
+    {"class_status", 0, V_CODE, CODES(CSTATUS), 1, -1},
+    {"enrolment_status", 0, V_CODE, CODES(ESTATUS), 1, -1},
+    {"body", 0, V_CODE, CODES(BODY), 1, -1},
 };
 
 static const struct field *field_named(const char *name)
@@ -240,6 +257,8 @@ static const char *field_expr(const struct field *f, int base)
         return flow ? "c.area" : NULL;
     if (strcmp(n, "target_group") == 0)
         return flow ? "(SELECT code FROM target_group WHERE id = c.target_group_id)" : NULL;
+    if (strcmp(n, "class_status") == 0)
+        return flow ? "c.status" : NULL;
     if (strcmp(n, "enrolment_status") == 0)
         return base == NL_BASE_ENROL ? "e.status" : NULL;
     if (strcmp(n, "body") == 0)
@@ -474,11 +493,9 @@ static const char *scope_json(struct nl_arena *a, const struct nl_scope *s)
 
 /* ---------- one aggregate statement ---------- */
 
-/* A Query filter resolved to an expression and its values. */
+/* A Query filter resolved to an expression and its values (codes, years, target group ids). */
 struct qfilter {
     const char *expr;
-    int text;
-    const char *tv[16];
     int64_t iv[16];
     size_t nv;
 };
@@ -489,8 +506,14 @@ struct agg {
     const struct field *dim[2];    /* NULL: none; unit dimension uses sc.g */
     const struct qfilter *f;
     size_t nf;
-    int per_row; /* no aggregation: one row per record (num, den = plain expressions) */
+    int per_row;        /* no aggregation: one row per record (num, den = plain expressions) */
+    const char *x;      /* per row: a sixth column, or NULL */
+    int all_classes;    /* a class_status filter decides: CANCELLED classes not left out */
+    int all_enrolments; /* an enrolment_status filter decides: WITHDREW not left out */
 };
+
+/* A class's end date as the integer YYYYMMDD (nl_store_ind_enrol_agg's x). */
+#define END_X "CAST(replace(c.end_date, '-', '') AS INTEGER)"
 
 /* Appends " AND <alias>.valid_from <= day AND (<alias>.valid_to IS NULL OR ... >= day)". */
 static void sb_valid_on(struct sb *b, const char *alias, const char *day)
@@ -517,9 +540,13 @@ static void from_clause(struct sb *b, const struct agg *q, const struct nl_ind_s
     case NL_BASE_CLASS:
     case NL_BASE_ENROL:
         sb_cat(b, " FROM sc CROSS JOIN class c ON c.organiser_unit_id = sc.u"
-                  " AND c.end_date BETWEEN sc.f AND sc.t AND c.status <> 4");
+                  " AND c.end_date BETWEEN sc.f AND sc.t");
+        if (!q->all_classes)
+            sb_cat(b, " AND c.status <> 4");
         if (q->base == NL_BASE_ENROL) {
-            sb_cat(b, " CROSS JOIN enrolment e ON e.class_id = c.id AND e.status <> 4");
+            sb_cat(b, " CROSS JOIN enrolment e ON e.class_id = c.id");
+            if (!q->all_enrolments)
+                sb_cat(b, " AND e.status <> 4");
             if (need_k)
                 sb_cat(b, " JOIN cadre k ON k.id = e.cadre_id");
             if (need_p)
@@ -631,10 +658,7 @@ static void filters_clause(struct sb *b, const struct agg *q)
         for (size_t j = 0; j < f->nv; j++) {
             if (j)
                 sb_cat(b, ", ");
-            if (f->text)
-                SB_TEXT(b, f->tv[j]);
-            else
-                SB_INT(b, f->iv[j]);
+            SB_INT(b, f->iv[j]);
         }
         sb_cat(b, ")");
     }
@@ -672,6 +696,10 @@ static enum nl_status run_agg(struct nl_ind_env *e, const struct nl_ind_sel *sel
     sb_cat(&b, q->num);
     sb_cat(&b, ", ");
     sb_cat(&b, q->den != NULL ? q->den : "0");
+    if (q->per_row && q->x != NULL) {
+        sb_cat(&b, ", ");
+        sb_cat(&b, q->x);
+    }
     from_clause(&b, q, sel, uses(probe, "k"), uses(probe, "p"), uses(probe, "uv"));
     if (q->where != NULL) {
         sb_cat(&b, " AND ");
@@ -708,6 +736,73 @@ static enum nl_status run_distinct(struct nl_ind_env *e, const struct nl_ind_sel
     if (res != NL_OK)
         return res;
     return nl_store_ind_distinct(e->st, classes, nc, unexcused, rows, n, e->a);
+}
+
+/*
+ * Sums over enrolments by the trainees' attributes (spec: the measures,
+ * the attributes grouped into k[0] / k[1], the statuses and attribute
+ * values that pass) of the classes `q` selects (a CLASS-base agg with its
+ * class dimensions and class filters only), through the store's per-class
+ * cache of enrolments (nl_store_ind_enrol_agg) rather than a join of every
+ * enrolment with its cadre and profile. Rows (g, k0, k1, num, den) like
+ * run_agg's.
+ */
+static enum nl_status run_enrol(struct nl_ind_env *e, const struct nl_ind_sel *sel,
+                                const struct agg *q, const char *json,
+                                const struct nl_enrol_spec *spec, struct nl_ind_row **rows,
+                                size_t *n)
+{
+    struct agg cq = *q;
+    struct nl_ind_row *classes = NULL;
+    size_t nc = 0;
+    enum nl_status res;
+
+    cq.base = NL_BASE_CLASS;
+    cq.num = "c.id";
+    cq.den = "c.rev";
+    cq.x = END_X;
+    cq.per_row = 1;
+    cq.all_enrolments = 0;
+    res = run_agg(e, sel, &cq, json, &classes, &nc);
+    if (res != NL_OK)
+        return res;
+    return nl_store_ind_enrol_agg(e->st, classes, nc, spec, rows, n, e->a);
+}
+
+/* The enrolment-based indicators as measures of nl_store_ind_enrol_agg. */
+static const struct {
+    const char *code;
+    int num, den;
+} enrol_measures[] = {
+    {"enrolments", NL_EM_ENROLMENTS, NL_EM_NONE},
+    {"trainees", NL_EM_TRAINEES, NL_EM_NONE},
+    {"attendance_rate", NL_EM_ATTENDED, NL_EM_SESSIONS},
+    {"unexcused_absentees", NL_EM_UNEXCUSED, NL_EM_NONE},
+    {"completion_rate", NL_EM_COMPLETED, NL_EM_ASSESSED},
+    {"very_good_rate", NL_EM_VERY_GOOD, NL_EM_COMPLETED},
+};
+
+/*
+ * The spec of indicator `def` grouped by person dimension `by` (counted
+ * enrolments), or 0 when the indicator is not one of enrol_measures.
+ */
+static int enrol_spec_of(const struct nl_ind_def *def, unsigned by, struct nl_enrol_spec *spec)
+{
+    const struct field *f = field_of_dim(by);
+
+    if (def->base != NL_BASE_ENROL || f == NULL || f->attr < 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(enrol_measures) / sizeof(enrol_measures[0]); i++)
+        if (strcmp(enrol_measures[i].code, def->code) == 0) {
+            memset(spec, 0, sizeof(*spec));
+            spec->num = enrol_measures[i].num;
+            spec->den = enrol_measures[i].den;
+            spec->dim[0] = f->attr;
+            spec->dim[1] = -1;
+            spec->status = COUNTED_ENROLMENT;
+            return 1;
+        }
+    return 0;
 }
 
 /* planning_overload: one violation per title over 3 candidates, one per cadre over 3 titles. */
@@ -1057,22 +1152,24 @@ enum nl_status nl_ind_compute(struct nl_ind_env *e, const struct nl_ind_def *def
         goto done;
     }
     const struct field *ufield = field_of_dim(NL_DIM_UNIT);
-    struct agg q = {q_def.base,
-                    q_def.where,
-                    q_def.num,
-                    split ? NULL : q_def.den,
-                    {by == NL_DIM_UNIT ? ufield : dim, NULL},
-                    NULL,
-                    0,
-                    0};
-    if (def->distinct != 0 && (by & NL_DIM_PERSON) == 0)
+    struct agg q = {.base = q_def.base,
+                    .where = q_def.where,
+                    .num = q_def.num,
+                    .den = split ? NULL : q_def.den,
+                    .dim = {by == NL_DIM_UNIT ? ufield : dim, NULL}};
+    struct nl_enrol_spec spec;
+    if (def->distinct != 0 && (by & NL_DIM_PERSON) == 0) {
         res = run_distinct(e, sel, &q, j1, def->distinct == 2, &r1, &n1);
-    else if (q_def.base == NL_BASE_OVERLOAD)
+    } else if (!split && enrol_spec_of(def, by, &spec)) {
+        q.dim[0] = NULL; /* the attribute: grouped by the store */
+        res = run_enrol(e, sel, &q, j1, &spec, &r1, &n1);
+    } else if (q_def.base == NL_BASE_OVERLOAD) {
         res = run_overload(e, sel, j1, by == NL_DIM_UNIT, &r1, &n1);
-    else
+    } else {
         res = run_agg(e, sel, &q, j1, &r1, &n1);
+    }
     if (res == NL_OK && split) {
-        struct agg qd = {q_def.den_base, NULL, q_def.den, NULL, {q.dim[0], NULL}, NULL, 0, 0};
+        struct agg qd = {.base = q_def.den_base, .num = q_def.den, .dim = {q.dim[0], NULL}};
         res = run_agg(e, sel, &qd, j2, &r2, &n2);
     }
     if (res != NL_OK)
@@ -1161,7 +1258,7 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
     struct nl_ind_row *rows = NULL;
     size_t n = 0;
     enum nl_status res;
-    struct agg q = {NL_BASE_REPORT, NULL, "0", NULL, {NULL, NULL}, NULL, 0, 0};
+    struct agg q = {.base = NL_BASE_REPORT, .num = "0"};
 
     *out = NULL;
     *nout = 0;
@@ -1219,29 +1316,144 @@ static const struct measure measures[] = {
     {"reviews", NL_BASE_REVIEW, "COUNT(*)", NULL},
 };
 
-static int parse_value(const struct field *f, const char *s, struct qfilter *q)
+/* 1 when `s` is valid UTF-8: only then may a message quote it. */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (*p != 0) {
+        size_t n = *p < 0x80             ? 0
+                   : (*p & 0xE0) == 0xC0 ? 1
+                   : (*p & 0xF0) == 0xE0 ? 2
+                   : (*p & 0xF8) == 0xF0 ? 3
+                                         : 4;
+        if (n == 4 || (n == 1 && *p < 0xC2))
+            return 0;
+        for (size_t k = 1; k <= n; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                return 0;
+        p += n + 1;
+    }
+    return 1;
+}
+
+/* A client's text as a message may quote it. */
+static const char *shown(const char *s)
+{
+    return utf8_valid(s) ? s : "(text that is not UTF-8)";
+}
+
+/* How many of a field's codes apply on `base`: a committee's body is one of the first two. */
+static int ncodes_on(const struct field *f, int base)
+{
+    if (strcmp(f->name, "body") == 0 && base == NL_BASE_COMMITTEE)
+        return COMMITTEE_BODIES;
+    return f->ncodes;
+}
+
+/* The first n codes of a field, comma-separated ("MALE, FEMALE"). */
+static const char *codes_text(struct nl_arena *a, const struct field *f, int n)
+{
+    char buf[256];
+    size_t len = 0;
+
+    buf[0] = '\0';
+    for (int i = 0; i < n && len < sizeof(buf); i++) {
+        int w = snprintf(buf + len, sizeof(buf) - len, "%s%s", i ? ", " : "", f->codes[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+    const char *t = nl_arena_strdup(a, buf);
+    return t != NULL ? t : "";
+}
+
+/* The filter expression of the target group: its id, the value resolved once. */
+static const char TG_FILTER[] = "c.target_group_id";
+
+/*
+ * Reads the value `s` of filters[i], of field f on `base`, into q: a code in
+ * any letter case, a year, or a target group by code (any case) or
+ * Vietnamese label (folded). An unknown value is NL_INVALID_ARGUMENT
+ * naming filters[i].value and quoting it (the caller's own text).
+ */
+static enum nl_status parse_value(struct nl_ind_env *e, size_t i, const struct field *f, int base,
+                                  const char *s, struct qfilter *q)
 {
     if (q->nv >= sizeof(q->iv) / sizeof(q->iv[0]))
-        return -1;
+        return fail(e, NL_INVALID_ARGUMENT, "filters[%zu]: at most 16 values of one field", i);
     if (f->type == V_TEXT) {
-        q->text = 1;
-        q->tv[q->nv++] = s;
-        return 0;
+        int64_t id = 0;
+        enum nl_status res = nl_store_target_group_id(e->st, s, &id); /* code or label */
+        if (res != NL_OK)
+            return res;
+        if (id == 0)
+            return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].value: %s is not a target group", i,
+                        shown(s));
+        q->iv[q->nv++] = id;
+        return NL_OK;
     }
     if (f->type == V_YEAR) {
         char *end;
         long y = strtol(s, &end, 10);
         if (*s == '\0' || *end != '\0' || y < 1900 || y > 9999)
-            return -1;
+            return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].value: %s is not a year", i,
+                        shown(s));
         q->iv[q->nv++] = y;
-        return 0;
+        return NL_OK;
     }
-    for (int i = 0; i < f->ncodes; i++)
-        if (strcmp(f->codes[i], s) == 0) {
-            q->iv[q->nv++] = f->first + i;
-            return 0;
+    int n = ncodes_on(f, base);
+    for (int k = 0; k < n; k++)
+        if (strcasecmp(f->codes[k], s) == 0) {
+            q->iv[q->nv++] = f->first + k;
+            return NL_OK;
         }
-    return -1;
+    return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].value: %s is not a value of %s (%s)", i,
+                shown(s), f->name, codes_text(e->a, f, n));
+}
+
+/*
+ * The enrolments or trainees of a query that asks about a trainee's
+ * attribute or an enrolment's status: the class filters and dimensions go
+ * to SQL (q), the rest to the store (nl_store_ind_enrol_agg).
+ */
+static enum nl_status query_enrol(struct nl_ind_env *e, const struct measure *m,
+                                  const struct nl_ind_sel *sel, struct agg *q,
+                                  const struct field *const *qfield, const char *json,
+                                  struct nl_ind_row **rows, size_t *n)
+{
+    struct nl_enrol_spec spec;
+    struct qfilter cf[16];
+    size_t ncf = 0;
+
+    memset(&spec, 0, sizeof(spec));
+    spec.num = strcmp(m->name, "trainees") == 0 ? NL_EM_TRAINEES : NL_EM_ENROLMENTS;
+    spec.den = NL_EM_NONE;
+    spec.status = COUNTED_ENROLMENT;
+    for (size_t i = 0; i < q->nf; i++) {
+        const struct qfilter *f = &q->f[i];
+        int attr = qfield[i]->attr, status = strcmp(qfield[i]->name, "enrolment_status") == 0;
+        uint32_t mask = 0;
+        if (attr < 0 && !status) {
+            cf[ncf++] = *f; /* a class's field: SQL */
+            continue;
+        }
+        for (size_t k = 0; k < f->nv; k++) /* codes: small; an attribute's value v is bit v + 1 */
+            if (f->iv[k] >= 0 && f->iv[k] < 30)
+                mask |= 1u << (unsigned)(f->iv[k] + (attr >= 0));
+        if (attr >= 0)
+            spec.allow[attr] = mask;
+        else
+            spec.status = mask;
+    }
+    for (int d = 0; d < 2; d++) {
+        spec.dim[d] = q->dim[d] != NULL ? q->dim[d]->attr : -1;
+        if (spec.dim[d] >= 0)
+            q->dim[d] = NULL; /* the attribute: grouped by the store */
+    }
+    q->f = cf;
+    q->nf = ncf;
+    return run_enrol(e, sel, q, json, &spec, rows, n);
 }
 
 enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
@@ -1251,9 +1463,11 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
 {
     const struct measure *m = NULL;
     struct qfilter qf[16];
+    const struct field *qfield[16];
     size_t nq = 0;
     const struct field *dims[2] = {NULL, NULL};
     enum nl_status res;
+    int all_classes = 0, all_enrolments = 0, person = 0;
 
     *out = NULL;
     *nout = 0;
@@ -1279,22 +1493,28 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
         return fail(e, NL_INVALID_ARGUMENT, "filters: at most 64");
     for (size_t i = 0; i < nf; i++) {
         const struct field *fd = field_named(f[i].field);
-        const char *x = fd != NULL && fd->type != V_UNIT ? field_expr(fd, m->base) : NULL;
+        if (fd != NULL && fd->type == V_UNIT)
+            return fail(e, NL_INVALID_ARGUMENT,
+                        "filters[%zu].field: unit is not a filter; the unit is selection.unit", i);
+        const char *x = fd != NULL ? field_expr(fd, m->base) : NULL;
         if (x == NULL)
-            return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].field: not a filter of %s", i,
-                        m->name);
+            return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].field: %s is not a filter of %s", i,
+                        shown(f[i].field), m->name);
         size_t k = 0;
-        while (k < nq && qf[k].expr != x)
+        while (k < nq && qfield[k] != fd)
             k++;
         if (k == nq) {
             if (nq == sizeof(qf) / sizeof(qf[0]))
                 return fail(e, NL_INVALID_ARGUMENT, "filters: too many fields");
             memset(&qf[nq], 0, sizeof(qf[nq]));
-            qf[nq++].expr = x;
+            qf[nq].expr = fd->type == V_TEXT ? TG_FILTER : x;
+            qfield[nq++] = fd;
         }
-        if (parse_value(fd, f[i].value, &qf[k]) != 0)
-            return fail(e, NL_INVALID_ARGUMENT, "filters[%zu].value: not a value of %s", i,
-                        fd->name);
+        if ((res = parse_value(e, i, fd, m->base, f[i].value, &qf[k])) != NL_OK)
+            return res;
+        all_classes |= strcmp(fd->name, "class_status") == 0;
+        all_enrolments |= strcmp(fd->name, "enrolment_status") == 0;
+        person |= fd->attr >= 0 || strcmp(fd->name, "enrolment_status") == 0;
     }
     if ((res = needs(e, sel, m->base)) != NL_OK)
         return res;
@@ -1318,17 +1538,19 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
     const struct field *other[2] = {NULL, NULL};
     size_t no = 0;
     for (size_t i = 0; i < nby; i++)
-        if (dims[i]->dim != NL_DIM_UNIT)
-            other[no++] = dims[i];
-    struct agg q = {m->base, NULL, m->agg, NULL, {other[0], other[1]}, qf, nq, 0};
+        if (dims[i]->dim != NL_DIM_UNIT) {
+            other[no] = dims[i];
+            person |= dims[i]->attr >= 0;
+            no++;
+        }
+    struct agg q = {.base = m->base,
+                    .num = m->agg,
+                    .dim = {other[0], other[1]},
+                    .f = qf,
+                    .nf = nq,
+                    .all_classes = all_classes,
+                    .all_enrolments = all_enrolments};
     /* Enrolments without a person's attribute: the per-class sums, one row per class. */
-    int person = 0;
-    for (size_t i = 0; i < nq; i++)
-        person |= uses(qf[i].expr, "k") || uses(qf[i].expr, "p") || uses(qf[i].expr, "e");
-    for (size_t i = 0; i < no; i++) {
-        const char *x = field_expr(other[i], m->base);
-        person |= uses(x, "k") || uses(x, "p");
-    }
     if (m->class_agg != NULL && !person) {
         q.base = NL_BASE_CLASS;
         q.num = m->class_agg;
@@ -1339,9 +1561,10 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
         q.dim[0] = field_of_dim(NL_DIM_UNIT);
     else if (by_unit && q.dim[1] == NULL)
         q.dim[1] = field_of_dim(NL_DIM_UNIT);
-    /* Trainees without a person's attribute and at most one other dimension: the cache. */
-    if (strcmp(m->name, "trainees") == 0 && !person && no <= 1)
-        res = run_distinct(e, sel, &q, json, 0, &rows, &n);
+    if (m->base == NL_BASE_ENROL && (person || (strcmp(m->name, "trainees") == 0 && no > 1)))
+        res = query_enrol(e, m, sel, &q, qfield, json, &rows, &n);
+    else if (strcmp(m->name, "trainees") == 0)
+        res = run_distinct(e, sel, &q, json, 0, &rows, &n); /* the trainee cache */
     else
         res = run_agg(e, sel, &q, json, &rows, &n);
     if (res != NL_OK)
@@ -1363,6 +1586,8 @@ enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
         qr[w].value = rows[i].num;
         w++;
     }
+    if (nby == 0 && w == 0)
+        qr[w++].value = 0; /* ungrouped: always the one total, 0 when nothing counts */
     *out = qr;
     *nout = w;
     return NL_OK;

@@ -124,7 +124,12 @@ struct nl_ind_missing {
 enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_sel *sel,
                                       struct nl_ind_missing **rows, size_t *n);
 
-/* The general aggregate query: a filter field=value (bare code, true/false, a year). */
+/*
+ * The general aggregate query: a filter field=value. A value is a bare
+ * code in any letter case ("female"), true/false for key_cadre, a year, or
+ * for target_group its code (any case) or Vietnamese label (case and
+ * composed/decomposed forms ignored).
+ */
 struct nl_ind_filter {
     const char *field;
     const char *value;
@@ -138,9 +143,15 @@ struct nl_ind_qrow {
  * Counts `measure` (classes, planned_trainees, enrolments, trainees, cadres,
  * committee_members, pool_members, seats, reviews) over sel's scope and
  * period or date, with the filters (one field given twice = either value)
- * and up to two dimensions `by`. An unknown measure, field, dimension or
- * value, or one that does not apply to the measure, is NL_INVALID_ARGUMENT
- * naming "measure", "filters[i]" or "by[i]". Rows ordered by group values.
+ * and up to two dimensions `by`. Flows count what the indicators count
+ * (classes not CANCELLED, enrolments not WITHDREW) unless a class_status or
+ * enrolment_status filter names the statuses to count instead, so
+ * class_status=CANCELLED counts the cancelled classes and
+ * enrolment_status=WITHDREW the withdrawals. An unknown measure, field,
+ * dimension or value, or one that does not apply to the measure, is
+ * NL_INVALID_ARGUMENT naming "measure", "filters[i].field",
+ * "filters[i].value" (quoting the value) or "by[i]". Rows ordered by group
+ * values.
  */
 enum nl_status nl_ind_aggregate(struct nl_ind_env *e, const char *measure,
                                 const struct nl_ind_sel *sel, const struct nl_ind_filter *f,

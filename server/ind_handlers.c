@@ -13,17 +13,24 @@
 #include "svc_indicators.h"
 #include "svc_util.h"
 
-#define TEXT_MAX 64 /* term codes, filter fields and values, dimension names */
+#define TEXT_MAX  64  /* term codes, filter fields, dimension names */
+#define VALUE_MAX 200 /* a filter value: a target group's label is catalogue data */
 
-static int short_text(const char *s)
+/* 1 when s has at most `max` bytes and no control character. */
+static int text_ok(const char *s, size_t max)
 {
     size_t n = strlen(s);
-    if (n > TEXT_MAX)
+    if (n > max)
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
             return 0;
     return 1;
+}
+
+static int short_text(const char *s)
+{
+    return text_ok(s, TEXT_MAX);
 }
 
 /* Checks a Selection's shapes (the engine checks the meaning); fills *ask. */
@@ -418,7 +425,7 @@ enum nl_status nl_ind_query(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     if (f == NULL)
         return nl_svc_out_of_memory(ctx);
     for (size_t i = 0; i < req->n_filters; i++) {
-        if (!short_text(req->filters[i]->field) || !short_text(req->filters[i]->value))
+        if (!short_text(req->filters[i]->field) || !text_ok(req->filters[i]->value, VALUE_MAX))
             return nl_ctx_errorf(ctx, NL_INVALID_ARGUMENT, "filters[%zu]: short text expected", i);
         f[i].field = req->filters[i]->field;
         f[i].value = req->filters[i]->value;

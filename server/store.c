@@ -463,10 +463,47 @@ static const char *const migrations[] = {
     "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN"
     "  SELECT RAISE(ABORT, 'the audit trail is append-only');"
     "END;",
+
+    /*
+     * 11: the log of changes to what a person is (store_indicators.h): a
+     * row per cadre whose sex or profile versions changed, so a read
+     * connection that keeps, per class, each trainee's attributes on the
+     * class's end date learns which cadres to read again without an index
+     * of enrolments by cadre. Sequential appends; only the last 100,000
+     * rows are kept (a reader further behind starts over).
+     */
+#define NL_PROFILE_LOG(cadre)                                                                      \
+    "  INSERT INTO profile_change(cadre_id) VALUES (" cadre ");"                                   \
+    "  DELETE FROM profile_change WHERE seq <= last_insert_rowid() - 100000;"
+#define NL_PROFILE_COLS_CHANGED                                                                    \
+    " OLD.cadre_id IS NOT NEW.cadre_id OR OLD.valid_from IS NOT NEW.valid_from"                    \
+    " OR OLD.valid_to IS NOT NEW.valid_to OR OLD.key_cadre IS NOT NEW.key_cadre"                   \
+    " OR OLD.level IS NOT NEW.level OR OLD.mgmt_category IS NOT NEW.mgmt_category"                 \
+    " OR OLD.education IS NOT NEW.education"                                                       \
+    " OR OLD.political_theory IS NOT NEW.political_theory"
+    "CREATE TABLE profile_change(seq INTEGER PRIMARY KEY, cadre_id INTEGER NOT NULL);"
+    "CREATE TRIGGER profile_change_insert AFTER INSERT ON cadre_profile BEGIN"
+    NL_PROFILE_LOG("NEW.cadre_id")
+    "END;"
+    "CREATE TRIGGER profile_change_update AFTER UPDATE ON cadre_profile"
+    "  WHEN" NL_PROFILE_COLS_CHANGED " BEGIN"
+    NL_PROFILE_LOG("OLD.cadre_id")
+    NL_PROFILE_LOG("NEW.cadre_id")
+    "END;"
+    "CREATE TRIGGER profile_change_delete AFTER DELETE ON cadre_profile BEGIN"
+    NL_PROFILE_LOG("OLD.cadre_id")
+    "END;"
+    "CREATE TRIGGER cadre_sex_change AFTER UPDATE OF sex ON cadre"
+    "  WHEN OLD.sex IS NOT NEW.sex BEGIN"
+    NL_PROFILE_LOG("NEW.id")
+    "END;",
+
     /* clang-format on */
 };
 #undef NL_ENROL_SUMS
 #undef NL_REVIEW_UNIT
+#undef NL_PROFILE_LOG
+#undef NL_PROFILE_COLS_CHANGED
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) == NL_STORE_SCHEMA_VERSION,
                "one migration per schema version");

@@ -30,7 +30,7 @@ enum nl_store_mode {
 };
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define NL_STORE_SCHEMA_VERSION 10
+#define NL_STORE_SCHEMA_VERSION 11
 
 /*
  * Opens `path` (":memory:" allowed for READWRITE, for tests). READWRITE sets

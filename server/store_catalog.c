@@ -4,8 +4,8 @@
  * Part of the store module (store_int.h): statements are static strings
  * prepared once per connection. Labels are compared through nl_fold() (the
  * connection's case-folding NFC function, store.c), so a label typed in any
- * case or form finds its group; codes through SQLite's upper(), which folds
- * ASCII, all a code may hold. The catalogue is a few dozen rows, so the
+ * case or form finds its group (typed without accents: nl_fold_bare); codes
+ * with NOCASE, which folds ASCII, all a code may hold. The catalogue is a few dozen rows, so the
  * scans below cost nothing.
  */
 #include <stdio.h>
@@ -17,10 +17,16 @@
 
 #define CATALOGUE_LIST_MAX 10000
 
-/* ?1 the text: a code (any case) or a label; an exact code wins over a label. */
-static const char SQL_TG_FIND[] = "SELECT id FROM target_group"
-                                  " WHERE code = upper(?1) OR nl_fold(label_vi) = nl_fold(?1)"
-                                  " ORDER BY code = upper(?1) DESC, id LIMIT 1";
+/*
+ * ?1 the text, ?2 the text folded (nl_store_bind_folded). By code (any case)
+ * first; else by label, folded as the name searches fold (NL_STORE_NAME_HAS):
+ * a text typed without accents is compared with the labels without theirs.
+ * Two rows: a label matching more than one group.
+ */
+static const char SQL_TG_FIND[] =
+    "SELECT id, code = ?1 COLLATE NOCASE FROM target_group WHERE code = ?1 COLLATE NOCASE"
+    " OR (CASE WHEN nl_fold_bare(?2) = ?2 THEN nl_fold_bare(label_vi) ELSE nl_fold(label_vi)"
+    " END) = ?2 ORDER BY 2 DESC, id LIMIT 2";
 static const char SQL_TG_BY_CODE[] = "SELECT label_vi FROM target_group WHERE code = ?1";
 static const char SQL_TG_BY_LABEL[] =
     "SELECT code FROM target_group WHERE nl_fold(label_vi) = nl_fold(?1) LIMIT 1";
@@ -29,13 +35,28 @@ static const char SQL_TG_LIST[] = "SELECT code, label_vi FROM target_group ORDER
 
 enum nl_status nl_store_target_group_id(struct nl_store *st, const char *text, int64_t *id)
 {
-    sqlite3_stmt *s = NULL;
+    enum nl_status res = NL_OK;
+    sqlite3_stmt *s = nl_store_stmt(st, SQL_TG_FIND, &res);
     int row = 0;
-    enum nl_status res =
-        nl_store_find_by_code(st, SQL_TG_FIND, text, "bind target group", &s, &row);
+    int64_t first = 0;
 
-    *id = res == NL_OK && row ? sqlite3_column_int64(s, 0) : 0;
+    *id = 0;
+    if (s == NULL)
+        return res;
+    if (nl_store_bind_text(s, 1, text) != SQLITE_OK)
+        res = nl_store_bind_fail(st, "bind target group");
+    if (res == NL_OK)
+        res = nl_store_bind_folded(st, s, 2, text);
+    if (res == NL_INVALID_ARGUMENT)
+        res = NL_OK; /* not UTF-8: names no group */
+    else if (res == NL_OK && (res = nl_store_step_once(st, s, &row)) == NL_OK && row) {
+        first = sqlite3_column_int64(s, 0);
+        if (!sqlite3_column_int(s, 1) && (res = nl_store_step_once(st, s, &row)) == NL_OK && row)
+            first = 0; /* a label that names two groups names none */
+    }
     nl_store_stmt_done(s);
+    if (res == NL_OK)
+        *id = first;
     return res;
 }
 

@@ -23,8 +23,10 @@ struct nl_target_group_rec {
 /*
  * The id of the target group named by `text`: its code, ASCII
  * case-insensitively ("key_cadre"), or its label compared case-folded and in
- * NFC ("Cán bộ chủ chốt", typed composed or not). *id = 0 when none matches.
- * Returns NL_OK or a store failure.
+ * NFC ("Cán bộ chủ chốt", typed composed or not; typed without any accent,
+ * compared with the labels without theirs: "can bo chu chot"). *id = 0 when
+ * none matches, when the text is not UTF-8, or when it is a label naming two
+ * groups. Returns NL_OK or a store failure.
  */
 enum nl_status nl_store_target_group_id(struct nl_store *st, const char *text, int64_t *id);
 

@@ -48,12 +48,14 @@ struct nl_ind_row {
     int64_t g;        /* column 0 */
     const char *k[2]; /* columns 1 and 2 as text ("" for NULL), in the arena */
     int64_t num, den; /* columns 3 and 4 (NULL reads 0) */
+    int64_t x;        /* column 5 when the statement has one, else 0 */
 };
 
 /*
  * Prepares `sql` (text assembled by ind_engine.c from constant fragments;
  * parameters ?1..?np), binds `p`, and collects its rows (5 columns: g, k1,
- * k2, num, den) into an arena array *rows of *n. More than `max` rows is
+ * k2, num, den, and optionally a sixth, x) into an arena array *rows of *n.
+ * More than `max` rows is
  * NL_RESOURCE_EXHAUSTED. Honours the interrupt set by nl_store_set_interrupt.
  * A statement SQLite refuses to prepare is NL_INTERNAL (a bug of ours).
  */
@@ -73,11 +75,70 @@ enum nl_status nl_store_ind_run(struct nl_store *st, const char *sql, const stru
  * enrolments, valid while the class's rev is unchanged (every enrolment
  * write bumps it in the same transaction), so a warm count reads one index
  * entry per class instead of every enrolment. The cache holds at most
- * NL_TRAINEE_CACHE_MAX ids and starts over beyond.
+ * NL_TRAINEE_CACHE_BYTES and starts over beyond.
  */
-#define NL_TRAINEE_CACHE_MAX (8u << 20)
+#define NL_TRAINEE_CACHE_BYTES ((size_t)64 << 20)
 enum nl_status nl_store_ind_distinct(struct nl_store *st, const struct nl_ind_row *classes,
                                      size_t n, int unexcused, struct nl_ind_row **out, size_t *nout,
                                      struct nl_arena *a);
+
+/* What nl_store_ind_enrol_agg sums over the enrolments that pass. */
+enum nl_enrol_measure {
+    NL_EM_NONE = 0,   /* nothing: a count has no denominator */
+    NL_EM_ENROLMENTS, /* enrolments */
+    NL_EM_TRAINEES,   /* distinct cadres */
+    NL_EM_UNEXCUSED,  /* distinct cadres with absent_unexcused > 0 */
+    NL_EM_ATTENDED,   /* sum of attended */
+    NL_EM_SESSIONS,   /* sum of attended + absent_excused + absent_unexcused */
+    NL_EM_COMPLETED,  /* enrolments COMPLETED */
+    NL_EM_ASSESSED,   /* enrolments COMPLETED or FAILED */
+    NL_EM_VERY_GOOD,  /* enrolments COMPLETED with result EXCELLENT or VERY_GOOD */
+};
+
+/*
+ * A trainee's attributes: the cadre's sex, and the rest from the profile
+ * version valid on the class's end date (none: "no profile").
+ */
+enum nl_person_attr {
+    NL_PA_SEX = 0,
+    NL_PA_EDUCATION,
+    NL_PA_POLITICAL_THEORY,
+    NL_PA_KEY_CADRE,
+    NL_PA_LEVEL,
+    NL_PA_MGMT_CATEGORY,
+    NL_PA_COUNT
+};
+
+struct nl_enrol_spec {
+    int num, den;    /* enum nl_enrol_measure; den NL_EM_NONE for a count */
+    int dim[2];      /* the attribute (enum nl_person_attr) grouped into k[i], or -1 */
+    uint32_t status; /* the enrolment statuses that pass: bit s for EnrolmentStatus s */
+    /* Per attribute, the values that pass: bit v + 1 for stored value v, bit 0 for no
+     * profile; 0 = every value. */
+    uint32_t allow[NL_PA_COUNT];
+};
+
+/*
+ * Sums spec->num and spec->den over the enrolments of `classes` whose
+ * status and attributes pass, per group: each input row names one class
+ * (num = class id, den = its rev, x = its end date as the integer
+ * YYYYMMDD) and its group (g, k[0], k[1]); a key column that spec->dim
+ * fills is ignored in the input and holds, in the output, the attribute's
+ * stored value as text ("2"), "" for no profile. *out (arena array of
+ * *nout) gets one row per group with at least one enrolment that passed,
+ * (g, k[0], k[1], num, den), ordered by g, then k[0] and k[1] ("" first,
+ * numbers by value, text by bytes): the order of the SQL GROUP BY it
+ * replaces.
+ *
+ * The per-connection cache above keeps, with the ids, each enrolment's
+ * status, attendance, result and the trainee's attributes on the class's
+ * end date (valid while the class's rev and end date are unchanged), and
+ * reads the log of schema 11 (profile_change) first: the cached classes of
+ * a cadre whose sex or profile versions changed are read again. Must run
+ * inside a read transaction. NL_OK or a mapped status.
+ */
+enum nl_status nl_store_ind_enrol_agg(struct nl_store *st, const struct nl_ind_row *classes,
+                                      size_t n, const struct nl_enrol_spec *spec,
+                                      struct nl_ind_row **out, size_t *nout, struct nl_arena *a);
 
 #endif

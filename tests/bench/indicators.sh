@@ -6,7 +6,10 @@
 # times GetReport for the city and for one district, ShowIndicator --by unit,
 # every catalogue indicator for the city, and a Query with two group-by
 # dimensions through the real server (tests/bench/ind_load.py, grpcio, one
-# call at a time); then the shutdown backup of that database and its
+# call at a time); then the flow indicators and queries grouped by a
+# trainee's attribute (sex, education, theory: the per-class cache of
+# enrolments with the trainees' attributes, checked against SQL); then the
+# shutdown backup of that database and its
 # `nhanlucd --restore` (RELIABILITY.md 6). A benchmark, not a test: CTest never runs it. What it
 # measures, the aims and the figures: tests/bench/README.md.
 #
@@ -185,7 +188,78 @@ load_rc=0
 "$PYTHON" tests/bench/ind_load.py --server "$addr" --db "$tmp/city.db" --n "$N" \
     --warmup "${NL_BENCH_WARMUP:-1}" \
     --seconds "$CALL_SECONDS" --term "$TERM_CODE" --unit "$UNIT" --year "$YEAR" \
-    ${NL_BENCH_ONLY:+--only "$NL_BENCH_ONLY"} >"$tmp/load.out" 2>"$tmp/load.err" || load_rc=$?
+    ${NL_BENCH_ONLY:+"--only=$NL_BENCH_ONLY"} >"$tmp/load.out" 2>"$tmp/load.err" || load_rc=$?
+
+# The flow indicators grouped by a trainee's attribute, and queries by unit and sex: timed
+# with ind_load.py's Bench (same warm-up, n, aims), then checked against SQL on the same file.
+grouped_rc=0
+"$PYTHON" - "$addr" "$tmp/city.db" "$N" "${NL_BENCH_WARMUP:-1}" "$CALL_SECONDS" "$TERM_CODE" \
+    "${NL_BENCH_ONLY:-}" >"$tmp/grouped.out" 2>"$tmp/grouped.err" <<'PYEOF' || grouped_rc=$?
+import argparse, sqlite3, sys
+sys.path.insert(0, "tests/bench")
+import ind_load  # noqa: E402
+
+server, db, n, warmup, seconds, term, only = sys.argv[1:8]
+args = argparse.Namespace(server=server, n=int(n), warmup=int(warmup), seconds=float(seconds),
+                          term=term, only=only or None)
+b = ind_load.Bench(args)
+pb, st = b.pb, b.stub
+sel = pb.Selection(term=term)
+shows = [("trainees", "sex"), ("enrolments", "education"), ("attendance_rate", "sex"),
+         ("completion_rate", "political_theory"), ("unexcused_absentees", "key_cadre"),
+         ("very_good_rate", "level")]
+got = {}
+for code, by in shows:
+    name = "ShowIndicator %s --by %s" % (code, by)
+    if args.only is None or args.only in name:
+        got[(code, by)] = b.time_call(name, st.ShowIndicator,
+                                      pb.ShowIndicatorRequest(code=code, selection=sel, by=by),
+                                      ind_load.INDICATOR_AIM_MS)
+queries = [("trainees", [], ["unit", "sex"]), ("enrolments", [("education", "MASTER")], ["unit"]),
+           ("enrolments", [("enrolment_status", "WITHDREW")], ["sex"])]
+for measure, filters, by in queries:
+    name = "Query %s %s by %s" % (measure, " ".join("%s=%s" % f for f in filters), ",".join(by))
+    if args.only is None or args.only in name:
+        req = pb.QueryRequest(measure=measure, selection=sel, by=by,
+                              filters=[pb.QueryFilter(field=f, value=v) for f, v in filters])
+        got[(measure, tuple(filters))] = b.time_call(name, st.Query, req, None)
+
+# Against SQL: every group of three grouped answers (the city: every unit is under it).
+start, end = term.split("-")
+lo, hi = "%s-01-01" % start, "%d-12-31" % (int(end) - 1)
+EDU = {1: "BELOW_UNIVERSITY", 2: "UNIVERSITY", 3: "MASTER", 4: "DOCTOR", None: "UNKNOWN"}
+THEORY = {1: "NONE", 2: "ELEMENTARY", 3: "INTERMEDIATE", 4: "ADVANCED", 5: "BACHELOR",
+          None: "UNKNOWN"}
+SEX = {1: "MALE", 2: "FEMALE"}
+FROM = (" FROM class c JOIN enrolment e ON e.class_id = c.id JOIN cadre k ON k.id = e.cadre_id"
+        " LEFT JOIN cadre_profile p ON p.cadre_id = e.cadre_id AND p.valid_from <= c.end_date"
+        " AND (p.valid_to IS NULL OR p.valid_to >= c.end_date)"
+        " WHERE c.status != 4 AND e.status != 4 AND c.end_date BETWEEN ? AND ?")
+con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+checks = [(("trainees", "sex"),
+           "SELECT k.sex, count(DISTINCT e.cadre_id), 0" + FROM + " GROUP BY 1", SEX),
+          (("enrolments", "education"), "SELECT p.education, count(*), 0" + FROM + " GROUP BY 1",
+           EDU),
+          (("completion_rate", "political_theory"),
+           "SELECT p.political_theory, sum(e.status = 2), sum(e.status IN (2, 3))" + FROM +
+           " GROUP BY 1", THEORY)]
+bad = 0
+for key, sql, names in checks:
+    resp = got.get(key)
+    if resp is None:
+        continue
+    want = {names[r[0]]: (r[1], r[2]) for r in con.execute(sql, (lo, hi))}
+    have = {v.group[0].value: (v.numerator, v.denominator) for v in resp.values}
+    ok = have == want
+    bad += not ok
+    print("check %-40s server %s, SQL %s: %s" % ("%s --by %s" % key, sorted(have.items()),
+                                                  sorted(want.items()), "ok" if ok else "WRONG"))
+con.close()
+missed = sum(v == "MISSED" for row in b.rows for v in b.verdicts(row))
+print("missed %d" % missed)
+b.channel.close()
+sys.exit(1 if bad or b.failed else 0)
+PYEOF
 
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 hwm_kb=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$server_pid/status")
@@ -227,8 +301,13 @@ echo "term $TERM_CODE, district $UNIT, query year $YEAR; ${NL_BENCH_WARMUP:-1} w
 echo "load average (1, 5, 15 min) before the calls: $load_before; after: $load_after" \
     "(other processes share the CPUs: compare figures at a low load only)"
 cat "$tmp/load.out"
+echo "grouped by a trainee's attribute:"
+grep -v '^missed ' "$tmp/grouped.out" || true
 hwm_verdict=ok
 missed=$(sed -n 's/^missed \([0-9]*\)$/\1/p' "$tmp/load.out")
+gmissed=$(sed -n 's/^missed \([0-9]*\)$/\1/p' "$tmp/grouped.out")
+missed=$((${missed:-0} + ${gmissed:-0}))
+echo "missed $missed (all calls)"
 if [ "$hwm_kb" -ge $((RSS_AIM_MIB * 1024)) ]; then
     hwm_verdict=MISSED
     missed=$((${missed:-0} + 1))
@@ -244,6 +323,10 @@ echo "$backup_note"
 if [ "$load_rc" != 0 ]; then
     cat "$tmp/load.err" >&2
     die "ind_load.py exited $load_rc: a call failed or an answer was wrong" 1
+fi
+if [ "$grouped_rc" != 0 ]; then
+    cat "$tmp/grouped.err" >&2
+    die "the grouped calls exited $grouped_rc: a call failed or an answer was wrong" 1
 fi
 read -ra pairs <<<"$counts"
 bad=$(printf '%s\n' "${pairs[@]}" | grep -v '^OK=' || true)

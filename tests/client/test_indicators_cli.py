@@ -370,7 +370,9 @@ class IndicatorCliTest(unittest.TestCase):
         p = self.run_cli("indicator", "compare", "planning_coefficient", "--own", "--as-of",
                          "2019-12-31", "--as-of", "31/12/2024", "--output", "table")
         self.assertExit(p, 0)
-        self.assertTrue(p.out.endswith("\nchange: +0.48\n"), p.out)
+        # the change of the values shown (1.98 - 1.49), and the exact one when it differs
+        self.assertTrue(p.out.endswith("\nchange: +0.49 (the difference of the values shown; "
+                                       "+0.48 from the exact values)\n"), p.out)
         req = self.rec.of("CompareIndicator")[-1]
         self.assertEqual((req.as_of_a, req.as_of_b, req.term_a, req.selection.own),
                          ("2019-12-31", "2024-12-31", "", True))
@@ -408,7 +410,7 @@ class IndicatorCliTest(unittest.TestCase):
             "code": "postgraduate_share", "name_vi": "trình độ sau đại học",
             "name_en": "postgraduate share", "formula": "MASTER+ / cadres",
             "population": "CITY_STANDING", "value_kind": "PERCENT",
-            "targets": [{"op": ">=", "value": 35, "unit": "", "term": "2015-2020"}],
+            "targets": [{"op": ">=", "value": 35, "unit": None, "term": "2015-2020"}],
             "dimensions": ["unit", "sex"]})
         self.assertEqual(got[0]["value_kind"], "COUNT")
         self.assertEqual(got[0]["targets"], [])
@@ -479,7 +481,9 @@ class IndicatorCliTest(unittest.TestCase):
         self.assertEqual(got[0], ROW_KEYS)
         self.assertEqual(got[2], ["postgraduate_share", "ha-noi", "2019", "2019-12-31", "126",
                                   "300", "42.0", ">= 35", "true"])
-        self.assertEqual(len(got), 5)
+        # then an empty line and the units that have not reported, under their own header
+        self.assertEqual(got[5:], [[], ["missing_report_unit", "missing_report_year"],
+                                   ["my-duc", "2019"]])
 
     # --- query --------------------------------------------------------------
 

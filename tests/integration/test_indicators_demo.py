@@ -13,6 +13,8 @@ carry exactly the keys of the issue 4 contract.
 Run by CTest (label integration); skips when NHANLUC is unset.
 """
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -252,6 +254,20 @@ class IndicatorsDemoTest(unittest.TestCase):
                            "--own", "--term", T1, "--term", T2)
         self.assertEqual([r["value"] for r in got["rows"]], [1.49, 1.98], fig)
         self.assertEqual(got["change"], 0.48, fig + " (1.9759 - 1.4933 = 0.4826)")
+        # The table and CSV show the change of the values they show (1.98 - 1.49), the table
+        # the exact one too: +0.48 alone read as an arithmetic error.
+        args = ("indicator", "compare", "planning_coefficient", "--unit", "ha-noi", "--own",
+                "--term", T1, "--term", T2)
+        rc, out, err = self.cli("--output", "table", *args)
+        self.assertEqual(rc, 0, err)
+        self.assertTrue(out.endswith("\nchange: +0.49 (the difference of the values shown; "
+                                     "+0.48 from the exact values)\n"), fig + ": " + out)
+        rc, out, err = self.cli("--output", "csv", *args)
+        self.assertEqual(rc, 0, err)
+        rows = list(csv.reader(io.StringIO(out)))
+        self.assertEqual(rows[0], ROW_KEYS + ["change"], fig)
+        self.assertEqual([(r[6], r[9]) for r in rows[1:]], [("1.49", ""), ("1.98", "+0.49")],
+                         fig + " (CSV)")
 
     # --- the congress resolution's targets --------------------------------------
 
@@ -299,7 +315,7 @@ class IndicatorsDemoTest(unittest.TestCase):
         fig = "DOMAIN.md 7: the five targets are listed by `indicator list` for term 2015-2020"
         defs = dict((d["code"], d) for d in self.json_of("indicator", "list"))
         for code, (_n, _d, target, _m, _f) in want.items():
-            self.assertIn({"op": target["op"], "value": target["value"], "unit": "",
+            self.assertIn({"op": target["op"], "value": target["value"], "unit": None,
                            "term": T1}, defs[code]["targets"], fig + ": " + code)
 
     def test_key_cadres_after_the_2025_reorganisation(self):
@@ -329,6 +345,67 @@ class IndicatorsDemoTest(unittest.TestCase):
         fig = "report's unexcused absentees = indicator show unexcused_absentees"
         self.assertEqual(rep["unexcused_absentees"],
                          self.show("unexcused_absentees", "--year", "2019")["value"], fig)
+        # CSV carries the same page: the indicator rows (unexcused_absentees among them), an
+        # empty line, then the units that have not reported under their own header.
+        rc, out, err = self.cli("--output", "csv", "report", "--year", "2019")
+        self.assertEqual(rc, 0, err)
+        head, _, tail = out.partition("\n\n")
+        rows = list(csv.reader(io.StringIO(head)))
+        self.assertEqual(rows[0], ROW_KEYS)
+        self.assertEqual(dict((r[0], r) for r in rows[1:])["unexcused_absentees"][4],
+                         str(rep["unexcused_absentees"]), "report CSV: " + fig)
+        mrows = list(csv.reader(io.StringIO(tail)))
+        self.assertEqual(mrows[0], ["missing_report_unit", "missing_report_year"])
+        self.assertEqual([(u, int(y)) for u, y in mrows[1:]], missing,
+                         "report CSV: the missing reports of the JSON, in its order")
+
+    # --- the query's filters ------------------------------------------------------
+
+    def test_query_filter_values_and_statuses(self):
+        """Target groups by code in any case or by label, unknown values refused, and the
+        statuses the indicators leave out counted when a filter names them; expected counts
+        from the generated CSV files (every organiser is under the city)."""
+        with open(os.path.join(self.tmp, "classes.csv"), encoding="utf-8") as f:
+            classes = list(csv.DictReader(f))
+        with open(os.path.join(self.tmp, "enrolments.csv"), encoding="utf-8") as f:
+            enrols = list(csv.DictReader(f))
+        lo, hi = "2015-01-01", END1
+        in_t1 = dict(((c["organiser_unit"], c["class_ref"]), c) for c in classes
+                     if lo <= c["end_date"] <= hi)
+
+        def total(*args):
+            rows = self.json_of("query", "--term", T1, *args)
+            self.assertEqual(len(rows), 1, args)
+            return rows[0]["value"]
+
+        key = sum(c["target_group"] == "KEY_CADRE" and c["status"] != "CANCELLED"
+                  for c in in_t1.values())
+        self.assertGreater(key, 0)
+        for value in ("KEY_CADRE", "key_cadre", "cán bộ chủ chốt", "Cán Bộ Chủ Chốt",
+                      "can bo chu chot"):
+            self.assertEqual(total("--measure", "classes", "--filter", "target_group=" + value),
+                             key, "target_group=" + value)
+        rc, out, err = self.cli("query", "--measure", "classes", "--term", T1, "--filter",
+                                "target_group=KEY_CADREX")
+        self.assertEqual(rc, 3, err)
+        self.assertIn("filters[0].value: KEY_CADREX is not a target group", err)
+
+        cancelled = [k for k, c in in_t1.items() if c["status"] == "CANCELLED"]
+        self.assertEqual(total("--measure", "classes", "--filter", "class_status=CANCELLED"),
+                         len(cancelled), "the cancelled classes, counted when asked for")
+        self.assertEqual(total("--measure", "classes", "--filter", "class_status=Đã hủy"),
+                         len(cancelled), "the Vietnamese label of CANCELLED")
+        withdrew = sum(e["status"] == "WITHDREW" for e in enrols
+                       if (e["organiser_unit"], e["class_ref"]) in in_t1
+                       and in_t1[(e["organiser_unit"], e["class_ref"])]["status"] != "CANCELLED")
+        self.assertGreater(withdrew, 0)
+        self.assertEqual(total("--measure", "enrolments", "--filter",
+                               "enrolment_status=WITHDREW"), withdrew, "withdrawals")
+        counted = sum(e["status"] != "WITHDREW" for e in enrols
+                      if (e["organiser_unit"], e["class_ref"]) in in_t1
+                      and in_t1[(e["organiser_unit"], e["class_ref"])]["status"] != "CANCELLED")
+        self.assertEqual(total("--measure", "enrolments"), counted, "what the indicators count")
+        self.assertEqual(self.show("enrolments", "--term", T1)["value"], counted)
 
 
 if __name__ == "__main__":

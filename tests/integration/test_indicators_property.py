@@ -18,7 +18,12 @@ on and the day before a record's first or last day with its term, and units
 and dates around each reorganisation (lineage, a unit that did not exist on
 D, --own). The same selections grouped --by unit must give rows whose
 numerators and denominators add up to the oracle's (indicators that count
-distinct people excepted). A mismatch names the data seed, the request and both answers.
+distinct people excepted). The enrolment flows are also grouped by a random
+attribute of the trainee (sex; education, theory, key cadre, level or
+management category of the profile valid on the class's end date), and
+every group is compared with the same formula applied in this file to the
+oracle's records of that group (by_person), through ShowIndicator and, for
+enrolments and trainees, Query. A mismatch names the data seed, the request and both answers.
 NL_PROPERTY_SEEDS (e.g. "1,2,3") and NL_PROPERTY_QUERIES override the
 defaults for a longer run.
 
@@ -59,6 +64,10 @@ DISTINCT_COUNTS = {"trainees", "unexcused_absentees"}
 TERM_SCOPED = {"committee_women_share", "committee_university_share", "planning_coefficient",
                "planning_masters_share", "planning_theory_share", "planning_women_share",
                "planning_overload"}
+# the flows over counted enrolments, and a trainee's attributes they can be grouped by
+ENROL_FLOWS = ("enrolments", "trainees", "attendance_rate", "unexcused_absentees",
+               "completion_rate", "very_good_rate")
+PERSON_DIMS = ("sex", "education", "political_theory", "key_cadre", "level", "mgmt_category")
 
 HEADERS = {
     "units": ["code", "name", "kind", "parent", "valid_from", "valid_to"],
@@ -774,6 +783,41 @@ class IndicatorPropertyTest(unittest.TestCase):
         return indicator_oracle.Answer(v.numerator, v.denominator if v.has_denominator else None,
                                        v.value if v.has_value else None)
 
+    def check_by_person(self, stub, oracle, code, sel, dim, failures, seed):
+        """ShowIndicator CODE --by DIM (and Query enrolments/trainees --by DIM) against
+        by_person(): every group's numerator, denominator and value."""
+        import grpc
+
+        try:
+            want = by_person(oracle, code, dim, sel)
+        except indicator_oracle.NoTerm:
+            return
+        ip = self.s.indicators_pb2
+        what = "nhanluc %s --by %s" % (describe(code, sel), dim)
+        try:
+            req = ip.ShowIndicatorRequest(code=code, by=dim, selection=ip.Selection(
+                unit=sel["unit"], own=sel["own"], term=sel["term"] or "",
+                year=sel["year"] or 0, to=sel["to"] or "", as_of=sel["as_of"] or ""))
+            setattr(req.selection, "from", sel["frm"] or "")
+            resp = stub.ShowIndicator(req, timeout=RPC_TIMEOUT_S)
+            got = {v.group[0].value: indicator_oracle.Answer(
+                v.numerator, v.denominator if v.has_denominator else None,
+                v.value if v.has_value else None) for v in resp.values}
+            if code in ("enrolments", "trainees"):
+                q = ip.QueryRequest(measure=code, by=[dim], selection=req.selection)
+                rows = stub.Query(q, timeout=RPC_TIMEOUT_S).rows
+                qgot = {r.group[0].value: r.value for r in rows}
+                if qgot != {g: a.numerator for g, a in want.items()}:
+                    failures.append("seed %d: Query %s by %s: server %s, oracle %s"
+                                    % (seed, code, dim, sorted(qgot.items()),
+                                       sorted((g, a.numerator) for g, a in want.items())))
+        except grpc.RpcError as e:
+            failures.append("seed %d: %s: %s: %s" % (seed, what, e.code(), e.details()))
+            return
+        if got != want:
+            failures.append("seed %d: %s\n    server: %s\n    oracle: %s"
+                            % (seed, what, sorted(got.items()), sorted(want.items())))
+
     def test_random_data_sets(self):
         import grpc
 
@@ -788,6 +832,7 @@ class IndicatorPropertyTest(unittest.TestCase):
                 load_and_export(srv.addr, src, exp)
                 oracle = indicator_oracle.Oracle(exp)
                 rng = random.Random(seed * 7919)
+                prng = random.Random(seed * 104729)  # the attribute of each grouped check
                 codes = CODES + [rng.choice(CODES) for _ in range(QUERIES_PER_SET - len(CODES))]
                 with grpc.insecure_channel(srv.addr,
                                            options=nlserver.GRPC_CHANNEL_OPTIONS) as ch:
@@ -807,6 +852,9 @@ class IndicatorPropertyTest(unittest.TestCase):
                         if got != want:
                             failures.append("seed %d: nhanluc %s\n    server: %s\n    oracle: %s"
                                             % (seed, describe(code, sel), fmt(got), fmt(want)))
+                        if code in ENROL_FLOWS:
+                            self.check_by_person(stub, oracle, code, sel,
+                                                 prng.choice(PERSON_DIMS), failures, seed)
                         if code in DISTINCT_COUNTS or sel["own"]:
                             continue  # distinct people may sit in two rows; --own rows differ
                         # --by unit: the rows add up to the whole, across every reorganisation
@@ -829,6 +877,48 @@ class IndicatorPropertyTest(unittest.TestCase):
             self.fail("%d disagreement(s) between the server and the oracle "
                       "(data: World(seed) of this file):\n%s"
                       % (len(failures), "\n".join(failures[:40])))
+
+
+def by_person(oracle, code, dim, sel):
+    """{group value: Answer} of an enrolment flow grouped by a trainee's attribute, from the
+    oracle's records: the cadre's sex, or the profile version valid on the class's end date
+    ("UNKNOWN" without one); each group computed with the indicator's formula."""
+    r = oracle.resolve(sel["term"], sel["year"], sel["frm"], sel["to"], sel["as_of"])
+    groups = {}
+    for c in oracle.counted_classes(sel["unit"] or oracle.root, r.window):
+        for e in oracle.enrols.get((c["organiser_unit"], c["class_ref"]), ()):
+            if e["status"] == "WITHDREW":
+                continue
+            if dim == "sex":
+                g = oracle.sex.get(e["cadre_code"]) or "UNKNOWN"
+            else:
+                p = oracle.profile(e["cadre_code"], c["end_date"])
+                if p is None:
+                    g = "UNKNOWN"
+                elif dim == "key_cadre":
+                    g = "true" if indicator_oracle._true(p["key_cadre"]) else "false"
+                else:
+                    g = p[dim]
+            groups.setdefault(g, []).append(e)
+    out = {}
+    for g, en in groups.items():
+        att = sum(int(e["attended"]) for e in en)
+        ses = sum(int(e["attended"]) + int(e["absent_excused"]) + int(e["absent_unexcused"])
+                  for e in en)
+        done = sum(e["status"] == "COMPLETED" for e in en)
+        num, den = {
+            "enrolments": (len(en), None),
+            "trainees": (len({e["cadre_code"] for e in en}), None),
+            "unexcused_absentees": (len({e["cadre_code"] for e in en
+                                         if int(e["absent_unexcused"]) > 0}), None),
+            "attendance_rate": (att, ses),
+            "completion_rate": (done, sum(e["status"] in ("COMPLETED", "FAILED") for e in en)),
+            "very_good_rate": (sum(e["status"] == "COMPLETED"
+                                   and e["result"] in ("EXCELLENT", "VERY_GOOD") for e in en),
+                               done),
+        }[code]
+        out[g] = indicator_oracle.make_answer(indicator_oracle.VALUE_KIND[code], num, den)
+    return out
 
 
 def fmt(a):

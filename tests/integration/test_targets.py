@@ -26,17 +26,18 @@ import nlserver  # noqa: E402
 
 EXIT_OK, EXIT_INVALID_ARGUMENT, EXIT_USAGE = 0, 3, 64
 
-# DOMAIN.md 4: the congress resolution's targets, term 2015-2020, no unit (list order).
+# DOMAIN.md 4: the congress resolution's targets, term 2015-2020, no unit (list order; in JSON
+# a target that names no unit has "unit": null).
 SEEDED = [
-    {"indicator": "advanced_theory_share", "op": "=", "value": 100, "unit": "",
+    {"indicator": "advanced_theory_share", "op": "=", "value": 100, "unit": None,
      "term": "2015-2020"},
-    {"indicator": "key_commune_theory_share", "op": "=", "value": 100, "unit": "",
+    {"indicator": "key_commune_theory_share", "op": "=", "value": 100, "unit": None,
      "term": "2015-2020"},
-    {"indicator": "key_commune_university_share", "op": ">", "value": 80, "unit": "",
+    {"indicator": "key_commune_university_share", "op": ">", "value": 80, "unit": None,
      "term": "2015-2020"},
-    {"indicator": "key_ward_university_share", "op": "=", "value": 100, "unit": "",
+    {"indicator": "key_ward_university_share", "op": "=", "value": 100, "unit": None,
      "term": "2015-2020"},
-    {"indicator": "postgraduate_share", "op": ">=", "value": 35, "unit": "",
+    {"indicator": "postgraduate_share", "op": ">=", "value": 35, "unit": None,
      "term": "2015-2020"},
 ]
 
@@ -110,13 +111,15 @@ class TargetCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
         self.assertEqual(self.targets("--indicator", "postgraduate_share"),
                          [SEEDED[4], {"indicator": "postgraduate_share", "op": ">",
                                       "value": 22.5, "unit": "tay-ho", "term": "2015-2020"}])
-        # a coefficient and a count for another term, without a unit
-        self.okj("target", "set", "planning_coefficient", ">=", "1.5", "--term", "2020-2025")
+        # a coefficient and a count for another term, without a unit (JSON: "unit": null)
+        rec = self.okj("target", "set", "planning_coefficient", ">=", "1.5", "--term",
+                       "2020-2025")
+        self.assertIsNone(rec["unit"])
         self.okj("target", "set", "planning_overload", "=", "0", "--term", "2020-2025")
         self.assertEqual(self.targets("--term", "2020-2025"), [
-            {"indicator": "planning_coefficient", "op": ">=", "value": 1.5, "unit": "",
+            {"indicator": "planning_coefficient", "op": ">=", "value": 1.5, "unit": None,
              "term": "2020-2025"},
-            {"indicator": "planning_overload", "op": "=", "value": 0, "unit": "",
+            {"indicator": "planning_overload", "op": "=", "value": 0, "unit": None,
              "term": "2020-2025"}])
 
         # CSV: a header and the stored text; the table: upper-case headers
@@ -140,6 +143,7 @@ class TargetCliTest(nlcli.CliMixin, nlserver.ServerTestCase):
         self.assertEqual(self.targets("--indicator", "postgraduate_share"), SEEDED[4:])
         rec = self.okj("target", "delete", "postgraduate_share", "--term", "2015-2020")
         self.assertIs(rec["deleted"], True)
+        self.assertIsNone(rec["unit"])  # no unit: null, not ""
         self.assertEqual(self.targets("--indicator", "postgraduate_share"), [])
 
     def test_validation_names_the_field(self):

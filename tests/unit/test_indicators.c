@@ -1449,6 +1449,439 @@ static void test_maintained_sums(void **state)
     run_close(&r);
 }
 
+/* ---------- grouped by a trainee's attribute ---------- */
+
+/*
+ * Profiles of C1..C6 for FLOWS (education, political theory, key cadre;
+ * level COMMUNE, mgmt OTHER, unit w1):
+ *   C1 2015-01-01..2019-06-30 UNIVERSITY INTERMEDIATE no;
+ *      2019-07-01..          MASTER     ADVANCED     yes (changed between K1 and K2)
+ *   C2 2015-01-01..          MASTER     ADVANCED     yes
+ *   C3 2015-01-01..          BELOW_UNIVERSITY NONE   no
+ *   C4 2015-01-01..          UNIVERSITY ELEMENTARY   no
+ *   C5 no profile: UNKNOWN
+ *   C6 2015-01-01..          DOCTOR     BACHELOR     no
+ */
+static const char PROFILES[] =
+    "INSERT INTO cadre_profile(cadre_id, valid_from, valid_to, unit_id, key_cadre, level,"
+    " mgmt_category, education, political_theory, state_mgmt) VALUES"
+    " (1, '2015-01-01', '2019-06-30', 4, 0, 3, 3, 2, 3, 1),"
+    " (1, '2019-07-01', NULL, 4, 1, 3, 3, 3, 4, 1),"
+    " (2, '2015-01-01', NULL, 4, 1, 3, 3, 3, 4, 1),"
+    " (3, '2015-01-01', NULL, 4, 0, 3, 3, 1, 1, 1),"
+    " (4, '2015-01-01', NULL, 4, 0, 3, 3, 2, 2, 1),"
+    " (6, '2015-01-01', NULL, 4, 0, 3, 3, 4, 5, 1);";
+
+/* The rows of a grouped count, in order: groups[i] with count[i]. */
+static void expect_counts(const char *what, const struct nl_ind_value *v, size_t n,
+                          const char *const *groups, const int64_t *count, size_t want)
+{
+    if (n != want)
+        fail_msg("%s: %zu rows, want %zu", what, n, want);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(v[i].group[0], groups[i]) != 0)
+            fail_msg("%s: row %zu is %s, want %s", what, i, v[i].group[0], groups[i]);
+        expect_count(groups[i], &v[i], count[i]);
+    }
+}
+
+/* Flow indicators by sex, education, theory, key cadre: the profile valid on the end date. */
+static void test_flow_by_person(void **state)
+{
+    struct run r;
+    struct q w1 = {.unit = "w1", .year = 2019};
+    size_t n = 0;
+    const struct nl_ind_value *v;
+    (void)state;
+
+    sql(FLOWS);
+    sql(PROFILES);
+    run_open(&r);
+    /*
+     * w1 2019 counts K1 (2019-05-10): C1 UNIVERSITY (first version), C2 MASTER,
+     * C3 BELOW_UNIVERSITY (C4 WITHDREW), and K2 (2019-11-20): C1 MASTER (the
+     * second version), C5 no profile. UNKNOWN comes first, then by value.
+     */
+    const char *const edu[] = {"UNKNOWN", "BELOW_UNIVERSITY", "UNIVERSITY", "MASTER"};
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("enrolments by education", v, n, edu, (const int64_t[]){1, 1, 1, 2}, 4);
+    assert_int_equal(v[0].dim[0], NL_DIM_EDUCATION);
+    /* Distinct per group: C1 is in UNIVERSITY (K1) and in MASTER (K2, with C2). */
+    v = rows_of(&r, "trainees", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("trainees by education", v, n, edu, (const int64_t[]){1, 1, 1, 2}, 4);
+    /* Unexcused > 0: C5 (1) UNKNOWN, C3 (5) BELOW, C2 (2) MASTER; UNIVERSITY has C1 only: 0. */
+    v = rows_of(&r, "unexcused_absentees", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("unexcused by education", v, n, edu, (const int64_t[]){1, 1, 0, 1}, 4);
+    /* Attendance: C5 6/8; C3 5/10; C1 (K1) 9/10; C2 7/10 + C1 (K2) 8/8 = 15/18 = 83.33. */
+    v = rows_of(&r, "attendance_rate", w1, NL_DIM_EDUCATION, &n);
+    assert_int_equal(n, 4);
+    expect_ratio("attendance UNKNOWN", &v[0], 6, 8, "75.0");
+    expect_ratio("attendance BELOW", &v[1], 5, 10, "50.0");
+    expect_ratio("attendance UNIVERSITY", &v[2], 9, 10, "90.0");
+    expect_ratio("attendance MASTER", &v[3], 15, 18, "83.3");
+    /* Completion: C5 ENROLLED 0/0 null; C3 FAILED 0/1; C1 1/1; C2 and C1 2/2. */
+    v = rows_of(&r, "completion_rate", w1, NL_DIM_EDUCATION, &n);
+    assert_int_equal(n, 4);
+    expect_ratio("completion UNKNOWN", &v[0], 0, 0, NULL);
+    expect_ratio("completion BELOW", &v[1], 0, 1, "0.0");
+    expect_ratio("completion UNIVERSITY", &v[2], 1, 1, "100.0");
+    expect_ratio("completion MASTER", &v[3], 2, 2, "100.0");
+    /* Very good among COMPLETED: C1 EXCELLENT 1/1; C2 GOOD, C1 VERY_GOOD 1/2. */
+    v = rows_of(&r, "very_good_rate", w1, NL_DIM_EDUCATION, &n);
+    assert_int_equal(n, 4);
+    expect_ratio("very good UNKNOWN", &v[0], 0, 0, NULL);
+    expect_ratio("very good BELOW", &v[1], 0, 0, NULL);
+    expect_ratio("very good UNIVERSITY", &v[2], 1, 1, "100.0");
+    expect_ratio("very good MASTER", &v[3], 1, 2, "50.0");
+    /* Theory: C1 (K1) INTERMEDIATE, C1 (K2) and C2 ADVANCED, C3 NONE, C5 none. */
+    v = rows_of(&r, "completion_rate", w1, NL_DIM_POLITICAL_THEORY, &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(v[0].group[0], "UNKNOWN");
+    assert_string_equal(v[1].group[0], "NONE");
+    expect_ratio("completion NONE", &v[1], 0, 1, "0.0");
+    assert_string_equal(v[2].group[0], "INTERMEDIATE");
+    expect_ratio("completion INTERMEDIATE", &v[2], 1, 1, "100.0");
+    assert_string_equal(v[3].group[0], "ADVANCED");
+    expect_ratio("completion ADVANCED", &v[3], 2, 2, "100.0");
+    /* Key cadre: C1 (K1) and C3 no, C2 and C1 (K2) yes, C5 none. */
+    v = rows_of(&r, "enrolments", w1, NL_DIM_KEY_CADRE, &n);
+    expect_counts("enrolments by key cadre", v, n,
+                  (const char *const[]){"UNKNOWN", "false", "true"}, (const int64_t[]){1, 2, 2}, 3);
+    /* Sex (the cadre's): F = C1, C3, C1; M = C2, C5. Trainees: F {C1, C3}, M {C2, C5}. */
+    v = rows_of(&r, "enrolments", w1, NL_DIM_SEX, &n);
+    expect_counts("enrolments by sex", v, n, (const char *const[]){"MALE", "FEMALE"},
+                  (const int64_t[]){2, 3}, 2);
+    v = rows_of(&r, "trainees", w1, NL_DIM_SEX, &n);
+    expect_counts("trainees by sex", v, n, (const char *const[]){"MALE", "FEMALE"},
+                  (const int64_t[]){2, 2}, 2);
+    /* A unit without classes has no group at all. */
+    rows_of(&r, "enrolments", (struct q){.unit = "w2", .year = 2019}, NL_DIM_SEX, &n);
+    assert_int_equal(n, 0);
+    run_close(&r);
+}
+
+/* One read connection across writes: its cached attributes follow every kind of change. */
+static void test_person_cache(void **state)
+{
+    struct run r;
+    struct q w1 = {.unit = "w1", .year = 2019};
+    size_t n = 0;
+    const struct nl_ind_value *v;
+    (void)state;
+
+    sql(FLOWS);
+    sql(PROFILES);
+    run_open(&r); /* fills the connection's cache: as test_flow_by_person */
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("before", v, n,
+                  (const char *const[]){"UNKNOWN", "BELOW_UNIVERSITY", "UNIVERSITY", "MASTER"},
+                  (const int64_t[]){1, 1, 1, 2}, 4);
+    run_close(&r);
+
+    /* A profile edited in place: C3 is a DOCTOR now (K1's C3 moves group). */
+    sql("UPDATE cadre_profile SET education = 4 WHERE cadre_id = 3;");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("C3 edited", v, n,
+                  (const char *const[]){"UNKNOWN", "UNIVERSITY", "MASTER", "DOCTOR"},
+                  (const int64_t[]){1, 1, 2, 1}, 4);
+    run_close(&r);
+
+    /* A version inserted: C1 is BELOW_UNIVERSITY from 2019-05-01 to 2019-06-30 (K1's date). */
+    sql("UPDATE cadre_profile SET valid_to = '2019-04-30' WHERE cadre_id = 1"
+        " AND valid_from = '2015-01-01';"
+        "INSERT INTO cadre_profile(cadre_id, valid_from, valid_to, unit_id, key_cadre, level,"
+        " mgmt_category, education, political_theory, state_mgmt) VALUES"
+        " (1, '2019-05-01', '2019-06-30', 4, 0, 3, 3, 1, 3, 1);");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("C1 new version", v, n,
+                  (const char *const[]){"UNKNOWN", "BELOW_UNIVERSITY", "MASTER", "DOCTOR"},
+                  (const int64_t[]){1, 1, 2, 1}, 4);
+    run_close(&r);
+
+    /* The cadre's sex: C3 recorded as MALE. F = C1 (K1, K2); M = C2, C3, C5. */
+    sql("UPDATE cadre SET sex = 1 WHERE id = 3;");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_SEX, &n);
+    expect_counts("C3 male", v, n, (const char *const[]){"MALE", "FEMALE"}, (const int64_t[]){3, 2},
+                  2);
+    run_close(&r);
+
+    /* The class moves: K1 ends 2019-04-20, where C1's first version (UNIVERSITY) applies. */
+    sql("UPDATE class SET start_date = '2019-04-01', end_date = '2019-04-20' WHERE id = 1;");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("K1 earlier", v, n,
+                  (const char *const[]){"UNKNOWN", "UNIVERSITY", "MASTER", "DOCTOR"},
+                  (const int64_t[]){1, 1, 2, 1}, 4);
+    run_close(&r);
+
+    /* A new enrolment (the class's rev moves): C6, a DOCTOR, joins K2. */
+    sql("INSERT INTO enrolment(class_id, cadre_id, status, result, attended, absent_excused,"
+        " absent_unexcused) VALUES (2, 6, 2, 1, 8, 0, 0);");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts("C6 enrolled", v, n,
+                  (const char *const[]){"UNKNOWN", "UNIVERSITY", "MASTER", "DOCTOR"},
+                  (const int64_t[]){1, 1, 2, 2}, 4);
+    run_close(&r);
+
+    /* A new cadre without a profile, enrolled: read when first met. */
+    sql("INSERT INTO cadre(id, cadre_code, sex, birth_year) VALUES (7, 'C7', 2, 1990);"
+        "INSERT INTO enrolment(class_id, cadre_id, status, attended) VALUES (2, 7, 1, 0);");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_SEX, &n);
+    expect_counts("C7 enrolled", v, n, (const char *const[]){"MALE", "FEMALE"},
+                  (const int64_t[]){3, 4}, 2);
+    run_close(&r);
+
+    /*
+     * The log no longer reaches back to what the connection read (only the
+     * newest row kept, as after 100,000 changes): everything is read again.
+     * C3's education goes back to BELOW_UNIVERSITY.
+     */
+    sql("UPDATE cadre_profile SET education = 1 WHERE cadre_id = 3;"
+        "INSERT INTO profile_change(cadre_id) VALUES (2);"
+        "DELETE FROM profile_change WHERE seq < (SELECT max(seq) FROM profile_change);");
+    run_open(&r);
+    v = rows_of(&r, "enrolments", w1, NL_DIM_EDUCATION, &n);
+    expect_counts(
+        "log cut", v, n,
+        (const char *const[]){"UNKNOWN", "BELOW_UNIVERSITY", "UNIVERSITY", "MASTER", "DOCTOR"},
+        (const int64_t[]){2, 1, 1, 2, 1}, 5);
+    run_close(&r);
+}
+
+/* One query of rows_q: the rows (NULL after a refusal: *st and r->msg say why). */
+static struct nl_ind_qrow *query(struct run *r, const char *measure, struct q q,
+                                 const struct nl_ind_filter *f, size_t nf, const char *const *by,
+                                 size_t nby, size_t *n, enum nl_status *st)
+{
+    struct nl_ind_sel sel;
+    struct nl_ind_qrow *rows = NULL;
+
+    resolve(r, q, &sel);
+    r->msg[0] = '\0';
+    *st = nl_ind_aggregate(&r->e, measure, &sel, f, nf, by, nby, &rows, n);
+    return *st == NL_OK ? rows : NULL;
+}
+
+/* The one value of an ungrouped query that must succeed. */
+static int64_t query_total(struct run *r, const char *measure, struct q q,
+                           const struct nl_ind_filter *f, size_t nf)
+{
+    size_t n = 0;
+    enum nl_status st;
+    struct nl_ind_qrow *rows = query(r, measure, q, f, nf, NULL, 0, &n, &st);
+
+    if (st != NL_OK)
+        fail_msg("%s: %d %s", measure, st, r->msg);
+    assert_int_equal(n, 1);
+    return rows[0].value;
+}
+
+/* A query that must be refused INVALID_ARGUMENT with `text` in the message. */
+static void query_refused(struct run *r, const char *measure, struct q q,
+                          const struct nl_ind_filter *f, size_t nf, const char *text)
+{
+    size_t n = 0;
+    enum nl_status st;
+
+    query(r, measure, q, f, nf, NULL, 0, &n, &st);
+    if (st != NL_INVALID_ARGUMENT || strstr(r->msg, text) == NULL)
+        fail_msg("%s: got %d '%s', want INVALID_ARGUMENT with '%s'", measure, st, r->msg, text);
+}
+
+/*
+ * The query's filters: codes in any case, target groups by code or label,
+ * class_status and enrolment_status counting what they name, attributes and
+ * class dimensions together, unknown values refused by name.
+ */
+static void test_query_filters(void **state)
+{
+    struct run r;
+    struct q y19 = {.year = 2019};
+    size_t n = 0;
+    enum nl_status st;
+    struct nl_ind_qrow *rows;
+    (void)state;
+
+    sql(FLOWS);
+    sql(PROFILES);
+    run_open(&r);
+    /* 2019's counted enrolments: K1 C1 C2 C3, K2 C1 C5, K3 C6, K5 C4, K6 C5, K8 C3.
+     * Women: C1, C3, C1, C6, C3 = 5, whatever the case of the code. */
+    assert_int_equal(
+        query_total(&r, "enrolments", y19, (struct nl_ind_filter[]){{"sex", "female"}}, 1), 5);
+    assert_int_equal(
+        query_total(&r, "enrolments", y19, (struct nl_ind_filter[]){{"sex", "Female"}}, 1), 5);
+    /* UPGRADE (K1 3, K5 1) in lower case. */
+    assert_int_equal(
+        query_total(&r, "enrolments", y19, (struct nl_ind_filter[]){{"kind", "upgrade"}}, 1), 4);
+    /* Attributes as filters: MASTER on the end date = C2 (K1), C1 (K2). */
+    assert_int_equal(
+        query_total(&r, "enrolments", y19, (struct nl_ind_filter[]){{"education", "MASTER"}}, 1),
+        2);
+    assert_int_equal(
+        query_total(&r, "trainees", y19, (struct nl_ind_filter[]){{"education", "MASTER"}}, 1), 2);
+    /* Two attributes and a class field: women, not key cadres, UPGRADE: C1 (K1), C3 (K1). */
+    assert_int_equal(query_total(&r, "enrolments", y19,
+                                 (struct nl_ind_filter[]){{"sex", "FEMALE"},
+                                                          {"key_cadre", "false"},
+                                                          {"kind", "UPGRADE"}},
+                                 3),
+                     2);
+
+    /* WITHDREW is counted when asked for: K1's C4; with COMPLETED too: + 6 completed (K1 C1
+     * C2, K2 C1, K3 C6, K5 C4, K6 C5) = 7. */
+    const struct nl_ind_filter withdrew[] = {{"enrolment_status", "WITHDREW"}};
+    assert_int_equal(query_total(&r, "enrolments", y19, withdrew, 1), 1);
+    assert_int_equal(query_total(&r, "trainees", y19, withdrew, 1), 1);
+    assert_int_equal(query_total(&r, "enrolments", y19,
+                                 (struct nl_ind_filter[]){{"enrolment_status", "withdrew"},
+                                                          {"enrolment_status", "COMPLETED"}},
+                                 2),
+                     7);
+    /* ENROLLED: K2's C5 only. */
+    assert_int_equal(query_total(&r, "enrolments", y19,
+                                 (struct nl_ind_filter[]){{"enrolment_status", "ENROLLED"}}, 1),
+                     1);
+    /* CANCELLED classes are counted when asked for: K4 (2019-06-01) and its one enrolment. */
+    const struct nl_ind_filter cancelled[] = {{"class_status", "CANCELLED"}};
+    assert_int_equal(query_total(&r, "classes", y19, cancelled, 1), 1);
+    assert_int_equal(query_total(&r, "enrolments", y19, cancelled, 1), 1);
+    assert_int_equal(query_total(&r, "trainees", y19, cancelled, 1), 1);
+    assert_int_equal(query_total(&r, "planned_trainees", y19, cancelled, 1), 5);
+    /* ENDED or CANCELLED: the 6 counted classes of 2019 (all ENDED) and K4. */
+    assert_int_equal(query_total(&r, "classes", y19,
+                                 (struct nl_ind_filter[]){{"class_status", "ended"},
+                                                          {"class_status", "cancelled"}},
+                                 2),
+                     7);
+    /* A class_status filter without CANCELLED counts as the indicators do. */
+    assert_int_equal(
+        query_total(&r, "classes", y19, (struct nl_ind_filter[]){{"class_status", "ENDED"}}, 1), 6);
+    /* A cancelled class's withdrawals: none (K4's one enrolment COMPLETED). */
+    assert_int_equal(query_total(&r, "enrolments", y19,
+                                 (struct nl_ind_filter[]){{"class_status", "CANCELLED"},
+                                                          {"enrolment_status", "WITHDREW"}},
+                                 2),
+                     0);
+
+    /* Target groups: K2 and K3 are CIVIL_SERVANT ('cán bộ, công chức'), by code or label. */
+    const char *const tg[] = {"CIVIL_SERVANT",
+                              "civil_servant",
+                              "cán bộ, công chức",
+                              "CÁN BỘ, CÔNG CHỨC",
+                              "can bo, cong chuc",
+                              "ca\xcc\x81n bo\xcc\xa3\xcc\x82, co\xcc\x82ng"
+                              " chu\xcc\x9b\xcc\x81\x63"};
+    for (size_t i = 0; i < sizeof(tg) / sizeof(tg[0]); i++) {
+        const struct nl_ind_filter f[] = {{"target_group", tg[i]}};
+        if (query_total(&r, "classes", y19, f, 1) != 2)
+            fail_msg("target group '%s': want 2 classes", tg[i]);
+    }
+
+    /* Refusals name the filter and quote the value. */
+    query_refused(&r, "classes", y19, (struct nl_ind_filter[]){{"target_group", "KEY_CADREX"}}, 1,
+                  "filters[0].value: KEY_CADREX is not a target group");
+    /* Two labels that differ only in accents: typed with them, one; without, neither. */
+    run_close(&r);
+    sql("INSERT INTO target_group(code, label_vi) VALUES ('GROUP_A1', 'nhóm a'),"
+        " ('GROUP_A2', 'nhom a');");
+    run_open(&r);
+    assert_int_equal(
+        query_total(&r, "classes", y19, (struct nl_ind_filter[]){{"target_group", "Nhóm A"}}, 1),
+        0);
+    query_refused(&r, "classes", y19, (struct nl_ind_filter[]){{"target_group", "nhom a"}}, 1,
+                  "filters[0].value: nhom a is not a target group");
+    /* Accents, when typed, must be the label's: "cán bộ, công chúc" is not CIVIL_SERVANT. */
+    query_refused(&r, "classes", y19,
+                  (struct nl_ind_filter[]){{"target_group", "cán bộ, công chúc"}}, 1,
+                  "is not a target group");
+    query_refused(&r, "enrolments", y19,
+                  (struct nl_ind_filter[]){{"kind", "UPGRADE"}, {"sex", "NOPE"}}, 2,
+                  "filters[1].value: NOPE is not a value of sex (MALE, FEMALE)");
+    query_refused(&r, "classes", y19, (struct nl_ind_filter[]){{"year", "19x"}}, 1,
+                  "filters[0].value: 19x is not a year");
+    query_refused(&r, "cadres", (struct q){.as_of = "2019-12-31"},
+                  (struct nl_ind_filter[]){{"class_status", "ENDED"}}, 1,
+                  "filters[0].field: class_status is not a filter of cadres");
+    query_refused(&r, "classes", y19, (struct nl_ind_filter[]){{"enrolment_status", "WITHDREW"}}, 1,
+                  "filters[0].field: enrolment_status is not a filter of classes");
+    query_refused(&r, "classes", y19, (struct nl_ind_filter[]){{"unit", "w1"}}, 1,
+                  "selection.unit");
+    /* A committee's body is COMMITTEE or STANDING_COMMITTEE, not a title. */
+    query_refused(&r, "committee_members", (struct q){.term = "2015-2020"},
+                  (struct nl_ind_filter[]){{"body", "SECRETARY"}}, 1,
+                  "filters[0].value: SECRETARY is not a value of body (COMMITTEE, "
+                  "STANDING_COMMITTEE)");
+    assert_int_equal(query_total(&r, "committee_members", (struct q){.term = "2015-2020"},
+                                 (struct nl_ind_filter[]){{"body", "standing_committee"}}, 1),
+                     0);
+
+    /* Two attributes grouped: (sex, education) of 2019's 9 enrolments, MALE first. */
+    rows = query(&r, "enrolments", y19, NULL, 0, (const char *const[]){"sex", "education"}, 2, &n,
+                 &st);
+    assert_int_equal(st, NL_OK);
+    const char *const want_se[][2] = {{"MALE", "UNKNOWN"},      {"MALE", "UNIVERSITY"},
+                                      {"MALE", "MASTER"},       {"FEMALE", "BELOW_UNIVERSITY"},
+                                      {"FEMALE", "UNIVERSITY"}, {"FEMALE", "MASTER"},
+                                      {"FEMALE", "DOCTOR"}};
+    const int64_t want_sev[] = {2, 1, 1, 2, 1, 1, 1};
+    assert_int_equal(n, 7);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(rows[i].group[0], want_se[i][0]);
+        assert_string_equal(rows[i].group[1], want_se[i][1]);
+        assert_int_equal(rows[i].value, want_sev[i]);
+    }
+    /* A class dimension and an attribute: (kind, sex), trainees; kinds DEGREE 1, UPGRADE 2,
+     * BRIEFING 3: DEGREE F {C6, C3}; UPGRADE M {C2, C4}, F {C1, C3}; BRIEFING M {C5}, F {C1}. */
+    rows = query(&r, "trainees", y19, NULL, 0, (const char *const[]){"kind", "sex"}, 2, &n, &st);
+    assert_int_equal(st, NL_OK);
+    const char *const want_ks[][2] = {{"DEGREE", "FEMALE"},
+                                      {"UPGRADE", "MALE"},
+                                      {"UPGRADE", "FEMALE"},
+                                      {"BRIEFING", "MALE"},
+                                      {"BRIEFING", "FEMALE"}};
+    const int64_t want_ksv[] = {2, 2, 2, 1, 1};
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(rows[i].group[0], want_ks[i][0]);
+        assert_string_equal(rows[i].group[1], want_ks[i][1]);
+        assert_int_equal(rows[i].value, want_ksv[i]);
+    }
+    /* Two class dimensions, distinct trainees: (kind, area). */
+    rows = query(&r, "trainees", y19, NULL, 0, (const char *const[]){"kind", "area"}, 2, &n, &st);
+    assert_int_equal(st, NL_OK);
+    const char *const want_ka[][2] = {{"DEGREE", "POLITICAL_THEORY"},
+                                      {"DEGREE", "PROFESSIONAL"},
+                                      {"UPGRADE", "POLITICAL_THEORY"},
+                                      {"BRIEFING", "POLITICAL_THEORY"},
+                                      {"BRIEFING", "FOREIGN_LANGUAGE"}};
+    const int64_t want_kav[] = {1, 1, 4, 1, 2};
+    assert_int_equal(n, 5);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(rows[i].group[0], want_ka[i][0]);
+        assert_string_equal(rows[i].group[1], want_ka[i][1]);
+        assert_int_equal(rows[i].value, want_kav[i]);
+    }
+    /* By unit and an attribute: d1 (K1, K2, K3, K8) and d2 (K5, K6) by sex, 2019. */
+    rows = query(&r, "trainees", y19, NULL, 0, (const char *const[]){"unit", "sex"}, 2, &n, &st);
+    assert_int_equal(st, NL_OK);
+    /* d1: M {C2, C5}, F {C1, C3, C6}; d2: M {C4, C5}. */
+    const char *const want_us[][2] = {{"d1", "MALE"}, {"d1", "FEMALE"}, {"d2", "MALE"}};
+    const int64_t want_usv[] = {2, 3, 2};
+    assert_int_equal(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(rows[i].group[0], want_us[i][0]);
+        assert_string_equal(rows[i].group[1], want_us[i][1]);
+        assert_int_equal(rows[i].value, want_usv[i]);
+    }
+    run_close(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1468,6 +1901,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reviews, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_reports, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_maintained_sums, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_flow_by_person, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_person_cache, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_query_filters, setup, sf_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
