@@ -498,6 +498,26 @@ static const char *const migrations[] = {
     NL_PROFILE_LOG("NEW.id")
     "END;",
 
+    /*
+     * 12: each class's row count, every enrolment (WITHDREW ones too), kept
+     * by triggers, so the size cap of a class (store_classes.h,
+     * NL_CLASS_MAX_ENROLMENTS) is one keyed read after a created row, not a
+     * count of the class's enrolments (which made an enrolments import
+     * slow down with the square of the class size).
+     */
+    "ALTER TABLE class ADD COLUMN n_rows INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE class SET n_rows = (SELECT count(*) FROM enrolment AS e WHERE e.class_id = class.id);"
+    "CREATE TRIGGER enrolment_rows_insert AFTER INSERT ON enrolment BEGIN"
+    "  UPDATE class SET n_rows = n_rows + 1 WHERE id = NEW.class_id;"
+    "END;"
+    "CREATE TRIGGER enrolment_rows_delete AFTER DELETE ON enrolment BEGIN"
+    "  UPDATE class SET n_rows = n_rows - 1 WHERE id = OLD.class_id;"
+    "END;"
+    "CREATE TRIGGER enrolment_rows_move AFTER UPDATE OF class_id ON enrolment"
+    "  WHEN OLD.class_id IS NOT NEW.class_id BEGIN"
+    "  UPDATE class SET n_rows = n_rows - 1 WHERE id = OLD.class_id;"
+    "  UPDATE class SET n_rows = n_rows + 1 WHERE id = NEW.class_id;"
+    "END;",
     /* clang-format on */
 };
 #undef NL_ENROL_SUMS

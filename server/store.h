@@ -30,7 +30,7 @@ enum nl_store_mode {
 };
 
 /* Current schema version (PRAGMA user_version after migrations). */
-#define NL_STORE_SCHEMA_VERSION 11
+#define NL_STORE_SCHEMA_VERSION 12
 
 /*
  * Opens `path` (":memory:" allowed for READWRITE, for tests). READWRITE sets

@@ -13,6 +13,11 @@
  * touched a row; the writer's savepoint covers the failures that come later
  * (the size cap, I/O).
  *
+ * Nothing on the write path reads a class's enrolments as a whole: a class
+ * of 5,000 trainees costs the same per enrolment written as a class of 10
+ * (an enrolments import writes one row per call). The size cap reads the
+ * class's row count, which triggers keep (schema 12), rather than counting.
+ *
  * The unit filter of the list walks unit_version down from the unit with a
  * recursive CTE that carries, for each descendant, the date interval over
  * which it is under the unit (the intersection of the parent links on the
@@ -64,7 +69,8 @@ static const char SQL_CLASS_INSERT[] =
     " ON CONFLICT(organiser_unit_id, class_ref) DO NOTHING";
 static const char SQL_CLASS_ID[] =
     "SELECT id FROM class WHERE organiser_unit_id = ?1 AND class_ref = ?2";
-static const char SQL_CLASS_COUNT[] = "SELECT COUNT(*) FROM enrolment WHERE class_id = ?1";
+/* The class's enrolments, all of them, as schema 12's triggers keep the count. */
+static const char SQL_CLASS_COUNT[] = "SELECT n_rows FROM class WHERE id = ?1";
 
 /* ?1 class id, ?2 cadre id, ?3..?9 the enrolment's other columns. */
 static const char SQL_ENROL_UPDATE[] =
@@ -593,6 +599,14 @@ enum nl_status nl_store_class_get(struct nl_store *st, const char *unit, const c
     *rows = arr;
     nl_store_stmt_done(s);
     return res;
+}
+
+enum nl_status nl_store_class_head(struct nl_store *st, const char *unit, const char *class_ref,
+                                   struct nl_class_rec *out, struct nl_arena *a)
+{
+    sqlite3_int64 id = 0;
+
+    return class_read(st, unit, class_ref, out, &id, a);
 }
 
 enum nl_status nl_store_class_list(struct nl_store *st, const struct nl_class_filter *f,

@@ -128,6 +128,14 @@ enum nl_status nl_store_class_get(struct nl_store *st, const char *unit, const c
                                   size_t *n, struct nl_arena *a);
 
 /*
+ * Reads class (unit, class_ref) into *out (strings in `a`) without its
+ * enrolments: one keyed lookup, whatever the class holds (the per-row path
+ * of an enrolments import). NL_NOT_FOUND when no such class exists.
+ */
+enum nl_status nl_store_class_head(struct nl_store *st, const char *unit, const char *class_ref,
+                                   struct nl_class_rec *out, struct nl_arena *a);
+
+/*
  * Lists the classes matching `f`, ordered by (end_date, organiser code,
  * class_ref), those after `after` (NULL or all "" = from the start), at most
  * `limit` rows (1..1000; *more = 1 when rows remain). f->unit matches a class

@@ -518,6 +518,53 @@ class ServerImportTest(ImportCliMixin, nlserver.ServerTestCase):
             self.assertEqual(self.export(k), text, k)
         self.assertEqual(after["enrolments"].count(b"\r\n"), n_cadres * n_classes + 1)
 
+    def test_big_class_in_two_batches(self):
+        """One class of 2,000 trainees, enrolments.csv in two batches of 1,000 (issue 3's
+        audit: each row once read the whole class): all created; the same command again
+        replays the stored answers; another --batch runs every row again, all unchanged; a
+        file with one row changed updates that row alone; the class holds them all."""
+        n = 2000
+        cadres = ["cadre_code,sex,birth_year"]
+        cadres += ["B-%05d,%s,%d" % (i, "Nam" if i % 2 else "Nữ", 1960 + i % 40)
+                   for i in range(n)]
+        classes = ("class_ref,organiser_unit,title,kind,area,target_group,mode,start_date,"
+                   "end_date,sessions,status\r\n"
+                   "BIG,hai-ba-trung,Lớp đông,UPGRADE,IT,CIVIL_SERVANT,FULL_TIME,2021-03-01,"
+                   "2021-05-28,20,ENDED\r\n")
+        head = ("class_ref,organiser_unit,cadre_code,status,result,attended,absent_excused,"
+                "absent_unexcused,thesis_score,certificate_no")
+
+        def enrolments(changed=None):
+            rows = [head]
+            for i in range(n):
+                attended = 10 + i % 7 + (1 if i == changed else 0)
+                rows.append("BIG,hai-ba-trung,B-%05d,COMPLETED,GOOD,%d,1,0,%s,BIG/%05d"
+                            % (i, attended, "" if i % 3 else "9.5", i))
+            return "\r\n".join(rows) + "\r\n"
+
+        self.summary(os.path.join(DATA, FILES[0]))
+        self.summary(self.write("cadres.csv", "\r\n".join(cadres) + "\r\n"))
+        self.summary(self.write("classes.csv", classes))
+        path = self.write("enrolments.csv", enrolments())
+
+        def counts(*args):
+            s = self.summary(path, *args)
+            self.assertEqual((s["rows"], s["rejected"]), (n, 0), s)
+            return s["created"], s["updated"], s["unchanged"]
+
+        self.assertEqual(counts("--batch", "1000"), (n, 0, 0))
+        self.assertEqual(counts("--batch", "1000"), (0, 0, n))  # committed batches replay
+        self.assertEqual(counts("--batch", "999"), (0, 0, n))   # new batches, every row again
+        path = self.write("enrolments2.csv", enrolments(changed=1500))
+        self.assertEqual(counts("--batch", "1000"), (0, 1, n - 1))
+
+        doc = json.loads(self.ok("--output", "json", "class", "show", "hai-ba-trung", "BIG"))
+        by = {e["cadre_code"]: e for e in doc["enrolments"]}
+        self.assertEqual(len(by), n)
+        self.assertEqual(by["B-01500"]["attended"], 10 + 1500 % 7 + 1)
+        self.assertEqual(by["B-01499"]["attended"], 10 + 1499 % 7)
+        self.assertEqual(by["B-00003"]["thesis_score"], 9.5)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -618,6 +618,68 @@ static void test_class_size_cap(void **state)
     sf_call_done(&r);
 }
 
+/* Asserts class `ref`'s row count (schema 12) and that it matches a count of its enrolments. */
+static void expect_rows(const char *ref, long want)
+{
+    char sql[256];
+
+    (void)snprintf(sql, sizeof(sql), "SELECT n_rows FROM class WHERE class_ref = '%s'", ref);
+    assert_int_equal(query_num(sql), want);
+    (void)snprintf(sql, sizeof(sql),
+                   "SELECT COUNT(*) FROM enrolment WHERE class_id ="
+                   " (SELECT id FROM class WHERE class_ref = '%s')",
+                   ref);
+    assert_int_equal(query_num(sql), want);
+}
+
+/*
+ * The row count that the size cap reads (class.n_rows, schema 12) follows
+ * every insert, delete and move of an enrolment, WITHDREW ones included, and
+ * a store upgraded from schema 11 counts the enrolments it already holds.
+ */
+static void test_row_count_kept(void **state)
+{
+    struct sub s;
+    char err[256];
+
+    (void)state;
+    sub_init(&s, "hai-ba-trung", "A", "2019-03-04", "2019-04-26");
+    sub_enrol(&s, 3, "C004", NHANLUC__V1__ENROLMENT_STATUS__ENROLMENT_STATUS_WITHDREW, 0, 0);
+    submit_ok(&s, OUT_CREATED, 4, 0, 0);
+    sub_init(&s, "hai-ba-trung", "B", "2019-03-04", "2019-04-26");
+    s.req.n_enrolments = 1; /* C003 */
+    submit_ok(&s, OUT_CREATED, 1, 0, 0);
+    expect_rows("A", 4);
+    expect_rows("B", 1);
+
+    /* Rows no handler writes today: a delete and a move to another class. */
+    sf_sql(g->rw, "DELETE FROM enrolment WHERE cadre_id = (SELECT id FROM cadre"
+                  " WHERE cadre_code = 'C001');"
+                  "UPDATE enrolment SET class_id = (SELECT id FROM class WHERE class_ref = 'B')"
+                  " WHERE cadre_id = (SELECT id FROM cadre WHERE cadre_code = 'C002');");
+    expect_rows("A", 2);
+    expect_rows("B", 2);
+
+    /* A schema 11 store (no count; rows added meanwhile) is counted when it opens. */
+    sf_sql(g->rw, "DROP TRIGGER enrolment_rows_insert; DROP TRIGGER enrolment_rows_delete;"
+                  "DROP TRIGGER enrolment_rows_move; ALTER TABLE class DROP COLUMN n_rows;"
+                  "INSERT INTO enrolment(class_id, cadre_id, status)"
+                  " SELECT (SELECT id FROM class WHERE class_ref = 'A'), id, 1 FROM cadre"
+                  " WHERE cadre_code IN ('C005', 'C006', 'C007');"
+                  "PRAGMA user_version = 11;");
+    nl_store_close(g->rw);
+    g->rw = NULL;
+    assert_int_equal(nl_store_open(g->path, NL_STORE_READWRITE, &g->rw, err, sizeof(err)), NL_OK);
+    assert_int_equal(nl_store_schema_version(g->rw), NL_STORE_SCHEMA_VERSION);
+    expect_rows("A", 5);
+    expect_rows("B", 2);
+    /* ... and kept from then on. */
+    sub_init(&s, "hai-ba-trung", "B", "2019-03-04", "2019-04-26");
+    sub_enrol(&s, 3, "C008", ES_ENROLLED, 0, 0);
+    submit_ok(&s, OUT_UNCHANGED, 2, 0, 2);
+    expect_rows("B", 4);
+}
+
 /* --- CancelClass --- */
 
 static void cancel(const char *unit, const char *ref, struct sf_result *r)
@@ -947,6 +1009,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_validation_edges, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_too_many_enrolments, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_class_size_cap, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_row_count_kept, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_cancel, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_list_filters, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_list_paging, setup, sf_teardown),

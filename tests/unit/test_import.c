@@ -864,6 +864,99 @@ static void test_upsert_enrolment(void **state)
     assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM enrolment"), 4);
 }
 
+/* Cadre code number i of the big class ("B0000".."B9999"), in the fixture's arena. */
+static char *big_code(size_t i)
+{
+    char code[16];
+
+    (void)snprintf(code, sizeof(code), "B%04zu", i);
+    return S(code);
+}
+
+/*
+ * A class of many trainees imported in two batches, the way `nhanluc import`
+ * cuts enrolments.csv (issue 3's audit: each row used to read the whole
+ * class): every row created; the same rows in new batches (new batch ids, so
+ * no stored answer) all unchanged, writing nothing; one changed row updated
+ * alone. The class's row count (schema 12, the size cap's figure) follows,
+ * and once the class is full one more trainee is refused alone, named as the
+ * row's field, and leaves the class as it was.
+ */
+static void test_big_class_two_batches(void **state)
+{
+    enum { N = 2000, HALF = 1200 };
+    Nhanluc__V1__ImportRow **cadres = nl_arena_alloc(&g->arena, (N + 1) * sizeof(*cadres));
+    Nhanluc__V1__ImportRow **rows = nl_arena_alloc(&g->arena, (N + 1) * sizeof(*rows));
+    Nhanluc__V1__ImportRow *cls[] = {
+        row_class(2, "BIG", "quan-a", "Lớp đông", "2021-03-01", "2021-05-31", 20, ""),
+    };
+    const char *count_sql = "SELECT COUNT(*) FROM enrolment AS e JOIN class AS c"
+                            " ON c.id = e.class_id WHERE c.class_ref = 'BIG'";
+    const char *n_rows_sql = "SELECT n_rows FROM class WHERE class_ref = 'BIG'";
+    struct sf_result r;
+    long attended;
+
+    (void)state;
+    assert_non_null(cadres);
+    assert_non_null(rows);
+    world_units(&g->a);
+    import_expect(&g->a, "big-class", cls, 1, 1, 0, 0);
+    for (size_t i = 0; i <= N; i++) {
+        cadres[i] = row_cadre((uint32_t)i + 2, big_code(i), 1970 + (int)(i % 30), NULL, "", 0);
+        rows[i] = row_enrol((uint32_t)i + 2, "quan-a", "BIG", big_code(i),
+                            i % 7 == 0 ? ES_ENROLLED : ES_COMPLETED, i % 7 == 0 ? 0 : R_GOOD,
+                            10 + (int)(i % 9), i % 2 ? 7.5 : -1);
+    }
+    import_expect(&g->a, "big-cadres", cadres, N + 1, N + 1, 0, 0);
+
+    /* Two batches: every row new. */
+    import_expect(&g->a, "big-1", rows, HALF, HALF, 0, 0);
+    import_expect(&g->a, "big-2", rows + HALF, N - HALF, N - HALF, 0, 0);
+    assert_int_equal(query_num(&g->a, count_sql), N);
+    assert_int_equal(query_num(&g->a, n_rows_sql), N);
+    assert_int_equal(query_num(&g->a, "SELECT COUNT(*) FROM enrolment WHERE thesis_score = 7.5"),
+                     N / 2);
+
+    /* The same rows again in new batches: all unchanged, nothing written. */
+    long sums = query_num(&g->a, "SELECT SUM(attended) + COUNT(*) FROM enrolment");
+    import_expect(&g->a, "big-1-again", rows, HALF, 0, 0, HALF);
+    import_expect(&g->a, "big-2-again", rows + HALF, N - HALF, 0, 0, N - HALF);
+    assert_int_equal(query_num(&g->a, "SELECT SUM(attended) + COUNT(*) FROM enrolment"), sums);
+    assert_int_equal(query_num(&g->a, n_rows_sql), N);
+
+    /* One changed row in the second batch: that row updated, the others unchanged. */
+    attended = rows[HALF + 10]->enrolment->enrolment->attended;
+    rows[HALF + 10]->enrolment->enrolment->attended = (int32_t)attended + 1;
+    import_expect(&g->a, "big-2-changed", rows + HALF, N - HALF, 0, 1, N - HALF - 1);
+    assert_int_equal(query_num(&g->a, "SELECT SUM(attended) + COUNT(*) FROM enrolment"), sums + 1);
+    assert_int_equal(query_num(&g->a, "SELECT e.attended FROM enrolment AS e"
+                                      " JOIN cadre AS c ON c.id = e.cadre_id"
+                                      " WHERE c.cadre_code = 'B1210'"),
+                     attended + 1);
+    assert_int_equal(query_num(&g->a, n_rows_sql), N);
+
+    /* Filled up to the cap by other means, one more trainee is refused alone. */
+    sf_sql(g->a.rw, "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL"
+                    " SELECT i + 1 FROM n WHERE i < 3000)"
+                    " INSERT INTO cadre(cadre_code, sex, birth_year)"
+                    " SELECT 'F' || i, 1, 1980 FROM n;"
+                    "INSERT INTO enrolment(class_id, cadre_id, status)"
+                    " SELECT (SELECT id FROM class WHERE class_ref = 'BIG'), id, 1"
+                    " FROM cadre WHERE cadre_code LIKE 'F%';");
+    assert_int_equal(query_num(&g->a, n_rows_sql), 5000);
+    import(&g->a, "big-over", 0, 1, rows + N, 1, &r);
+    expect_counts(&r, 0, 0, 0, 1);
+    assert_int_equal(iresp(&r)->errors[0]->line, N + 2);
+    assert_string_equal(iresp(&r)->errors[0]->field, "row.enrolment");
+    assert_string_equal(iresp(&r)->errors[0]->reason, "a class holds at most 5000 enrolments");
+    sf_call_done(&r);
+    assert_int_equal(query_num(&g->a, count_sql), 5000);
+    assert_int_equal(query_num(&g->a, n_rows_sql), 5000);
+    /* ... while a trainee it holds may still change. */
+    rows[1]->enrolment->enrolment->attended++;
+    import_expect(&g->a, "big-full-change", rows, 3, 0, 1, 2);
+}
+
 /* --- tests: Export --- */
 
 static void test_export_paging(void **state)
@@ -1045,6 +1138,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_report_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_locked_year_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_upsert_enrolment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_big_class_two_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_export_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
     };
