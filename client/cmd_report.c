@@ -10,13 +10,18 @@
  * The report prints, in a table, a line naming the unit, period, date and
  * term, every catalogue indicator (value, numerator/denominator, target,
  * ✓/✗), the units that have not reported and the count of cadres with
- * unexcused absences; in JSON one object {"unit", "period", "as_of", "term",
- * "indicators": [rows], "missing_reports": [{"unit", "year"}],
- * "unexcused_absentees": N}, whose rows have the keys of every indicator row
+ * unexcused absences (and, for a caller who may see names, the cadres: code,
+ * name, classes, sessions missed); in JSON one object {"unit", "period",
+ * "as_of", "term", "indicators": [rows], "missing_reports": [{"unit",
+ * "year"}], "unexcused_absentees": N, "absentees": [{"cadre_code",
+ * "full_name", "classes", "sessions"}] or null (count only),
+ * "absentees_truncated"}, whose rows have the keys of every indicator row
  * (cmd_indicator.h); in CSV the indicator rows (the count of cadres with
- * unexcused absences is the unexcused_absentees row), an empty line, and a
+ * unexcused absences is the unexcused_absentees row), an empty line, a
  * second table `missing_report_unit,missing_report_year` of the units that
- * have not reported (its header even when there are none).
+ * have not reported (its header even when there are none), and, when the
+ * cadres are listed, an empty line and `cadre_code,full_name,classes,
+ * sessions_missed`.
  *
  * A query filter's value is read as people write it (labels.h: the bare
  * code, the prefixed proto name or the Vietnamese label of that field, "Nữ"
@@ -92,6 +97,22 @@ static json_t *report_json(const Nhanluc__V1__GetReportResponse *resp, int *rc)
     if (nl_ind_jset(doc, "missing_reports", x) != 0 ||
         nl_ind_jset(doc, "unexcused_absentees", json_integer(resp->unexcused_absentees)) != 0)
         goto oom;
+    /* The cadres behind the count: null when the caller sees the count only (central). */
+    x = resp->absentees_listed ? json_array() : json_null();
+    if (nl_ind_jset(doc, "absentees", x) != 0 ||
+        nl_ind_jset(doc, "absentees_truncated", json_boolean(resp->absentees_truncated)) != 0)
+        goto oom;
+    for (size_t i = 0; resp->absentees_listed && i < resp->n_absentees; i++) {
+        const Nhanluc__V1__Absentee *a = resp->absentees[i];
+        json_t *o = json_object();
+        if (json_array_append_new(x, o) != 0 ||
+            nl_ind_jset(o, "cadre_code", nl_ind_jstr(a->cadre_code)) != 0 ||
+            nl_ind_jset(o, "full_name",
+                        a->full_name[0] ? nl_ind_jstr(a->full_name) : json_null()) != 0 ||
+            nl_ind_jset(o, "classes", json_integer(a->classes)) != 0 ||
+            nl_ind_jset(o, "sessions", json_integer(a->sessions)) != 0)
+            goto oom;
+    }
     return doc;
 oom:
     *rc = nl_cli_fail(NL_INTERNAL, "out of memory");
@@ -103,6 +124,34 @@ fail:
 }
 
 #define MISSING_SHOWN 5 /* codes listed per year in the table */
+
+static const struct nl_col absentee_cols[] = {
+    {"cadre_code", NL_COL_STR},
+    {"full_name", NL_COL_STR},
+    {"classes", NL_COL_INT},
+    {"sessions_missed", NL_COL_INT},
+};
+
+/* The listed absentees in the output's format: code, name, classes, sessions missed. */
+static int absentee_records(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
+{
+    struct nl_records r;
+    int rc = 0;
+
+    nl_records_init(&r, absentee_cols, 4);
+    for (size_t i = 0; rc == 0 && i < resp->n_absentees; i++) {
+        const Nhanluc__V1__Absentee *a = resp->absentees[i];
+        char classes[NUM_LEN], sessions[NUM_LEN];
+        const char *row[4] = {a->cadre_code, a->full_name, classes, sessions};
+        (void)snprintf(classes, sizeof(classes), "%" PRId64, a->classes);
+        (void)snprintf(sessions, sizeof(sessions), "%" PRId64, a->sessions);
+        rc = nl_cli_add_row(&r, row);
+    }
+    if (rc == 0)
+        rc = nl_cli_print(cli, &r, 0);
+    nl_records_release(&r);
+    return rc;
+}
 
 /* The one page as text: heading, indicators, missing reports, absentees. */
 static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
@@ -148,7 +197,13 @@ static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse
         i = j;
     }
     fprintf(cli->out, "\ncadres with unexcused absences: %" PRId64 "\n", resp->unexcused_absentees);
-    return out_status(cli);
+    if (!resp->absentees_listed || resp->n_absentees == 0)
+        return out_status(cli);
+    rc = absentee_records(cli, resp);
+    if (rc == 0 && resp->absentees_truncated)
+        fprintf(cli->out, "(the first %zu by code; --output json says the same)\n",
+                resp->n_absentees);
+    return rc != 0 ? rc : out_status(cli);
 }
 
 static const struct nl_col missing_cols[] = {
@@ -187,6 +242,10 @@ static int report_csv(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *
     if (rc == 0)
         rc = nl_cli_print(cli, &m, 0);
     nl_records_release(&m);
+    if (rc == 0 && resp->absentees_listed) {
+        fputc('\n', cli->out);
+        rc = absentee_records(cli, resp);
+    }
     return rc != 0 ? rc : out_status(cli);
 }
 

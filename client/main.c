@@ -288,10 +288,14 @@ static const struct nl_cli_cmd commands[] = {
             "One page for the leadership: every catalogue indicator for U (default:\n"
             "the city) with its value, numerator/denominator, target and whether it is\n"
             "met, the units that have not reported, and the count of cadres with\n"
-            "unexcused absences. JSON: {\"unit\", \"period\", \"as_of\", \"term\",\n"
+            "unexcused absences, listed (code, name, classes, sessions missed) unless the\n"
+            "caller may not see names (a central token: the count only; a district sees\n"
+            "the names of its own cadres). JSON: {\"unit\", \"period\", \"as_of\", \"term\",\n"
             "\"indicators\": [rows as for indicator show], \"missing_reports\":\n"
-            "[{\"unit\", \"year\"}], \"unexcused_absentees\": N}; CSV: the indicator rows, an\n"
-            "empty line, then missing_report_unit,missing_report_year.",
+            "[{\"unit\", \"year\"}], \"unexcused_absentees\": N, \"absentees\": [{\"cadre_code\",\n"
+            "\"full_name\", \"classes\", \"sessions\"}] or null, \"absentees_truncated\"}; CSV:\n"
+            "the indicator rows, an empty line, missing_report_unit,missing_report_year,\n"
+            "and when listed an empty line and cadre_code,full_name,classes,sessions_missed.",
         .summary = "every indicator for a unit and period, targets met, missing reports",
     },
     {

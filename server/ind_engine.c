@@ -1295,6 +1295,63 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
     return NL_OK;
 }
 
+/* ---------- the report's cadres with unexcused absences ---------- */
+
+enum nl_status nl_ind_absentees(struct nl_ind_env *e, const struct nl_ind_sel *sel, size_t max,
+                                struct nl_ind_absentee **out, size_t *nout, int *truncated)
+{
+    struct groups g;
+    struct nl_scope s = {0};
+    struct nl_ind_row *rows = NULL;
+    size_t n = 0;
+    enum nl_status res;
+    struct agg q = {.base = NL_BASE_ENROL, .num = "0"};
+
+    *out = NULL;
+    *nout = 0;
+    *truncated = 0;
+    if ((res = needs(e, sel, NL_BASE_ENROL)) != NL_OK ||
+        (res = make_groups(e, sel, 0, NL_BASE_ENROL, &g)) != NL_OK)
+        return res;
+    if (build_scope(e, sel, NL_BASE_ENROL, &g, &s) != 0 || s.overflow) {
+        nl_scope_free(&s);
+        return NL_RESOURCE_EXHAUSTED;
+    }
+    const char *json = scope_json(e->a, &s);
+    nl_scope_free(&s);
+    if (json == NULL)
+        return NL_RESOURCE_EXHAUSTED;
+    /* The population of unexcused_absentees: counted enrolments with absences. */
+    struct sb b = {.a = e->a};
+    with_clause(&b, &q, sel, json);
+    sb_cat(&b, " SELECT 0, k.cadre_code, COALESCE(k.full_name, ''), COUNT(DISTINCT c.id),"
+               " SUM(e.absent_unexcused)");
+    from_clause(&b, &q, sel, 1, 0, 0);
+    sb_cat(&b, " AND e.absent_unexcused > 0 GROUP BY e.cadre_id ORDER BY 2 LIMIT ");
+    SB_INT(&b, (int64_t)max + 1);
+    if (b.oom)
+        return NL_RESOURCE_EXHAUSTED;
+    res = nl_store_ind_run(e->st, b.s, b.p, b.np, max + 1, &rows, &n, e->a);
+    if (res != NL_OK)
+        return res;
+    if (n > max) {
+        n = max;
+        *truncated = 1;
+    }
+    struct nl_ind_absentee *a = nl_arena_alloc(e->a, (n + 1) * sizeof(*a));
+    if (a == NULL)
+        return NL_RESOURCE_EXHAUSTED;
+    for (size_t i = 0; i < n; i++) {
+        a[i].cadre_code = rows[i].k[0];
+        a[i].full_name = rows[i].k[1];
+        a[i].classes = rows[i].num;
+        a[i].sessions = rows[i].den;
+    }
+    *out = a;
+    *nout = n;
+    return NL_OK;
+}
+
 /* ---------- the general aggregate query ---------- */
 
 struct measure {

@@ -125,6 +125,21 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
                                       struct nl_ind_missing **rows, size_t *n);
 
 /*
+ * The cadres behind the unexcused_absentees count of sel (counted
+ * enrolments of the period with absent_unexcused > 0, in the unit's flow
+ * scope), by cadre_code, at most `max` of them (*truncated = 1 when there
+ * are more): their full_name ("" when none is stored; the caller decides who
+ * may see it), the classes with such absences and the sessions missed.
+ * Arena-owned (e->a).
+ */
+struct nl_ind_absentee {
+    const char *cadre_code, *full_name;
+    int64_t classes, sessions;
+};
+enum nl_status nl_ind_absentees(struct nl_ind_env *e, const struct nl_ind_sel *sel, size_t max,
+                                struct nl_ind_absentee **out, size_t *nout, int *truncated);
+
+/*
  * The general aggregate query: a filter field=value. A value is a bare
  * code in any letter case ("female"), true/false for key_cadre, a year, or
  * for target_group its code (any case) or Vietnamese label (case and

@@ -18,8 +18,9 @@ const struct nl_method nl_svc_indicators_methods[] = {
         NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
     ROW("CompareIndicator", compare_indicator_request, compare_indicator_response, nl_ind_compare,
         NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
+    /* NL_M_PERSON: the report names the cadres with unexcused absences (audited). */
     ROW("GetReport", get_report_request, get_report_response, nl_ind_report,
-        NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
+        NL_M_READ | NL_M_HEAVY | NL_M_PERSON | NL_M_ANY_ROLE),
     ROW("Query", query_request, query_response, nl_ind_query,
         NL_M_READ | NL_M_HEAVY | NL_M_ANY_ROLE),
     ROW("SetTarget", set_target_request, set_target_response, nl_ind_set_target,

@@ -290,7 +290,8 @@ class IndicatorsDemoTest(unittest.TestCase):
         }
         rep = self.json_of("report", "--term", T1)
         self.assertEqual(list(rep.keys()), ["unit", "period", "as_of", "term", "indicators",
-                                            "missing_reports", "unexcused_absentees"])
+                                            "missing_reports", "unexcused_absentees",
+                                            "absentees", "absentees_truncated"])
         self.assertEqual((rep["unit"], rep["period"], rep["as_of"], rep["term"]),
                          ("ha-noi", T1, END1, T1), "report for the city, term 2015-2020")
         rows = dict((r["code"], r) for r in rep["indicators"])
@@ -354,10 +355,17 @@ class IndicatorsDemoTest(unittest.TestCase):
         self.assertEqual(rows[0], ROW_KEYS)
         self.assertEqual(dict((r[0], r) for r in rows[1:])["unexcused_absentees"][4],
                          str(rep["unexcused_absentees"]), "report CSV: " + fig)
-        mrows = list(csv.reader(io.StringIO(tail)))
+        missing_csv, _, absent_csv = tail.partition("\n\n")
+        mrows = list(csv.reader(io.StringIO(missing_csv)))
         self.assertEqual(mrows[0], ["missing_report_unit", "missing_report_year"])
         self.assertEqual([(u, int(y)) for u, y in mrows[1:]], missing,
                          "report CSV: the missing reports of the JSON, in its order")
+        # then (auth off: names may be seen) the cadres behind the count, as in the JSON
+        arows = list(csv.reader(io.StringIO(absent_csv)))
+        self.assertEqual(arows[0], ["cadre_code", "full_name", "classes", "sessions_missed"])
+        self.assertEqual([r[0] for r in arows[1:]], [a["cadre_code"] for a in rep["absentees"]])
+        if not rep["absentees_truncated"]:
+            self.assertEqual(len(rep["absentees"]), rep["unexcused_absentees"], fig)
 
     # --- the query's filters ------------------------------------------------------
 

@@ -433,6 +433,50 @@ static void test_flow_lineage(void **state)
     run_close(&r);
 }
 
+/* The report's list behind unexcused_absentees: the same people, by code, with their absences. */
+static void test_absentees(void **state)
+{
+    struct run r;
+    struct nl_ind_sel sel;
+    struct nl_ind_absentee *a = NULL;
+    size_t n = 0;
+    int truncated = -1;
+    (void)state;
+
+    sql(FLOWS);
+    sql("UPDATE cadre SET full_name = 'Name ' || cadre_code WHERE id = 3");
+    run_open(&r);
+    /* d1, 2019: C2 (K1: 2), C3 (K1: 5 + K8: 8, two classes), C5 (K2: 1); C4's 9 WITHDREW. */
+    resolve(&r, (struct q){.unit = "d1", .year = 2019}, &sel);
+    assert_int_equal(nl_ind_absentees(&r.e, &sel, 10, &a, &n, &truncated), NL_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(truncated, 0);
+    const char *codes[] = {"C2", "C3", "C5"};
+    const int64_t classes[] = {1, 2, 1}, sessions[] = {2, 13, 1};
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(a[i].cadre_code, codes[i]);
+        assert_int_equal(a[i].classes, classes[i]);
+        assert_int_equal(a[i].sessions, sessions[i]);
+    }
+    assert_string_equal(a[0].full_name, "");
+    assert_string_equal(a[1].full_name, "Name C3");
+    /* As many as the count says. */
+    expect_count("unexcused d1 2019",
+                 one(&r, "unexcused_absentees", (struct q){.unit = "d1", .year = 2019}),
+                 (int64_t)n);
+    /* Cut at max: truncated. */
+    assert_int_equal(nl_ind_absentees(&r.e, &sel, 2, &a, &n, &truncated), NL_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(truncated, 1);
+    assert_string_equal(a[1].cadre_code, "C3");
+    /* xab 2019: K6 (C5: 1) and, through the merge, K5 (no absences). */
+    resolve(&r, (struct q){.unit = "xab", .year = 2019}, &sel);
+    assert_int_equal(nl_ind_absentees(&r.e, &sel, 10, &a, &n, &truncated), NL_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].cadre_code, "C5");
+    run_close(&r);
+}
+
 /* --by unit: children by code, each with its subtree; the unit itself when it has records. */
 static void test_flow_by_unit(void **state)
 {
@@ -1889,6 +1933,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_flow_indicators, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_flow_lineage, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_flow_by_unit, setup, sf_teardown),
+        cmocka_unit_test_setup_teardown(test_absentees, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_flow_by_dimension, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_flow_change, setup, sf_teardown),
         cmocka_unit_test_setup_teardown(test_query, setup, sf_teardown),
