@@ -1250,29 +1250,38 @@ done:
 
 /* ---------- the report's list of missing reports ---------- */
 
-enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_sel *sel,
-                                      struct nl_ind_missing **out, size_t *nout)
+/* The scope of sel's unit for `base`, one group, as json_each's JSON in the arena (*json). */
+static enum nl_status whole_scope_json(struct nl_ind_env *e, const struct nl_ind_sel *sel, int base,
+                                       const char **json)
 {
     struct groups g;
     struct nl_scope s = {0};
+    enum nl_status res;
+
+    if ((res = needs(e, sel, base)) != NL_OK || (res = make_groups(e, sel, 0, base, &g)) != NL_OK)
+        return res;
+    if (build_scope(e, sel, base, &g, &s) != 0 || s.overflow) {
+        nl_scope_free(&s);
+        return NL_RESOURCE_EXHAUSTED;
+    }
+    *json = scope_json(e->a, &s);
+    nl_scope_free(&s);
+    return *json != NULL ? NL_OK : NL_RESOURCE_EXHAUSTED;
+}
+
+enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_sel *sel,
+                                      struct nl_ind_missing **out, size_t *nout)
+{
     struct nl_ind_row *rows = NULL;
     size_t n = 0;
     enum nl_status res;
     struct agg q = {.base = NL_BASE_REPORT, .num = "0"};
+    const char *json = NULL;
 
     *out = NULL;
     *nout = 0;
-    if ((res = needs(e, sel, NL_BASE_REPORT)) != NL_OK ||
-        (res = make_groups(e, sel, 0, NL_BASE_REPORT, &g)) != NL_OK)
+    if ((res = whole_scope_json(e, sel, NL_BASE_REPORT, &json)) != NL_OK)
         return res;
-    if (build_scope(e, sel, NL_BASE_REPORT, &g, &s) != 0) {
-        nl_scope_free(&s);
-        return NL_RESOURCE_EXHAUSTED;
-    }
-    const char *json = scope_json(e->a, &s);
-    nl_scope_free(&s);
-    if (json == NULL)
-        return NL_RESOURCE_EXHAUSTED;
     struct sb b = {.a = e->a};
     with_clause(&b, &q, sel, json);
     sb_cat(&b, " SELECT 0, (SELECT code FROM unit WHERE id = uv.unit_id), yr.y, 0, 0");
@@ -1300,27 +1309,17 @@ enum nl_status nl_ind_missing_reports(struct nl_ind_env *e, const struct nl_ind_
 enum nl_status nl_ind_absentees(struct nl_ind_env *e, const struct nl_ind_sel *sel, size_t max,
                                 struct nl_ind_absentee **out, size_t *nout, int *truncated)
 {
-    struct groups g;
-    struct nl_scope s = {0};
     struct nl_ind_row *rows = NULL;
     size_t n = 0;
     enum nl_status res;
     struct agg q = {.base = NL_BASE_ENROL, .num = "0"};
+    const char *json = NULL;
 
     *out = NULL;
     *nout = 0;
     *truncated = 0;
-    if ((res = needs(e, sel, NL_BASE_ENROL)) != NL_OK ||
-        (res = make_groups(e, sel, 0, NL_BASE_ENROL, &g)) != NL_OK)
+    if ((res = whole_scope_json(e, sel, NL_BASE_ENROL, &json)) != NL_OK)
         return res;
-    if (build_scope(e, sel, NL_BASE_ENROL, &g, &s) != 0 || s.overflow) {
-        nl_scope_free(&s);
-        return NL_RESOURCE_EXHAUSTED;
-    }
-    const char *json = scope_json(e->a, &s);
-    nl_scope_free(&s);
-    if (json == NULL)
-        return NL_RESOURCE_EXHAUSTED;
     /* The population of unexcused_absentees: counted enrolments with absences. */
     struct sb b = {.a = e->a};
     with_clause(&b, &q, sel, json);
