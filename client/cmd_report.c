@@ -12,7 +12,9 @@
  * ✓/✗), the units that have not reported and the count of cadres with
  * unexcused absences (and, for a caller who may see names, the cadres: code,
  * name, classes, sessions missed); in JSON one object {"unit", "period",
- * "as_of", "term", "indicators": [rows], "missing_reports": [{"unit",
+ * "as_of", "term", "unit_term_dates" (the unit's own dates for the term, a
+ * congress held on its own day, or null: shown, never counted),
+ * "indicators": [rows], "missing_reports": [{"unit",
  * "year"}], "unexcused_absentees": N, "absentees": [{"cadre_code",
  * "full_name", "classes", "sessions"}] or null (count only),
  * "absentees_truncated"}, whose rows have the keys of every indicator row
@@ -86,7 +88,10 @@ static json_t *report_json(const Nhanluc__V1__GetReportResponse *resp, int *rc)
     if (nl_ind_jset(doc, "unit", nl_ind_jstr(resp->unit)) != 0 ||
         nl_ind_jset(doc, "period", nl_ind_jstr(resp->period)) != 0 ||
         nl_ind_jset(doc, "as_of", nl_ind_jstr(resp->as_of)) != 0 ||
-        nl_ind_jset(doc, "term", nl_ind_jstr(resp->term)) != 0)
+        nl_ind_jset(doc, "term", nl_ind_jstr(resp->term)) != 0 ||
+        nl_ind_jset(doc, "unit_term_dates",
+                    resp->unit_term_dates[0] ? nl_ind_jstr(resp->unit_term_dates) : json_null()) !=
+            0)
         goto oom;
     x = rows;
     rows = NULL;
@@ -164,6 +169,12 @@ static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse
     for (size_t i = 0; i < 4; i++) {
         fputs(labels[i], cli->out);
         (void)nl_ind_puts_clean(cli->out, vals[i]);
+    }
+    if (resp->unit_term_dates[0] != '\0') {
+        /* DOMAIN.md 4: shown, not used for counting (the window is the same for every unit). */
+        fputs(" (the unit's own dates: ", cli->out);
+        (void)nl_ind_puts_clean(cli->out, resp->unit_term_dates);
+        fputc(')', cli->out);
     }
     fputs("\n\n", cli->out);
     nl_ind_table_init(&t, NL_IND_COLS_REPORT, NULL, 0, 0);

@@ -403,6 +403,23 @@ enum nl_status nl_ind_report(struct nl_ctx *ctx, const ProtobufCMessage *req_,
     resp->period = nl_svc_unconst(sel.period != NULL ? sel.period : "");
     resp->as_of = nl_svc_unconst(sel.as_of);
     resp->term = nl_svc_unconst(sel.term != NULL ? sel.term->code : "");
+    resp->unit_term_dates = nl_svc_unconst("");
+    if (sel.term != NULL) {
+        const char *from = NULL, *to = NULL;
+        int found = 0;
+        st = nl_store_term_instance_get(ctx->store, sel.term->id, sel.unit_id, &from, &to, &found,
+                                        ctx->arena);
+        if (st != NL_OK)
+            return nl_svc_store_error(ctx, st);
+        if (found) {
+            size_t len = strlen(from) + strlen(to) + 3;
+            char *t = nl_arena_alloc(ctx->arena, len);
+            if (t == NULL)
+                return nl_svc_out_of_memory(ctx);
+            (void)snprintf(t, len, "%s..%s", from, to);
+            resp->unit_term_dates = t;
+        }
+    }
     resp->values = nl_arena_alloc(ctx->arena, ncat * sizeof(*resp->values));
     if (resp->values == NULL)
         return nl_svc_out_of_memory(ctx);

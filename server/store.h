@@ -317,6 +317,16 @@ enum nl_status nl_store_term_instance_set(struct nl_store *st,
                                           const struct nl_term_instance_rec *ti, int *created,
                                           char *msg, size_t msglen);
 
+/*
+ * The own dates of unit `unit_id` for term `term_id` (ids), when recorded:
+ * *found = 1 and *start, *end ("YYYY-MM-DD", in `a`); *found = 0 when the
+ * unit keeps the nominal years. NL_OK or a mapped status. Shown, never used
+ * for counting (DOMAIN.md 4 "Term window").
+ */
+enum nl_status nl_store_term_instance_get(struct nl_store *st, int64_t term_id, int64_t unit_id,
+                                          const char **start, const char **end, int *found,
+                                          struct nl_arena *a);
+
 #ifdef NL_TEST_HOOKS
 /*
  * Test builds only. Runs trusted constant SQL (sqlite3_exec); returns NL_OK

@@ -1467,6 +1467,32 @@ enum nl_status nl_store_term_list(struct nl_store *st, int kind, struct nl_term_
     return res;
 }
 
+enum nl_status nl_store_term_instance_get(struct nl_store *st, int64_t term_id, int64_t unit_id,
+                                          const char **start, const char **end, int *found,
+                                          struct nl_arena *a)
+{
+    enum nl_status res = NL_OK;
+    sqlite3_stmt *s = nl_store_stmt(st, SQL_TI_GET, &res);
+    int row = 0;
+
+    *found = 0;
+    if (s == NULL)
+        return res;
+    if (sqlite3_bind_int64(s, 1, term_id) != SQLITE_OK ||
+        sqlite3_bind_int64(s, 2, unit_id) != SQLITE_OK)
+        res = nl_store_bind_fail(st, "bind term instance");
+    if (res == NL_OK && (res = nl_store_step_once(st, s, &row)) == NL_OK && row) {
+        *start = nl_store_col_text(s, 0, a);
+        *end = nl_store_col_text(s, 1, a);
+        if (*start == NULL || *end == NULL)
+            res = NL_RESOURCE_EXHAUSTED;
+        else
+            *found = 1;
+    }
+    nl_store_stmt_done(s);
+    return res;
+}
+
 enum nl_status nl_store_term_instance_set(struct nl_store *st,
                                           const struct nl_term_instance_rec *ti, int *created,
                                           char *msg, size_t msglen)

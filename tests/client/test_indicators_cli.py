@@ -437,9 +437,10 @@ class IndicatorCliTest(unittest.TestCase):
                 unexcused_absentees=7)
         self.rec.handlers["GetReport"] = report
         p, got = self.json_of("report", "--year", "2019")
-        self.assertEqual(list(got.keys()), ["unit", "period", "as_of", "term", "indicators",
-                                            "missing_reports", "unexcused_absentees",
-                                            "absentees", "absentees_truncated"])
+        self.assertEqual(list(got.keys()), ["unit", "period", "as_of", "term", "unit_term_dates",
+                                            "indicators", "missing_reports",
+                                            "unexcused_absentees", "absentees",
+                                            "absentees_truncated"])
         self.assertIsNone(got["absentees"])  # the server listed none: the count only
         self.assertEqual((got["unit"], got["period"], got["as_of"], got["term"]),
                          ("ha-noi", "2019", "2019-12-31", "2015-2020"))

@@ -289,9 +289,10 @@ class IndicatorsDemoTest(unittest.TestCase):
                                              "> 80 % (85.9 %)"),
         }
         rep = self.json_of("report", "--term", T1)
-        self.assertEqual(list(rep.keys()), ["unit", "period", "as_of", "term", "indicators",
-                                            "missing_reports", "unexcused_absentees",
-                                            "absentees", "absentees_truncated"])
+        self.assertEqual(list(rep.keys()), ["unit", "period", "as_of", "term", "unit_term_dates",
+                                            "indicators", "missing_reports",
+                                            "unexcused_absentees", "absentees",
+                                            "absentees_truncated"])
         self.assertEqual((rep["unit"], rep["period"], rep["as_of"], rep["term"]),
                          ("ha-noi", T1, END1, T1), "report for the city, term 2015-2020")
         rows = dict((r["code"], r) for r in rep["indicators"])

@@ -1,4 +1,10 @@
-"""test_report_absentees.py - the report's cadres with unexcused absences, by role.
+"""test_report_page.py - what `nhanluc report` shows besides the indicators.
+
+The unit's own term dates (DOMAIN.md 4: "per-unit term dates are shown, not
+used for counting"): a report for a term names the dates set with `nhanluc
+term instance`, and its counts are those of the term's window all the same.
+
+The cadres with unexcused absences, by role:
 
 Issue 4: `nhanluc report` gives "the cadres with unexcused absences (count
 only unless the caller may see names)". A server with --auth required holds
@@ -117,6 +123,25 @@ class ReportAbsenteesTest(AuthServerCase):
         for name in ("Nguyễn Văn An", "Trần Văn Bình", "A1"):
             self.assertNotIn(name, table)
         self.assertEqual(len(self.report(self.central, "csv").split("\n\n")), 2)
+
+    def test_the_units_own_term_dates_are_shown_not_counted(self):
+        self.admin_ok("term", "add", "2015-2020", "--kind", "party_congress")
+        before = self.report_term("d-a")
+        self.assertIsNone(before["unit_term_dates"])
+        # d-a held its congress late: shown on its report, the window unchanged
+        self.admin_ok("term", "instance", "2015-2020", "d-a", "--start", "2015-10-12",
+                      "--end", "2020-10-20")
+        r = self.report_term("d-a")
+        self.assertEqual(r["unit_term_dates"], "2015-10-12..2020-10-20")
+        self.assertEqual(r["indicators"], before["indicators"])
+        self.assertIsNone(self.report_term("d-b")["unit_term_dates"])
+        table = self.run_as(self.admin, "--output", "table", "report", "--unit", "d-a",
+                            "--term", "2015-2020")
+        self.assertIn("term: 2015-2020 (the unit's own dates: 2015-10-12..2020-10-20)", table)
+
+    def report_term(self, unit):
+        return json.loads(self.run_as(self.admin, "--output", "json", "report", "--unit", unit,
+                                      "--term", "2015-2020"))
 
 
 if __name__ == "__main__":
