@@ -45,7 +45,7 @@ def setUpModule():
     nlcli.require_nhanluc()
 
 
-class ReportAbsenteesTest(AuthServerCase):
+class ReportPageTest(AuthServerCase):
     def setUp(self):
         self.start_auth_server()
         self.tmp = tempfile.mkdtemp(prefix="nlabs-")
