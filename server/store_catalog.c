@@ -25,8 +25,7 @@
  */
 static const char SQL_TG_FIND[] =
     "SELECT id, code = ?1 COLLATE NOCASE FROM target_group WHERE code = ?1 COLLATE NOCASE"
-    " OR (CASE WHEN nl_fold_bare(?2) = ?2 THEN nl_fold_bare(label_vi) ELSE nl_fold(label_vi)"
-    " END) = ?2 ORDER BY 2 DESC, id LIMIT 2";
+    " OR " NL_STORE_FOLD_AS("label_vi", "?2") " = ?2 ORDER BY 2 DESC, id LIMIT 2";
 static const char SQL_TG_BY_CODE[] = "SELECT label_vi FROM target_group WHERE code = ?1";
 static const char SQL_TG_BY_LABEL[] =
     "SELECT code FROM target_group WHERE nl_fold(label_vi) = nl_fold(?1) LIMIT 1";

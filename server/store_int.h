@@ -84,15 +84,19 @@ int nl_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 enum nl_status nl_store_bind_folded(struct nl_store *st, sqlite3_stmt *s, int i, const char *name);
 
 /*
- * SQL: text column `col` contains the query bound (nl_store_bind_folded) at
- * parameter `n`, or the query is '' (no filter). A query typed with accents
- * must match them ("Trì" is not "Trí"); one typed without any matches
- * whatever the name's accents ("thanh tri" finds "Thanh Trì"), as Vietnamese
- * users type without diacritics where an input method is missing.
+ * SQL: text column `col` folded the way the query bound (nl_store_bind_folded)
+ * at parameter `n` asks: a query typed with accents must match them ("Trì" is
+ * not "Trí"), so the column is nl_fold()ed; one typed without any matches
+ * whatever the column's accents ("thanh tri" is "Thanh Trì"), so the column
+ * is nl_fold_bare()d, as Vietnamese users type without diacritics where an
+ * input method is missing. Compare the result with n (= for a label,
+ * instr() for a substring).
  */
-#define NL_STORE_NAME_HAS(col, n)                                                                  \
-    " (" n " = '' OR instr(CASE WHEN nl_fold_bare(" n ") = " n " THEN nl_fold_bare(" col           \
-    ") ELSE nl_fold(" col ") END, " n ") > 0)"
+#define NL_STORE_FOLD_AS(col, n)                                                                   \
+    "(CASE WHEN nl_fold_bare(" n ") = " n " THEN nl_fold_bare(" col ") ELSE nl_fold(" col ") END)"
+
+/* SQL: text column `col` contains the folded query at `n`, or the query is '' (no filter). */
+#define NL_STORE_NAME_HAS(col, n) " (" n " = '' OR instr(" NL_STORE_FOLD_AS(col, n) ", " n ") > 0)"
 
 /* Copies text column `col` ("" for NULL) into the arena; NULL when out of memory. */
 char *nl_store_col_text(sqlite3_stmt *s, int col, struct nl_arena *a);
