@@ -158,12 +158,27 @@ static int absentee_records(struct nl_cli *cli, const Nhanluc__V1__GetReportResp
     return rc;
 }
 
+/* The report's indicator rows, columns `cols` of nl_ind_table_init (csv: CSV cells). */
+static int report_indicators(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp,
+                             int cols, int csv)
+{
+    struct nl_ind_table t;
+    int rc = 0;
+
+    nl_ind_table_init(&t, cols, NULL, 0, csv);
+    for (size_t i = 0; rc == 0 && i < resp->n_values; i++)
+        rc = nl_ind_table_add(&t, resp->values[i]);
+    if (rc == 0)
+        rc = nl_cli_print(cli, &t.r, 0);
+    nl_records_release(&t.r);
+    return rc;
+}
+
 /* The one page as text: heading, indicators, missing reports, absentees. */
 static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
 {
     static const char *const labels[] = {"report: ", "  period: ", "  as_of: ", "  term: "};
     const char *vals[] = {resp->unit, resp->period, resp->as_of, resp->term};
-    struct nl_ind_table t;
     int rc = 0;
 
     for (size_t i = 0; i < 4; i++) {
@@ -177,13 +192,7 @@ static int report_table(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse
         fputc(')', cli->out);
     }
     fputs("\n\n", cli->out);
-    nl_ind_table_init(&t, NL_IND_COLS_REPORT, NULL, 0, 0);
-    for (size_t i = 0; rc == 0 && i < resp->n_values; i++)
-        rc = nl_ind_table_add(&t, resp->values[i]);
-    if (rc == 0)
-        rc = nl_cli_print(cli, &t.r, 0);
-    nl_records_release(&t.r);
-    if (rc != 0)
+    if ((rc = report_indicators(cli, resp, NL_IND_COLS_REPORT, 0)) != 0)
         return rc;
 
     /* One line per year, the first codes only: the page stays one page (JSON lists all). */
@@ -230,17 +239,10 @@ static const struct nl_col missing_cols[] = {
  */
 static int report_csv(struct nl_cli *cli, const Nhanluc__V1__GetReportResponse *resp)
 {
-    struct nl_ind_table t;
     struct nl_records m;
     int rc = 0;
 
-    nl_ind_table_init(&t, NL_IND_COLS_FULL, NULL, 0, 1);
-    for (size_t i = 0; rc == 0 && i < resp->n_values; i++)
-        rc = nl_ind_table_add(&t, resp->values[i]);
-    if (rc == 0)
-        rc = nl_cli_print(cli, &t.r, 0);
-    nl_records_release(&t.r);
-    if (rc != 0)
+    if ((rc = report_indicators(cli, resp, NL_IND_COLS_FULL, 1)) != 0)
         return rc;
     fputc('\n', cli->out);
     nl_records_init(&m, missing_cols, 2);
